@@ -1,0 +1,174 @@
+"""The stable Python API: lint(), compile(), explain(), fmt(). The CLI is a thin layer on this.
+
+This is the first layer allowed to read files; everything below receives text.
+"""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tradeplan.compiler.pipeline import CompileResult, compile_source, read_tree
+from tradeplan.diagnostics.collector import Collector
+from tradeplan.diagnostics.model import Diagnostic, Severity, Span
+from tradeplan.diagnostics.results import FileResult
+from tradeplan.diagnostics.suppress import apply_suppressions
+from tradeplan.plan.model import Plan
+from tradeplan.reporting.explain import diagram, explain_plan
+from tradeplan.schema.generate import json_schema
+from tradeplan.spec.convert import to_text, to_yaml
+from tradeplan.spec.source import TEXT_SUFFIXES, YAML_SUFFIXES, Form, decode, form_of
+
+STRATEGY_SUFFIXES = YAML_SUFFIXES + TEXT_SUFFIXES
+
+__all__ = [
+    "CompileResult",
+    "LintReport",
+    "compile",
+    "compile_source",
+    "explain",
+    "fmt",
+    "json_schema",
+    "lint",
+    "lint_source",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class LintReport:
+    files: tuple[FileResult, ...]
+
+    def count(self, severity: Severity) -> int:
+        return sum(1 for f in self.files for d in f.diagnostics if d.severity is severity)
+
+    @property
+    def errors(self) -> int:
+        return self.count(Severity.ERROR)
+
+    @property
+    def warnings(self) -> int:
+        return self.count(Severity.WARNING)
+
+    def exit_code(self, strict: bool = False) -> int:
+        failed = self.errors or (strict and self.warnings)
+        return 1 if failed else 0
+
+
+class StrategyFileError(Exception):
+    """A path that is neither a strategy file nor a folder of them."""
+
+
+def iter_strategy_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    """Files as given, folders searched recursively (sorted, hidden folders skipped)."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            for root, dirs, files in os.walk(path):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
+                for name in sorted(files):
+                    if name.lower().endswith(STRATEGY_SUFFIXES):
+                        yield Path(root) / name
+        elif path.exists():
+            yield path
+        else:
+            raise StrategyFileError(f"{path}: no such file or folder")
+
+
+def _read(path: Path, out: Collector) -> tuple[str | None, Form | None]:
+    file = str(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        out.report("TP007", Span(file, 1, 1), f"cannot read the file: {exc.strerror or exc}")
+        return None, None
+    text = decode(data, file, out)
+    if text is None:
+        return None, None
+    form = form_of(file, text)
+    if form is None:
+        out.report(
+            "TP007",
+            Span(file, 1, 1),
+            "unknown file type",
+            "name YAML strategies *.yaml and text-form strategies *.tp",
+        )
+    return text, form
+
+
+def lint_source(text: str, file: str = "<string>", form: Form | None = None) -> FileResult:
+    """Lint text already in memory (editors, tests). Never raises for any input."""
+    chosen = form or form_of(file, text) or Form.YAML
+    result = compile_source(text, file, chosen)
+    kept = apply_suppressions(text, list(result.diagnostics))
+    return FileResult(file, text, tuple(sorted(kept, key=lambda d: d.sort_key)))
+
+
+def lint_file(path: Path) -> FileResult:
+    out = Collector()
+    text, form = _read(path, out)
+    if text is None or form is None:
+        return FileResult(str(path), text, tuple(out.sorted()))
+    return lint_source(text, str(path), form)
+
+
+def lint(paths: Iterable[str | os.PathLike[str]]) -> LintReport:
+    """Lint files and folders; every file is checked even when an earlier one is broken."""
+    return LintReport(tuple(lint_file(p) for p in iter_strategy_files(paths)))
+
+
+def load(path: str | os.PathLike[str]) -> CompileResult:
+    out = Collector()
+    text, form = _read(Path(path), out)
+    if text is None or form is None:
+        return CompileResult(None, tuple(out.sorted()))
+    result = compile_source(text, str(path), form)
+    kept = apply_suppressions(text, list(result.diagnostics))
+    return CompileResult(result.plan, tuple(sorted(kept, key=lambda d: d.sort_key)), result.spec)
+
+
+def compile(path: str | os.PathLike[str]) -> CompileResult:
+    """Compile one strategy file into a Plan (None when it has errors) and its diagnostics."""
+    return load(path)
+
+
+def explain(path: str | os.PathLike[str], *, as_diagram: bool = False) -> str:
+    result = load(path)
+    if result.plan is None:
+        raise PlanError(result.diagnostics)
+    return diagram(result.plan) if as_diagram else explain_plan(result.plan)
+
+
+def explain_text(plan: Plan) -> str:
+    return explain_plan(plan)
+
+
+def fmt(path: str | os.PathLike[str], to: str) -> str:
+    """Convert a strategy to the YAML or the text form; the plan stays identical."""
+    out = Collector()
+    text, form = _read(Path(path), out)
+    if text is None or form is None:
+        raise PlanError(tuple(out.sorted()))
+    result = compile_source(text, str(path), form)
+    if result.plan is None:
+        raise PlanError(result.diagnostics)
+    tree = read_tree(text, str(path), form, Collector())
+    assert tree is not None
+    return to_yaml(tree) if to == "yaml" else to_text(tree)
+
+
+class PlanError(Exception):
+    """The file has errors, so there is no plan to explain or convert."""
+
+    def __init__(self, diagnostics: builtins.tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = diagnostics
+        errors = [d for d in diagnostics if d.severity is Severity.ERROR]
+        first = errors[0] if errors else None
+        where = (
+            f"{first.span.file}:{first.span.line}:{first.span.col}: {first.message}"
+            if first
+            else ""
+        )
+        super().__init__(f"the strategy has {len(errors)} error(s); first: {where}")

@@ -1,0 +1,1 @@
+"""L9: the `tradeplan` command. Thin: parses arguments, calls tradeplan.api, prints."""

@@ -1,0 +1,138 @@
+"""Sizing and risk checks: a quantity for every order, risk measured against a stop, caps sane."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeplan.core.enums import AssetClass
+from tradeplan.core.instrument import Instrument
+from tradeplan.diagnostics.collector import Collector
+from tradeplan.diagnostics.model import Span
+from tradeplan.plan.model import Account, GridProgram, RiskLimits
+from tradeplan.spec.model import EntrySpec, ExitsSpec, RiskSpec, SizingSpec
+
+TWO_PERCENT = Decimal(2)
+
+
+def check_sizing(
+    sizing: SizingSpec | None, where: Span, exits: ExitsSpec | None, name: str, out: Collector
+) -> None:
+    if sizing is None:
+        out.report(
+            "TP406",
+            where,
+            f"entry `{name}` does not say how much to trade; it will trade the minimum quantity",
+            "add `sizing: {risk: 1%}` to the strategy, or `units:` / `qty:` to the entry",
+        )
+        return
+    if sizing.mode != "risk":
+        return
+    if sizing.amount > 100:
+        out.report("TP407", sizing.where("risk"), "risk per trade cannot exceed 100%")
+    elif sizing.amount > TWO_PERCENT:
+        out.report(
+            "TP403",
+            sizing.where("risk"),
+            f"risking {sizing.amount}% of the balance per trade is above the 2% rule",
+            f"five losses in a row would cost {_streak_loss(sizing.amount)}% of the balance; "
+            "consider `risk: 2%` or less",
+        )
+    if exits is None or exits.stop_loss is None:
+        out.report(
+            "TP401",
+            sizing.where("risk"),
+            f"entry `{name}` is sized by risk but has no stop loss to measure the risk against",
+            "add `stop_loss:` to the exits, or size with `units:` / `qty:` instead",
+        )
+
+
+def _streak_loss(percent: Decimal, losses: int = 5) -> Decimal:
+    """Share of the balance lost after `losses` stopped-out trades in a row, each sized on what
+    is left: 5% -> 22.6, 2% -> 9.6."""
+    kept = (1 - percent / 100) ** losses
+    return ((1 - kept) * 100).quantize(Decimal("0.1"))
+
+
+def check_stop_present(entry: EntrySpec, exits: ExitsSpec | None, out: Collector) -> None:
+    if exits is None or (exits.stop_loss is None and exits.trailing is None):
+        span = (
+            exits.where("stop_loss") if exits is not None and exits.stop_loss_none else entry.span
+        )
+        out.report(
+            "TP402",
+            span,
+            f"entry `{entry.name}` has no stop loss: its loss is not bounded",
+            "add `stop_loss:` (or `trailing:`) to the exits",
+        )
+
+
+def check_risk_spec(risk: RiskSpec, out: Collector) -> None:
+    for key in ("daily_loss_limit", "max_drawdown", "max_risk_per_trade"):
+        value: Decimal | None = getattr(risk, key)
+        if value is not None and not (0 < value <= 100):
+            out.report(
+                "TP407",
+                risk.where(key),
+                f"`{key}` must be above 0% and at most 100%",
+                "write a percentage such as `3%`; leave the key out for no limit",
+            )
+    if risk.max_notional is not None and risk.max_notional <= 0:
+        out.report("TP407", risk.where("max_notional"), "`max_notional` must be greater than zero")
+
+
+def grid_notional(grids: tuple[GridProgram, ...], inst: Instrument) -> Decimal:
+    """Worst case: every slot of every grid filled.
+
+    FX states position size in units of the base currency (what brokers' position limits
+    count); stocks and crypto in the quote currency, price times quantity.
+    """
+    if inst.asset_class is AssetClass.FX:
+        return sum((g.units * len(g.slots) for g in grids), Decimal(0))
+    return sum((price * g.units for g in grids for price in g.slots), Decimal(0))
+
+
+def grid_margin(
+    grids: tuple[GridProgram, ...], inst: Instrument, account: Account
+) -> Decimal | None:
+    """Margin in the account currency, when the account currency makes it computable exactly."""
+    if account.leverage is None:
+        return None
+    units = sum((g.units * len(g.slots) for g in grids), Decimal(0))
+    if inst.asset_class is AssetClass.FX and account.currency == inst.base_currency:
+        return units / account.leverage
+    if account.currency == inst.quote_currency:
+        quote_value = sum((p * g.units for g in grids for p in g.slots), Decimal(0))
+        return quote_value / account.leverage
+    return None
+
+
+def check_grid_caps(
+    grids: tuple[GridProgram, ...],
+    spans: dict[str, Span],
+    inst: Instrument,
+    account: Account,
+    risk: RiskLimits,
+    out: Collector,
+) -> None:
+    if not grids:
+        return
+    notional = grid_notional(grids, inst)
+    currency = inst.base_currency if inst.asset_class is AssetClass.FX else inst.quote_currency
+    slots = sum(len(g.slots) for g in grids)
+    if risk.max_notional is not None and notional > risk.max_notional:
+        out.report(
+            "TP404",
+            spans["max_notional"],
+            f"with all {slots} slots filled the grid holds {notional:,} {currency or ''} "
+            f"of {inst.symbol}, above `max_notional: {risk.max_notional:,}`".replace("  ", " "),
+            "reduce units, widen the step, narrow the range, or raise max_notional",
+        )
+    margin = grid_margin(grids, inst, account)
+    if margin is not None and account.balance is not None and margin > account.balance:
+        out.report(
+            "TP405",
+            spans["account"],
+            f"with all {slots} slots filled the grid needs {margin:,.0f} {account.currency} of "
+            f"margin at {account.leverage}x, more than the balance of {account.balance:,}",
+            "reduce units or slots, or raise the balance",
+        )

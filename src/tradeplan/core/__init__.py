@@ -1,0 +1,1 @@
+"""L0: exact money, instruments, sides and other vocabulary shared by every layer."""

@@ -1,0 +1,65 @@
+"""Words of the trading vocabulary, shared by the language, the plan and the engine."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Side(Enum):
+    BUY = "buy"
+    SELL = "sell"
+
+    @property
+    def sign(self) -> int:
+        """+1 for a buy, -1 for a sell: the direction in which profit lies."""
+        return 1 if self is Side.BUY else -1
+
+    @property
+    def opposite(self) -> Side:
+        return Side.SELL if self is Side.BUY else Side.BUY
+
+    @classmethod
+    def parse(cls, word: str) -> Side:
+        """Traders say long/short for positions and buy/sell for orders; both mean the same side."""
+        return _SIDE_WORDS[word.lower()]
+
+
+_SIDE_WORDS = {"buy": Side.BUY, "long": Side.BUY, "sell": Side.SELL, "short": Side.SELL}
+SIDE_WORDS = tuple(_SIDE_WORDS)
+
+
+class AssetClass(Enum):
+    FX = "fx"
+    US_STOCK = "us_stock"
+    CRYPTO_PERP = "crypto_perp"
+
+
+class OrderType(Enum):
+    MARKET = "market"
+    LIMIT = "limit"
+    STOP = "stop"
+    STOP_LIMIT = "stop_limit"
+    TRAILING_STOP = "trailing_stop"
+    TRAILING_STOP_LIMIT = "trailing_stop_limit"
+    MARKET_IF_TOUCHED = "market_if_touched"
+    LIMIT_IF_TOUCHED = "limit_if_touched"
+
+
+class TimeInForce(Enum):
+    DAY = "day"
+    GTC = "gtc"
+
+
+class Session(Enum):
+    """Which US trading sessions a strategy's orders may work in."""
+
+    RTH = "rth"  # regular hours only
+    ETH = "eth"  # regular plus pre- and post-market (extended hours)
+    ALL = "all"  # alias kept for the language: every session the broker offers
+
+
+class FillProfile(Enum):
+    """How the paper broker fills a limit placed beyond the market (SEMANTICS.md section 1)."""
+
+    DEALER = "dealer"  # Triauto: a closing limit beyond the market fills at its own price
+    EXCHANGE = "exchange"  # a marketable limit fills at the better market price

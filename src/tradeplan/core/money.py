@@ -1,0 +1,71 @@
+"""Exact prices and quantities.
+
+Every price or quantity that can reach an order is a `Decimal`. Floats are accepted only at the
+outer edge (data files, analytics) and converted through `str()` so that `0.1` stays `0.1`.
+Rounding is always explicit: callers say which way a price may move (toward the market, away
+from it, nearest) because the right direction depends on what the order is for.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from enum import Enum
+
+ZERO = Decimal(0)
+ONE = Decimal(1)
+HUNDRED = Decimal(100)
+
+
+class Rounding(Enum):
+    """Which way a value may be moved onto its grid."""
+
+    DOWN = "down"  # toward minus infinity (floor)
+    UP = "up"  # toward plus infinity (ceiling)
+    NEAREST = "nearest"  # half-even, so repeated rounding does not drift in one direction
+
+
+_MODES = {Rounding.DOWN: ROUND_FLOOR, Rounding.UP: ROUND_CEILING, Rounding.NEAREST: ROUND_HALF_EVEN}
+
+
+def to_decimal(value: object) -> Decimal:
+    """Convert without ever passing through a binary float's full expansion."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise TypeError("a bool is not a number")
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip().replace("_", "").replace(",", ""))
+        except InvalidOperation as exc:
+            raise ValueError(f"not a number: {value!r}") from exc
+    raise TypeError(f"cannot make a Decimal of {type(value).__name__}")
+
+
+def round_to_increment(value: Decimal, increment: Decimal, rounding: Rounding) -> Decimal:
+    """Snap `value` onto a multiple of `increment` (a tick or a step)."""
+    if increment <= 0:
+        raise ValueError("increment must be positive")
+    units = (value / increment).to_integral_value(rounding=_MODES[rounding])
+    return units * increment
+
+
+def is_on_increment(value: Decimal, increment: Decimal) -> bool:
+    return increment > 0 and (value % increment) == 0
+
+
+def decimals_of(increment: Decimal) -> int:
+    """Number of decimal places an increment has (0.01 -> 2, 0.0001 -> 4, 1 -> 0)."""
+    exponent = increment.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def fmt_decimal(value: Decimal) -> str:
+    """Plain notation without exponent and without trailing noise: 1E+2 -> '100'."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in {"-0", ""} else text

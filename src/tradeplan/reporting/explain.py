@@ -1,0 +1,228 @@
+"""A plan in plain words, and as a Mermaid state diagram.
+
+Written for a trader reading it before risking money: what is bought when, where each exit
+sits, what happens after each exit, which caps apply. Every sentence comes from the plan, so
+what `explain` says is what the engine does.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tradeplan.core.enums import OrderType, Side
+from tradeplan.core.money import fmt_decimal
+from tradeplan.core.units import Distance, format_duration
+from tradeplan.plan.model import EntryRule, ExitPlan, GridProgram, Plan, RiskLimits, StateMachine
+from tradeplan.spec.unparse import unparse
+
+
+def _pos(side: Side) -> str:
+    return "long" if side is Side.BUY else "short"
+
+
+def _sized(rule: EntryRule) -> str:
+    s = rule.sizing
+    if s is None:
+        return "(no size given)"
+    if s.mode == "risk":
+        lev = f", leverage capped at {fmt_decimal(s.leverage)}x" if s.leverage else ""
+        return f"sized so that a stop-loss hit costs {fmt_decimal(s.amount)}% of the balance{lev}"
+    unit = {"units": "units", "qty": "shares/contracts", "notional": "of notional value"}[s.mode]
+    return f"{fmt_decimal(s.amount)} {unit}"
+
+
+def _order(rule: EntryRule) -> str:
+    o = rule.order
+    text = {
+        OrderType.MARKET: "a market order",
+        OrderType.LIMIT: "a limit order",
+        OrderType.STOP: "a stop order",
+        OrderType.STOP_LIMIT: "a stop-limit order",
+        OrderType.TRAILING_STOP: "a trailing stop order",
+        OrderType.TRAILING_STOP_LIMIT: "a trailing stop-limit order",
+        OrderType.MARKET_IF_TOUCHED: "a market-if-touched order",
+        OrderType.LIMIT_IF_TOUCHED: "a limit-if-touched order",
+    }[o.type]
+    parts = [text]
+    if o.trigger is not None:
+        parts.append(f"triggered at {unparse(o.trigger)}")
+    if o.price is not None:
+        parts.append(f"priced at {unparse(o.price)}")
+    if o.trail is not None:
+        parts.append(f"trailing {o.trail}")
+    return " ".join(parts)
+
+
+def _dist(d: Distance) -> str:
+    return str(d.magnitude)
+
+
+def exit_lines(exits: ExitPlan, side: Side) -> list[str]:
+    up, down = ("above", "below") if side is Side.BUY else ("below", "above")
+    lines: list[str] = []
+    if exits.take_profit:
+        lines.append(f"take profit: a limit {_dist(exits.take_profit)} {up} the entry fill")
+    if exits.stop_loss:
+        lines.append(
+            f"stop loss: a stop {_dist(exits.stop_loss)} {down} the entry fill "
+            "(plus the spread at the time it is placed)"
+        )
+    else:
+        lines.append("no stop loss: the loss is not bounded")
+    if exits.trailing:
+        t = exits.trailing
+        what = "trailing stop-limit" if t.spread else "trailing stop"
+        line = f"{what}: follows the best price at {_dist(t.trail)} behind it and only moves in your favour"
+        if t.spread:
+            line += f"; when hit, a limit {_dist(t.spread)} beyond the trigger"
+        if t.activate:
+            line += f"; starts once the profit reaches {_dist(t.activate)}"
+        lines.append(line)
+    if exits.break_even:
+        be = exits.break_even
+        line = (
+            f"break-even: when the profit reaches {_dist(be.at)}, the stop moves to the entry price"
+        )
+        if be.offset:
+            line += f" + {_dist(be.offset)}"
+        if be.within:
+            action = "the position is closed" if be.otherwise == "close" else "nothing changes"
+            line += f"; if that does not happen within {format_duration(be.within)}, {action}"
+        lines.append(line)
+    if exits.time_exit:
+        te = exits.time_exit
+        if te.after:
+            lines.append(f"time exit: closed at market {format_duration(te.after)} after entry")
+        else:
+            lines.append(f"time exit: closed at market at {te.at} {te.tz or ''}".rstrip())
+    if exits.exit_when is not None:
+        lines.append(f"signal exit: closed at market when {unparse(exits.exit_when)}")
+    lines.append(f"exit orders are {exits.time_in_force.value.upper()}")
+    return lines
+
+
+def grid_lines(plan: Plan, grid: GridProgram) -> list[str]:
+    side = grid.side
+    prices = grid.slots
+    lines = [
+        f"Grid `{grid.name}`: {len(prices)} {side.value} slot(s) of {fmt_decimal(grid.units)} units"
+        + (
+            f" from {prices[0]} to {prices[-1]}"
+            if len(prices) > 1
+            else f" at {prices[0]}"
+            if prices
+            else ""
+        ),
+        "  Each slot holds at most one position at a time.",
+        f"  When a slot's entry fills: {exit_lines(ExitPlan(grid.stop_loss, grid.take_profit), side)[0]}",
+    ]
+    if grid.stop_loss:
+        lines.append(f"  and {exit_lines(ExitPlan(grid.stop_loss, grid.take_profit), side)[1]}")
+    else:
+        lines.append("  No stop loss: if the market leaves the range, open slots keep their loss.")
+    after = []
+    if grid.counter:
+        after.append(f"a {side.value} LIMIT at the exit price {grid.counter} (counter)")
+    if grid.follow:
+        after.append(f"a {side.value} STOP at the exit price + spread {grid.follow} (follow)")
+    if after:
+        lines.append("  After an exit fills, the slot re-enters with " + " and ".join(after) + ".")
+        lines.append(
+            "  A re-entry the market has already passed is converted (limit <-> stop) and the"
+            " other one is dropped."
+        )
+    else:
+        lines.append("  After an exit fills, the slot places its entry again at its own price.")
+    lines.append(f"  Fills follow the {plan.broker.fill.value} rules.")
+    if prices:
+        notional = sum((p * grid.units for p in prices), Decimal(0))
+        lines.append(
+            f"  All slots filled: {fmt_decimal(notional)} {plan.instrument.quote_currency or ''} of exposure.".replace(
+                " .", "."
+            )
+        )
+    return lines
+
+
+def risk_lines(risk: RiskLimits) -> list[str]:
+    lines: list[str] = []
+    if risk.max_open_positions is not None:
+        lines.append(f"at most {risk.max_open_positions} positions open at once")
+    if risk.max_notional is not None:
+        lines.append(f"at most {fmt_decimal(risk.max_notional)} of total position value")
+    if risk.max_position is not None:
+        lines.append(f"at most {fmt_decimal(risk.max_position)} units in the symbol")
+    if risk.daily_loss_limit is not None:
+        lines.append(
+            f"no new entries for the rest of the day after losing {fmt_decimal(risk.daily_loss_limit)}% of the day's starting equity"
+        )
+    if risk.max_drawdown is not None:
+        lines.append(
+            f"the strategy halts after a {fmt_decimal(risk.max_drawdown)}% fall from its peak equity"
+        )
+    if risk.max_risk_per_trade is not None:
+        lines.append(
+            f"entries risking more than {fmt_decimal(risk.max_risk_per_trade)}% are refused"
+        )
+    if risk.one_position_per_symbol:
+        lines.append("never two positions in the symbol at once")
+    return lines
+
+
+def explain_plan(plan: Plan) -> str:
+    inst = plan.instrument
+    out = [
+        f"Strategy `{plan.name}` trades {inst.symbol} ({inst.asset_class.value}) via {plan.broker.name}."
+    ]
+    if plan.description:
+        out.append(plan.description)
+    details = [f"tick {inst.tick}", f"quantity step {inst.step}"]
+    if inst.pip:
+        details.insert(0, f"pip {inst.pip}")
+    out.append(f"Prices are rounded to the {', '.join(details)}.")
+    if inst.asset_class.value == "us_stock":
+        out.append(f"Session: {plan.session.value} (market orders only in regular hours).")
+    out.append("")
+    for rule in plan.rules:
+        out.append(
+            f"Entry `{rule.name}`: goes {_pos(rule.side)} with {_order(rule)}, {_sized(rule)},"
+        )
+        out.append(
+            f"  when, on a closed {format_duration(plan.timeframe)} bar: {unparse(rule.when)}"
+        )
+        out.append(f"  The entry order is {rule.time_in_force.value.upper()}.")
+        out.append("  Once filled:")
+        out.extend(f"    - {line}" for line in exit_lines(rule.exits, rule.side))
+        out.append("  After an exit the rule waits for its next signal.")
+        out.append("")
+    for grid in plan.grids:
+        out.extend(grid_lines(plan, grid))
+        out.append("")
+    caps = risk_lines(plan.risk)
+    if caps:
+        out.append("Risk caps checked before every order:")
+        out.extend(f"  - {line}" for line in caps)
+        out.append("A refused order is recorded with its reason; it is never sent silently later.")
+    out.append(f"Plan fingerprint: {plan.fingerprint}")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def mermaid(machine: StateMachine) -> str:
+    lines = [
+        "stateDiagram-v2",
+        f"    %% {machine.kind} `{machine.name}`",
+        f"    [*] --> {machine.initial}",
+    ]
+    for t in machine.transitions:
+        label = t.event + (f" [{t.condition}]" if t.condition else "")
+        if t.actions:
+            label += " / " + "; ".join(t.actions)
+        label = label.replace(":", " -").replace("`", "'")
+        lines.append(f"    {t.source} --> {t.target}: {label}")
+    if "stopped" in machine.states:
+        lines.append("    stopped --> [*]")
+    return "\n".join(lines) + "\n"
+
+
+def diagram(plan: Plan) -> str:
+    return "\n".join(mermaid(m) for m in plan.machines)

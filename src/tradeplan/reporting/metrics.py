@@ -1,0 +1,215 @@
+"""Backtest summary figures from closed trades and the equity curve.
+
+Definitions (the numbers in summary.json mean exactly this):
+
+* net P&L = sum of trade P&L, which is net of fees (see runtime.records); gross profit = sum
+  over winning trades (pnl > 0), gross loss = sum over losing trades (pnl < 0, a number <= 0);
+  a trade with pnl == 0 counts in neither and is not a win;
+* win rate = winners / trades, in percent; profit factor = gross profit / |gross loss|, None when
+  there is no loss (undefined rather than infinite, so JSON stays valid);
+* max drawdown = the largest fall of equity from its running peak, as an amount and as a percent
+  of that peak (the two maxima may come from different falls);
+* Sharpe = mean / standard deviation (ddof 1) of daily returns x sqrt(periods_per_year), risk-free
+  rate 0. Daily returns come from the last equity of each UTC calendar day that has data, the
+  first equity point being the base; days without data (weekends for FX and stocks) are skipped,
+  so 252 suits markets that close and 365 suits crypto. None with fewer than two days or no
+  variation;
+* exposure = the share of equity-curve points (one per bar when the engine records every bar)
+  at which a position was open, i.e. entry_time <= t < exit_time for some trade, in percent.
+
+Money sums stay Decimal (exact); ratios and curve statistics are floats (analytics).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.runtime.data import datetime_from_ns, ns_from_datetime
+from tradeplan.runtime.records import EquityCurve, TradeRecord
+
+F64 = NDArray[np.float64]
+NS_PER_DAY = 86_400 * 1_000_000_000
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The figures a trader reads first; percent fields are percents (12.5 means 12.5%)."""
+
+    start: datetime | None
+    end: datetime | None
+    initial_equity: float | None
+    final_equity: float | None
+    return_pct: float | None
+    net_pnl: Decimal
+    gross_profit: Decimal
+    gross_loss: Decimal
+    fees: Decimal
+    trade_count: int
+    wins: int
+    losses: int
+    win_rate_pct: float | None
+    profit_factor: float | None
+    average_trade: Decimal | None
+    best_trade: Decimal | None
+    worst_trade: Decimal | None
+    average_mfe: Decimal | None
+    average_mae: Decimal | None
+    max_drawdown: float
+    max_drawdown_pct: float
+    sharpe: float | None
+    exposure_pct: float | None
+
+    def to_json_dict(self) -> dict[str, object]:
+        """JSON-ready: numbers as numbers, times as ISO 8601, undefined figures as null."""
+        out: dict[str, object] = {}
+        for item in fields(self):
+            name, value = item.name, getattr(self, item.name)
+            if isinstance(value, Decimal):
+                out[name] = int(value) if value == value.to_integral_value() else float(value)
+            elif isinstance(value, datetime):
+                out[name] = value.isoformat()
+            elif isinstance(value, float) and not math.isfinite(value):
+                out[name] = None
+            else:
+                out[name] = value
+        return out
+
+
+def net_pnl(trades: Sequence[TradeRecord]) -> Decimal:
+    return sum((t.pnl for t in trades), ZERO)
+
+
+def gross_profit(trades: Sequence[TradeRecord]) -> Decimal:
+    return sum((t.pnl for t in trades if t.pnl > 0), ZERO)
+
+
+def gross_loss(trades: Sequence[TradeRecord]) -> Decimal:
+    """Sum of the losing trades: zero or negative."""
+    return sum((t.pnl for t in trades if t.pnl < 0), ZERO)
+
+
+def win_rate_pct(trades: Sequence[TradeRecord]) -> float | None:
+    if not trades:
+        return None
+    return 100.0 * sum(1 for t in trades if t.pnl > 0) / len(trades)
+
+
+def profit_factor(trades: Sequence[TradeRecord]) -> float | None:
+    loss = gross_loss(trades)
+    if loss == 0:
+        return None
+    return float(gross_profit(trades) / -loss)
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal | None:
+    return sum(values, ZERO) / len(values) if values else None
+
+
+def drawdown(equity: F64) -> F64:
+    """Distance below the running peak at every point (>= 0)."""
+    if equity.size == 0:
+        return np.zeros(0)
+    result: F64 = np.maximum.accumulate(equity) - equity
+    return result
+
+
+def drawdown_pct(equity: F64) -> F64:
+    """Drawdown as a percent of the running peak (0 where the peak is not positive)."""
+    if equity.size == 0:
+        return np.zeros(0)
+    peak = np.maximum.accumulate(equity)
+    safe = np.where(peak > 0, peak, 1.0)
+    result: F64 = np.where(peak > 0, 100.0 * (peak - equity) / safe, 0.0)
+    return result
+
+
+def max_drawdown(equity: F64) -> tuple[float, float]:
+    """(largest amount, largest percent) of any fall from a running peak."""
+    if equity.size == 0:
+        return 0.0, 0.0
+    return float(drawdown(equity).max()), float(drawdown_pct(equity).max())
+
+
+def daily_returns(curve: EquityCurve) -> F64:
+    """Returns between the closing equity of consecutive UTC days that have data."""
+    if len(curve) == 0:
+        return np.zeros(0)
+    day = curve.time_ns // NS_PER_DAY
+    last_of_day = np.append(np.flatnonzero(np.diff(day)), day.size - 1)
+    closes = np.concatenate([curve.equity[:1], curve.equity[last_of_day]])
+    base = closes[:-1]
+    result: F64 = np.where(base != 0, np.diff(closes) / np.where(base != 0, base, 1.0), 0.0)
+    return result
+
+
+def sharpe_ratio(curve: EquityCurve, periods_per_year: float = 252.0) -> float | None:
+    returns = daily_returns(curve)
+    if returns.size < 2:
+        return None
+    spread = float(np.std(returns, ddof=1))
+    if spread == 0 or not math.isfinite(spread):
+        return None
+    return float(np.mean(returns)) / spread * math.sqrt(periods_per_year)
+
+
+def exposure_pct(trades: Sequence[TradeRecord], curve: EquityCurve) -> float | None:
+    """Percent of curve points inside some trade's [entry_time, exit_time)."""
+    times = curve.time_ns
+    if times.size == 0:
+        return None
+    if not trades:
+        return 0.0
+    entries = np.array([ns_from_datetime(t.entry_time) for t in trades], dtype=np.int64)
+    exits = np.array([ns_from_datetime(t.exit_time) for t in trades], dtype=np.int64)
+    steps = np.zeros(times.size + 1, dtype=np.int64)
+    np.add.at(steps, np.searchsorted(times, entries, "left"), 1)
+    np.add.at(steps, np.searchsorted(times, exits, "left"), -1)
+    open_positions = np.cumsum(steps[:-1])
+    return 100.0 * float(np.count_nonzero(open_positions > 0)) / times.size
+
+
+def summarize(
+    trades: Sequence[TradeRecord],
+    equity: EquityCurve,
+    *,
+    periods_per_year: float = 252.0,
+) -> Summary:
+    """Every figure of the report header and summary.json."""
+    pnls = [t.pnl for t in trades]
+    initial = float(equity.equity[0]) if len(equity) else None
+    final = float(equity.equity[-1]) if len(equity) else None
+    dd_amount, dd_pct = max_drawdown(equity.equity)
+    return_pct = 100.0 * (final - initial) / initial if initial and final is not None else None
+    return Summary(
+        start=datetime_from_ns(int(equity.time_ns[0])) if len(equity) else None,
+        end=datetime_from_ns(int(equity.time_ns[-1])) if len(equity) else None,
+        initial_equity=initial,
+        final_equity=final,
+        return_pct=return_pct,
+        net_pnl=net_pnl(trades),
+        gross_profit=gross_profit(trades),
+        gross_loss=gross_loss(trades),
+        fees=sum((t.fees for t in trades), ZERO),
+        trade_count=len(trades),
+        wins=sum(1 for p in pnls if p > 0),
+        losses=sum(1 for p in pnls if p < 0),
+        win_rate_pct=win_rate_pct(trades),
+        profit_factor=profit_factor(trades),
+        average_trade=_mean(pnls),
+        best_trade=max(pnls) if pnls else None,
+        worst_trade=min(pnls) if pnls else None,
+        average_mfe=_mean([t.mfe for t in trades]),
+        average_mae=_mean([t.mae for t in trades]),
+        max_drawdown=dd_amount,
+        max_drawdown_pct=dd_pct,
+        sharpe=sharpe_ratio(equity, periods_per_year),
+        exposure_pct=exposure_pct(trades, equity),
+    )

@@ -1,0 +1,54 @@
+"""The document tree both language forms are read into.
+
+YAML and the text form differ only in surface syntax, so both are first turned into this one
+tree of mappings, sequences and raw scalars, each with its span. Everything after that (shape
+checks, units, expressions, the plan) is written once. Scalars keep their raw text: YAML's own
+type resolution would turn `105.00` into a binary float and `no` into False.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tradeplan.diagnostics.model import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """A leaf. `value` is the raw text, or None for YAML null / an empty value."""
+
+    value: str | None
+    span: Span
+    quoted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    entries: tuple[tuple[Scalar, Node], ...]
+    span: Span
+
+    def get(self, key: str) -> Node | None:
+        for k, v in self.entries:
+            if k.value == key:
+                return v
+        return None
+
+    def keys(self) -> list[str]:
+        return [k.value or "" for k, _ in self.entries]
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    items: tuple[Node, ...]
+    span: Span
+
+
+Node = Scalar | Mapping | Sequence
+
+
+def kind_name(node: Node) -> str:
+    if isinstance(node, Mapping):
+        return "a mapping (key: value pairs)"
+    if isinstance(node, Sequence):
+        return "a list"
+    return "a single value"

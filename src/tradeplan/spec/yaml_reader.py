@@ -1,0 +1,165 @@
+"""YAML form -> document tree.
+
+`yaml.compose` keeps every scalar's raw text and its position, which is all we want from YAML:
+values are interpreted later by the builder, so `105.00` stays exact and `no` stays a word.
+"""
+
+from __future__ import annotations
+
+import yaml
+
+from tradeplan.diagnostics.collector import Collector
+from tradeplan.diagnostics.model import Span
+from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
+
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+_FRIENDLY = (
+    (
+        "mapping values are not allowed",
+        "a `:` where none is expected",
+        "put values that contain `: ` in quotes, or check the indentation of this line",
+    ),
+    ("could not find expected ':'", "a key without `:`", "write `key: value`"),
+    (
+        "did not find expected key",
+        "this line does not line up with the keys around it",
+        "check the indentation: keys of one mapping start in the same column",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "a list item does not line up with the others",
+        "start every item of a list with `- ` in the same column",
+    ),
+    ("found undefined alias", "an alias (`*name`) that no anchor defines", None),
+    (
+        "expected a single document",
+        "the file holds more than one YAML document",
+        "remove the `---` separator: one strategy per file",
+    ),
+    (
+        "found unexpected end of stream",
+        "the file ends inside a quoted value or bracket",
+        "close the quote or bracket",
+    ),
+    ("found character '\\t'", "a tab character", "use spaces; YAML does not allow tabs here"),
+)
+
+_KEY_TROUBLE = (
+    "mapping values are not allowed",
+    "could not find expected ':'",
+    "did not find expected key",
+)
+
+
+def _span(file: str, node: yaml.Node) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+def _convert(file: str, node: yaml.Node, out: Collector) -> Node:
+    if isinstance(node, yaml.MappingNode):
+        entries: list[tuple[Scalar, Node]] = []
+        seen: dict[str, Span] = {}
+        for key_node, value_node in node.value:
+            key = _convert(file, key_node, out)
+            if not isinstance(key, Scalar):
+                out.report("TP103", key.span, "a key must be a single word, not a mapping or list")
+                continue
+            name = key.value or ""
+            if name in seen:
+                first = seen[name]
+                out.report(
+                    "TP106",
+                    key.span,
+                    f"`{name}` is given twice in this mapping (first at line {first.line})",
+                    "keep one of them: YAML would silently use the last",
+                )
+                continue
+            seen[name] = key.span
+            entries.append((key, _convert(file, value_node, out)))
+        return Mapping(tuple(entries), _span(file, node))
+    if isinstance(node, yaml.SequenceNode):
+        return Sequence(tuple(_convert(file, item, out) for item in node.value), _span(file, node))
+    assert isinstance(node, yaml.ScalarNode)
+    quoted = node.style in {"'", '"'}
+    value: str | None = node.value
+    if node.tag == _NULL_TAG and not quoted:
+        value = None
+    return Scalar(value, _span(file, node), quoted)
+
+
+def tab_problems(text: str, file: str, out: Collector) -> bool:
+    found = False
+    for number, line in enumerate(text.split("\n"), start=1):
+        indent = line[: len(line) - len(line.lstrip(" \t"))]
+        if "\t" in indent:
+            out.report(
+                "TP004",
+                Span(file, number, indent.index("\t") + 1),
+                "a tab is used for indentation",
+                "YAML needs spaces: replace the tab with spaces",
+            )
+            found = True
+    return found
+
+
+def _missing_colon(text: str, line: int) -> tuple[int, int, str, str] | None:
+    """`stop_loss 30 pips` above `take_profit: 60 pips`: YAML reads the two lines as one value
+    and trips on the second line's `:`, but the mistake is the missing `:` on the line above."""
+    lines = text.split("\n")
+    if not 1 < line <= len(lines):
+        return None
+    current = lines[line - 1]
+    indent = len(current) - len(current.lstrip(" "))
+    above = line - 1
+    while above > 1 and (not lines[above - 1].strip() or lines[above - 1].lstrip().startswith("#")):
+        above -= 1
+    previous = lines[above - 1].split(" #")[0].rstrip()
+    stripped = previous.lstrip(" ")
+    if (
+        len(previous) - len(stripped) != indent
+        or not stripped
+        or stripped.startswith(("-", "#", "{", "[", "'", '"'))
+        or ":" in stripped
+        or " " not in stripped
+    ):
+        return None
+    key, _, value = stripped.partition(" ")
+    return (
+        above,
+        indent + 1,
+        f"invalid YAML: `{stripped}` has no `:` after its key",
+        f"write `{key}: {value.strip()}`",
+    )
+
+
+def read_yaml(text: str, file: str, out: Collector) -> Node | None:
+    if tab_problems(text, file, out):
+        return None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raw = f"{exc.problem or ''} {exc.context or ''}".strip()
+        message, hint = f"invalid YAML: {raw}", None
+        for needle, friendly, friendly_hint in _FRIENDLY:
+            if needle in raw:
+                message, hint = f"invalid YAML: {friendly}", friendly_hint
+                break
+        missing = _missing_colon(text, line) if any(n in raw for n in _KEY_TROUBLE) else None
+        if missing is not None:
+            line, col, message, hint = missing
+        out.report("TP001", Span(file, line, col), message, hint)
+        return None
+    except yaml.YAMLError as exc:
+        out.report("TP001", Span(file, 1, 1), f"invalid YAML: {exc}")
+        return None
+    except RecursionError:
+        out.report("TP001", Span(file, 1, 1), "invalid YAML: nested too deeply")
+        return None
+    if root is None:
+        return None
+    return _convert(file, root, out)
