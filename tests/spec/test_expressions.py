@@ -217,6 +217,7 @@ def test_binary_span_covers_both_sides() -> None:
         ("close > 15:55", 22, "unexpected `:`", None),
         ("close && open", 18, "unexpected `&`", "write `and`"),
         ("", 12, "expected an expression, found nothing", None),
+        ("close > 1 # note", 22, "unexpected `#`: an expression has no comments", None),
     ],
 )
 def test_syntax_errors_point_at_the_offending_token(

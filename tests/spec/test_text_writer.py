@@ -8,7 +8,13 @@ from hypothesis import strategies as st
 from text_samples import DRAFT_TEXT, DRAFT_TREE, YAML_AND_TEXT
 
 from tradeplan.spec.text_reader import read_text
-from tradeplan.spec.text_syntax import EXIT_KEYS, GRID_WORDS, PAIR_STATEMENTS, STATEMENT_WORDS
+from tradeplan.spec.text_syntax import (
+    EXIT_KEYS,
+    GRID_WORDS,
+    HEADER_WORDS,
+    PAIR_STATEMENTS,
+    STATEMENT_WORDS,
+)
 from tradeplan.spec.text_writer import tree_to_plain, write_text
 
 
@@ -130,32 +136,15 @@ def test_documents_the_text_form_cannot_express_are_refused(doc: dict[str, objec
 # -- round trip of generated documents -------------------------------------------------------
 
 _RESERVED = set(STATEMENT_WORDS) | {"entries", "grids", "exits"}
-_WORDS = sorted(
-    {
-        "when",
-        "on",
-        "via",
-        "pip",
-        "price",
-        "spread",
-        "from",
-        "to",
-        "at",
-        "name",
-        "side",
-        "risk",
-        "max_open_positions",
-        "x",
-        "take_profit",
-        "time_in_force",
-        "leverage",
-        "units",
-        "trail",
-    }
-    | set(GRID_WORDS)
+_KEYWORDS = sorted(
+    {"when", "on", *HEADER_WORDS, *GRID_WORDS, *STATEMENT_WORDS}
+    | {w for _, words in PAIR_STATEMENTS.values() for w in words}
 )
+_WORDS = sorted({*_KEYWORDS, "side", "max_open_positions", "x", "time_in_force"})
 _text = st.one_of(
     st.text(max_size=12),
+    st.sampled_from(_KEYWORDS),
+    st.lists(st.sampled_from([*_KEYWORDS, "1", "x"]), min_size=1, max_size=4).map(" ".join),
     st.sampled_from(
         [
             "50 pips",
@@ -168,9 +157,9 @@ _text = st.one_of(
             "{",
             "#",
             "a\tb",
-            "spread",
             "when x",
-            "on",
+            '"',
+            "\\",
         ]
     ),
 )

@@ -7,6 +7,7 @@ Lark knows terminal names and parser states; a trader knows "a value", "an opera
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
@@ -108,126 +109,144 @@ def _describe_char(char: str, after: str) -> tuple[str, str | None]:
     return f"unexpected character `{char}`{after}", None
 
 
-def syntax_problem(exc: UnexpectedInput, text: str) -> tuple[str, str | None, int, int]:
+class Problem(NamedTuple):
+    message: str
+    hint: str | None
+    start: int
+    end: int
+
+
+def syntax_problem(exc: UnexpectedInput, text: str) -> Problem:
     """Message, hint and offset range for a Lark error, in words a trader reads."""
     scan = _Scan(text)
     if isinstance(exc, UnexpectedToken) and exc.token.type == "$END":
-        return _end_problem(exc, text, scan)
+        return _end_problem(set(exc.expected), scan)
     offset = exc.token.start_pos if isinstance(exc, UnexpectedToken) else exc.pos_in_stream
     offset = min(max(offset or 0, 0), max(len(text) - 1, 0))
     found = scan.at(offset)
     if found is None or found[2] != offset:
-        return (*_describe_char(text[offset : offset + 1] or " ", ""), offset, offset + 1)
-    kind, word, _ = found
+        return Problem(*_describe_char(text[offset : offset + 1] or " ", ""), offset, offset + 1)
     before = scan.before(offset)
-    prev = before[-1][1] if before else None
-    after = f" after `{prev}`" if prev else ""
-    expected: set[str] = set(exc.expected) if isinstance(exc, UnexpectedToken) else set()
     lexed = isinstance(exc, UnexpectedToken) and exc.token.type in _EXPR_TERMINALS
-    end = offset + len(word)
+    expected = set(exc.expected) if isinstance(exc, UnexpectedToken) else set()
+    return (
+        _lexical_problem(found, before, text, lexed)
+        or _expected_problem(found, before, expected)
+        or _operator_problem(found, before)
+    )
+
+
+def _lexical_problem(
+    found: tuple[str, str, int], before: list[tuple[str, str, int]], text: str, lexed: bool
+) -> Problem | None:
+    """Characters and words that are wrong whatever the parser expected."""
+    kind, word, offset = found
+    prev = before[-1][1] if before else None
     if kind == "other":
-        message, hint = _describe_char(word, after)
-        return message, hint, offset, offset + 1
+        return Problem(
+            *_describe_char(word, f" after `{prev}`" if prev else ""), offset, offset + 1
+        )
     if kind == "number" and not lexed:
         run = re.match(r"[\w.:]+", text[offset:])
         bad = run.group() if run else word
-        return (
+        return Problem(
             f"`{bad}` is not a number",
             "write numbers like `0.5` or `105.25`",
             offset,
-            (offset + len(bad)),
+            offset + len(bad),
         )
     if len(before) == 1 and prev in OPERATOR_WORDS and prev != "not":
-        return f"expected a value before `{prev}`", None, before[0][2], before[0][2] + len(prev)
+        start = before[0][2]
+        return Problem(f"expected a value before `{prev}`", None, start, start + len(prev))
     for opener, closer in (("(", ")"), ("[", "]")):
         if word == closer and _depth(before, opener, closer) == 0:
-            return f"unexpected `{closer}`: there is no `{opener}` to close", None, offset, end
+            message = f"unexpected `{closer}`: there is no `{opener}` to close"
+            return Problem(message, None, offset, offset + 1)
+    return None
+
+
+_BETWEEN_HINT = "write `time between 09:35 and 15:50`"
+
+
+def _expected_problem(
+    found: tuple[str, str, int], before: list[tuple[str, str, int]], expected: set[str]
+) -> Problem | None:
+    """The parser wanted something specific: a time, `and`, a bar count, `]` or a value."""
+    _, word, offset = found
+    end = offset + len(word)
+    after = f" after `{before[-1][1]}`" if before else ""
     if expected == {"TIME"}:
-        return (
-            f"expected a time such as `09:35`{after}, found `{word}`",
-            "write `time between 09:35 and 15:50`",
-            offset,
-            end,
-        )
+        message = f"expected a time such as `09:35`{after}, found `{word}`"
+        return Problem(message, _BETWEEN_HINT, offset, end)
     if expected == {"AND"}:
-        return (
-            f"expected `and`{after}, found `{word}`",
-            "write `time between 09:35 and 15:50`",
-            (offset),
-            end,
-        )
+        return Problem(f"expected `and`{after}, found `{word}`", _BETWEEN_HINT, offset, end)
     if expected == {"NUMBER"}:
-        return (
+        return Problem(
             f"expected a whole number of bars inside `[ ]`, found `{word}`",
             "history is written like `close[1]` (the previous bar)",
             offset,
             end,
         )
     if expected == {"RSQB"}:
-        return f"expected `]`{after}, found `{word}`", None, offset, end
+        return Problem(f"expected `]`{after}, found `{word}`", None, offset, end)
     if "NAME" in expected or "NUMBER" in expected:
-        if prev is None:
-            return f"expected a value, found `{word}`", None, offset, end
-        return f"expected a value{after}, found `{word}`", None, offset, end
+        return Problem(f"expected a value{after}, found `{word}`", None, offset, end)
+    return None
+
+
+def _operator_problem(found: tuple[str, str, int], before: list[tuple[str, str, int]]) -> Problem:
+    """A complete value was followed by something that cannot continue it."""
+    kind, word, offset = found
+    end = offset + len(word)
+    prev = before[-1][1] if before else None
     if kind == "time":
-        return (
+        return Problem(
             f"unexpected time `{word}`",
             "a time of day is only allowed in `time between 09:35 and 15:50`",
             offset,
             end,
         )
     if word in {"<", "<=", ">", ">=", "==", "!=", "crosses_above", "crosses_below"}:
-        return (
+        return Problem(
             f"comparisons cannot be chained: `{word}` follows another comparison",
             "join two comparisons with `and`, e.g. `a < b and b < c`",
             offset,
             end,
         )
     if word == ",":
-        return (
-            "unexpected `,`",
-            "commas only separate the arguments of a call such as `sma(close, 20)`",
-            offset,
-            end,
-        )
+        comma = "commas only separate the arguments of a call such as `sma(close, 20)`"
+        return Problem("unexpected `,`", comma, offset, end)
     if word == "%":
-        return "unexpected `%`", "write a percentage right after a number: `0.5%`", offset, end
-    if word == "(" or kind in {"name", "number"} or word == "$":
-        hint = did_you_mean(word, OPERATOR_WORDS) if kind == "name" else None
-        return (
+        percent = "write a percentage right after a number: `0.5%`"
+        return Problem("unexpected `%`", percent, offset, end)
+    if word in {"(", "$"} or kind in {"name", "number"}:
+        close = did_you_mean(word, OPERATOR_WORDS) if kind == "name" else None
+        return Problem(
             f"missing operator between `{prev}` and `{word}`",
-            hint or "join conditions with `and` / `or`; combine values with `+ - * /`",
+            close or "join conditions with `and` / `or`; combine values with `+ - * /`",
             offset,
             end,
         )
-    return f"unexpected `{word}`{after}", None, offset, end
+    return Problem(f"unexpected `{word}`" + (f" after `{prev}`" if prev else ""), None, offset, end)
 
 
-def _end_problem(exc: UnexpectedToken, text: str, scan: _Scan) -> tuple[str, str | None, int, int]:
+def _end_problem(expected: set[str], scan: _Scan) -> Problem:
+    """The text ended early: an unclosed bracket, a dangling operator, a half `between`."""
     tokens = scan.tokens
     for opener, closer, what in (("(", ")", "parenthesis"), ("[", "]", "bracket")):
         open_at = _unclosed(tokens, opener, closer)
         if open_at is not None:
-            return (
-                f"unbalanced {what}: this `{opener}` is never closed",
-                f"add a `{closer}`",
-                open_at,
-                open_at + 1,
-            )
+            message = f"unbalanced {what}: this `{opener}` is never closed"
+            return Problem(message, f"add a `{closer}`", open_at, open_at + 1)
     if not tokens:
-        return "expected an expression, found nothing", None, 0, 1
+        return Problem("expected an expression, found nothing", None, 0, 1)
     _, last, offset = tokens[-1]
     end = offset + len(last)
-    expected = set(exc.expected)
     if expected == {"TIME"}:
-        return f"expected a time such as `09:35` after `{last}`", None, offset, end
+        return Problem(f"expected a time such as `09:35` after `{last}`", None, offset, end)
     if expected == {"AND"}:
-        return (
-            f"expected `and` and an end time after `{last}`",
-            "write `time between 09:35 and 15:50`",
-            offset,
-            end,
-        )
+        message = f"expected `and` and an end time after `{last}`"
+        return Problem(message, _BETWEEN_HINT, offset, end)
     if "NAME" in expected or "NUMBER" in expected:
-        return f"expected a value after `{last}`", None, offset, end
-    return f"the expression ends too early after `{last}`", None, offset, end
+        return Problem(f"expected a value after `{last}`", None, offset, end)
+    return Problem(f"the expression ends too early after `{last}`", None, offset, end)

@@ -194,11 +194,15 @@ def parse_expression(source: str, span: Span) -> tuple[Expr | None, list[Diagnos
             CODE, locate.span(0, max(len(source), 1)), "expected an expression, found nothing"
         )
         return None, out.items
+    if "#" in text:  # the grammar skips comments; inside an expression a `#` is a mistake
+        at = text.index("#")
+        out.report(CODE, locate.span(at, at + 1), "unexpected `#`: an expression has no comments")
+        return None, out.items
     try:
         tree = get_parser().parse(text, start="expression")
     except UnexpectedInput as exc:
-        message, hint, start, end = syntax_problem(exc, text)
-        out.report(CODE, locate.span(start, end), message, hint)
+        problem = syntax_problem(exc, text)
+        out.report(CODE, locate.span(problem.start, problem.end), problem.message, problem.hint)
         return None, out.items
     except LarkError as exc:  # pragma: no cover - Lark reports every input problem above
         out.report(CODE, locate.span(0, 1), f"the expression cannot be read ({exc})")

@@ -6,6 +6,7 @@ and `}`. The statement written so far on the line is quoted back so the message 
 
 from __future__ import annotations
 
+from lark import Token
 from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from tradeplan.diagnostics.model import Span
@@ -132,46 +133,59 @@ def _needs(before: str, expected: set[str]) -> str:
 
 
 def syntax_problem(exc: UnexpectedInput, text: str, file: str) -> tuple[str, str | None, Span]:
-    if not isinstance(exc, UnexpectedToken):  # a character no token can start with
-        offset = min(max(exc.pos_in_stream or 0, 0), max(len(text) - 1, 0))
-        char = text[offset : offset + 1]
-        span = _position(text, file, offset, offset + 1)
-        if char == '"':
-            return (
-                'unterminated string: the closing `"` is missing',
-                "a quoted value must end on the line it starts on; "
-                'write `\\n` for a line break and `\\"` for a quote',
-                span,
-            )
-        return f"unexpected character `{char}`", None, span
-    token = exc.token
+    """Message, hint and span for a Lark error on the text form."""
+    if not isinstance(exc, UnexpectedToken):
+        return _character_problem(exc.pos_in_stream or 0, text, file)
     expected = {t for t in exc.expected if t not in _IGNORED}
-    keywords = sorted(k for k in (_keyword(t) for t in expected) if k)
-    if token.type == "$END":
-        offset = _code_end(text, len(text))
-        span = _position(text, file, offset, offset + 1)
-        open_braces = _scan_braces(text, len(text))
-        if "RBRACE" in expected and open_braces:
-            where = _position(text, file, open_braces[-1], open_braces[-1] + 1)
-            return (
-                f"unclosed `{{` opened at line {where.line}, column {where.col}",
-                "add a `}` on its own line to close the block",
-                span,
-            )
-        before = _code_before(text, offset)
-        if expected <= _VALUES | {"LBRACE"}:
-            return f"expected {_needs(before, expected)} after `{before}`", None, span
-        wanted = _one_of([_describe(t) for t in _order(expected)])
-        return f"the file ends too early after `{before}`: expected {wanted}", None, span
+    if exc.token.type == "$END":
+        return _end_problem(expected, text, file)
+    return _token_problem(exc.token, expected, text, file)
+
+
+def _character_problem(offset: int, text: str, file: str) -> tuple[str, str | None, Span]:
+    """A character no token can start with: in practice the `"` of an unclosed string."""
+    offset = min(max(offset, 0), max(len(text) - 1, 0))
+    char = text[offset : offset + 1]
+    span = _position(text, file, offset, offset + 1)
+    if char == '"':
+        return (
+            'unterminated string: the closing `"` is missing',
+            "a quoted value must end on the line it starts on; "
+            'write `\\n` for a line break and `\\"` for a quote',
+            span,
+        )
+    return f"unexpected character `{char}`", None, span
+
+
+def _end_problem(expected: set[str], text: str, file: str) -> tuple[str, str | None, Span]:
+    offset = _code_end(text, len(text))
+    span = _position(text, file, offset, offset + 1)
+    open_braces = _scan_braces(text, len(text))
+    if "RBRACE" in expected and open_braces:
+        where = _position(text, file, open_braces[-1], open_braces[-1] + 1)
+        return (
+            f"unclosed `{{` opened at line {where.line}, column {where.col}",
+            "add a `}` on its own line to close the block",
+            span,
+        )
+    before = _code_before(text, offset)
+    if expected <= _VALUES | {"LBRACE"}:
+        return f"expected {_needs(before, expected)} after `{before}`", None, span
+    wanted = _one_of([_describe(t) for t in _order(expected)])
+    return f"the file ends too early after `{before}`: expected {wanted}", None, span
+
+
+def _token_problem(
+    token: Token, expected: set[str], text: str, file: str
+) -> tuple[str, str | None, Span]:
     offset = token.start_pos or 0
-    if token.type == "_NL":
+    if token.type == "_NL":  # point just after the statement, not at a trailing comment
         offset = _code_end(text, offset)
     value = str(token.value)
     if token.type not in {"LBRACE", "RBRACE", "_NL", "STRING"}:
-        word = WORD_RE.match(text, offset)
+        word = WORD_RE.match(text, offset)  # the whole word, however the root lexer cut it
         value = word.group() if word else value
-    length = len(value.split("\n")[0]) or 1
-    span = _position(text, file, offset, offset + length)
+    span = _position(text, file, offset, offset + (len(value.split("\n")[0]) or 1))
     before = _code_before(text, offset)
     found = _found(token.type, value)
     if token.type == "RBRACE" and not _scan_braces(text, offset):
@@ -194,9 +208,8 @@ def syntax_problem(exc: UnexpectedInput, text: str, file: str) -> tuple[str, str
         )
     if before.endswith("}"):
         return f"expected end of line after `}}`, found {found}", None, span
-    hint = did_you_mean(value, keywords) if token.type not in _SPECIAL.keys() - {"WORD"} else None
-    if keywords and "WORD" not in expected:
-        wanted = _one_of([_describe(t) for t in _order(expected)])
-        return f"unexpected {found} after `{before}`: expected {wanted}", hint, span
+    keywords = sorted(k for k in (_keyword(t) for t in expected) if k)
+    typed = token.type not in {"LBRACE", "RBRACE", "_NL", "STRING"}
+    hint = did_you_mean(value, keywords) if typed else None
     wanted = _one_of([_describe(t) for t in _order(expected)])
     return f"unexpected {found} after `{before}`: expected {wanted}", hint, span

@@ -14,6 +14,7 @@ from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"
+_ODD_BREAKS = str.maketrans({"\x85": " ", "\u2028": " ", "\u2029": " "})
 
 _FRIENDLY = (
     (
@@ -31,6 +32,16 @@ _FRIENDLY = (
         "did not find expected '-' indicator",
         "a list item does not line up with the others",
         "start every item of a list with `- ` in the same column",
+    ),
+    (
+        "did not find expected ',' or '}'",
+        "a `{` is not closed, or a `,` is missing between two entries",
+        "close the mapping with `}` on the line where it starts, e.g. `sizing: {risk: 1%}`",
+    ),
+    (
+        "did not find expected ',' or ']'",
+        "a `[` is not closed, or a `,` is missing between two items",
+        "close the list with `]`",
     ),
     ("found undefined alias", "an alias (`*name`) that no anchor defines", None),
     (
@@ -138,6 +149,8 @@ def _missing_colon(text: str, line: int) -> tuple[int, int, str, str] | None:
 def read_yaml(text: str, file: str, out: Collector) -> Node | None:
     if tab_problems(text, file, out):
         return None
+    # YAML also breaks lines at NEL, LS and PS; editors and our spans count only "\n".
+    text = text.translate(_ODD_BREAKS)
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -149,6 +162,9 @@ def read_yaml(text: str, file: str, out: Collector) -> Node | None:
             if needle in raw:
                 message, hint = f"invalid YAML: {friendly}", friendly_hint
                 break
+        if "did not find expected ','" in raw and exc.context_mark is not None:
+            # point at the bracket that was opened, not at the line after it
+            line, col = exc.context_mark.line + 1, exc.context_mark.column + 1
         missing = _missing_colon(text, line) if any(n in raw for n in _KEY_TROUBLE) else None
         if missing is not None:
             line, col, message, hint = missing
