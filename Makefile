@@ -29,10 +29,14 @@ test: lint typecheck imports unit
 
 demo: $(STAMP)
 	$(VENV)/bin/tradeplan lint strategies
-	$(VENV)/bin/tradeplan explain strategies/usdjpy-grid.yaml
+	$(VENV)/bin/tradeplan explain strategies/btc-breakout.yaml
+	$(VENV)/bin/tradeplan backtest strategies/btc-breakout.yaml \
+		--data data/btcusdt_1m_2025.csv.gz --out out/demo
 
 bench: $(STAMP)
 	$(PY) bench/lint_bench.py
+	$(PY) bench/indicators_bench.py
+	$(PY) bench/backtest_bench.py
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache

@@ -27,6 +27,7 @@ STRATEGY_SUFFIXES = YAML_SUFFIXES + TEXT_SUFFIXES
 __all__ = [
     "CompileResult",
     "LintReport",
+    "backtest",
     "compile",
     "compile_source",
     "explain",
@@ -172,3 +173,22 @@ class PlanError(Exception):
             else ""
         )
         super().__init__(f"the strategy has {len(errors)} error(s); first: {where}")
+
+
+def backtest(
+    path: str | os.PathLike[str],
+    data: str | os.PathLike[str],
+    options: object | None = None,
+) -> object:
+    """Compile the strategy at `path` and backtest it on the data file `data`.
+
+    Returns a `tradeplan.api_backtest.BacktestRun`; `api_backtest.write_outputs(run, folder)`
+    writes its files. Imported lazily: linting never loads the engine, numpy or the reports.
+    """
+    from tradeplan import api_backtest
+
+    result = load(path)
+    if result.plan is None:
+        raise PlanError(result.diagnostics)
+    chosen = options if isinstance(options, api_backtest.BacktestOptions) else None
+    return api_backtest.backtest(result.plan, data, chosen)

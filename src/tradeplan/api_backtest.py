@@ -1,0 +1,263 @@
+"""Backtest wiring: a compiled Plan + market data -> the engine on the paper broker -> reports.
+
+This is the one place that knows both the runtime (engine, replay, evaluator) and a broker (the
+paper broker), which the layering keeps apart (ARCHITECTURE.md): it sits beside `api.py` at the
+top and is what `tradeplan backtest` calls.
+
+Phases, each timed in `BacktestRun.timings`: load (CSV -> exact columns), signals (every `when`,
+`exit_when` and entry price expression over the whole data set, `runtime.evaluate`), run (the
+replay, the phase the speed targets are about), report (summary and files).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+
+from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
+from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
+from tradeplan.core.enums import AssetClass, FillProfile
+from tradeplan.core.money import HUNDRED, ONE, Rounding, round_to_increment
+from tradeplan.plan.model import EntryRule, Plan
+from tradeplan.ports.profiles import PAPER
+from tradeplan.reporting.csv_out import write_run_files
+from tradeplan.reporting.html_report import render_report
+from tradeplan.reporting.metrics import Summary, summarize
+from tradeplan.runtime.bars import BarArrays, exchange_timezone
+from tradeplan.runtime.data import MarketData, load_market_data
+from tradeplan.runtime.engine import (
+    Engine,
+    EngineConfig,
+    EngineResult,
+    EntryRefused,
+    RuleInputs,
+)
+from tradeplan.runtime.evaluate import SeriesEvaluator
+from tradeplan.runtime.ledger import QuoteRate, same_currency
+from tradeplan.runtime.replay import Progress, ReplayStats, replay
+from tradeplan.spec.expr import Expr
+
+DEFAULT_BALANCE = Decimal(100_000)
+
+
+class BacktestError(Exception):
+    """The backtest cannot run as asked (an unsupported plan feature, a missing rate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestOptions:
+    """What the command line may say; None leaves the plan's (or the default) value."""
+
+    spread: Decimal | None = None  # for data without a spread column
+    start: str | None = None
+    end: str | None = None
+    path: IntrabarPath = IntrabarPath.NEAREST_FIRST
+    fill: FillProfile | None = None
+    slippage_ticks: int = 0
+    balance: Decimal | None = None
+    quote_rate: Decimal | None = None  # account currency per quote unit, when it cannot be told
+    step_mode: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    plan: Plan
+    data: MarketData
+    result: EngineResult
+    summary: Summary
+    stats: ReplayStats
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def backtest(
+    plan: Plan,
+    data_path: str | os.PathLike[str],
+    options: BacktestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BacktestRun:
+    """Load `data_path` (raises runtime.data.DataError naming bad rows) and run `plan` on it."""
+    options = options or BacktestOptions()
+    began = perf_counter()
+    data = load_market_data(
+        Path(data_path), default_spread=options.spread, start=options.start, end=options.end
+    )
+    run = run_backtest(plan, data, options, progress=progress)
+    run.timings["load"] = perf_counter() - began - sum(run.timings.values())
+    return run
+
+
+def run_backtest(
+    plan: Plan,
+    data: MarketData,
+    options: BacktestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BacktestRun:
+    """Run `plan` over `data` on the paper broker; everything stays in memory."""
+    options = options or BacktestOptions()
+    if plan.grids:
+        raise BacktestError("grid slots are not supported by the backtester yet (issue 4)")
+    timings: dict[str, float] = {}
+    warnings = [issue.message for issue in data.issues]
+    began = perf_counter()
+    inputs = rule_inputs(plan, data)
+    timings["signals"] = perf_counter() - began
+
+    balance = options.balance or plan.account.balance or DEFAULT_BALANCE
+    rate, rate_warning = quote_rate(plan, options.quote_rate)
+    if rate_warning:
+        warnings.append(rate_warning)
+    fees = plan.fees
+    config = FillConfig(
+        profile=options.fill or plan.broker.fill,
+        path=options.path,
+        fees=Fees(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
+        slippage_ticks=options.slippage_ticks,
+    )
+    account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)
+    broker = PaperBroker(
+        data, plan.instrument, config, account=account, profile=PAPER, report_accepted=False
+    )
+    engine = Engine(
+        plan,
+        broker,
+        data,
+        inputs,
+        EngineConfig(balance, plan.account.currency, plan.account.leverage, rate),
+        excursion=broker.excursion,
+    )
+    stats = replay(engine, broker, step_mode=options.step_mode, progress=progress)
+    timings["run"] = stats.seconds
+
+    began = perf_counter()
+    result = engine.result()
+    periods = 365.0 if plan.instrument.asset_class is AssetClass.CRYPTO_PERP else 252.0
+    summary = summarize(result.trades, result.equity, periods_per_year=periods)
+    timings["summary"] = perf_counter() - began
+    return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
+
+
+def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
+    """Every rule's `when`, `exit_when` and entry prices over the whole data set."""
+    evaluator = SeriesEvaluator(bar_arrays(plan, data), plan.instrument)
+    inputs: dict[str, RuleInputs] = {}
+    for rule in plan.rules:
+        exit_when = rule.exits.exit_when
+        inputs[rule.name] = RuleInputs(
+            entry=np.ascontiguousarray(evaluator.condition(rule.when)),
+            exit=None
+            if exit_when is None
+            else np.ascontiguousarray(evaluator.condition(exit_when)),
+            price=_price_source(evaluator, rule, rule.order.price),
+            trigger=_price_source(evaluator, rule, rule.order.trigger),
+        )
+    return inputs
+
+
+def bar_arrays(plan: Plan, data: MarketData) -> BarArrays:
+    """The float columns the evaluator reads (analytics only; orders use exact prices)."""
+    tz = exchange_timezone(plan.instrument.asset_class)
+    return BarArrays.from_arrays(
+        data.close,
+        time=data.time_ns // 1_000_000_000,
+        open=data.open,
+        high=data.high,
+        low=data.low,
+        volume=data.volume,
+        spread=data.spread,
+        tz=tz,
+        us_sessions=plan.instrument.asset_class is AssetClass.US_STOCK,
+    )
+
+
+def _price_source(
+    evaluator: SeriesEvaluator, rule: EntryRule, expr: Expr | None
+) -> Callable[[int], Decimal] | None:
+    """An entry price expression at a row, on the tick grid.
+
+    Expressions are evaluated in float64 (indicators are analytics); the value is taken through
+    its shortest repr and rounded to the NEAREST tick, which undoes a float's last-digit noise
+    (`close - 0.05` stays exactly on the grid). The rule then rounds it its own way (a no-op on
+    the grid), so what reaches the order is an exact Decimal on the tick.
+    """
+    if expr is None:
+        return None
+    values = evaluator.number(expr)
+    instrument = evaluator.instrument
+    assert instrument is not None
+
+    def price(row: int) -> Decimal:
+        value = float(values[row])
+        if not np.isfinite(value) or value <= 0:
+            raise EntryRefused(f"the entry price of {rule.name} is not a positive number here")
+        raw = Decimal(repr(value))
+        return round_to_increment(raw, instrument.tick_at(raw), Rounding.NEAREST)
+
+    return price
+
+
+def quote_rate(plan: Plan, given: Decimal | None) -> tuple[QuoteRate, str]:
+    """Account currency per unit of the instrument's quote currency, as a function of price.
+
+    Same currency: 1. The account holds the base currency (USD account, USD/JPY): 1 / price.
+    Otherwise a fixed rate must be given (`--rate`); without one, 1 with a warning.
+    """
+    instrument, account = plan.instrument, plan.account.currency
+    if given is not None:
+        fixed = given
+
+        def constant(_: Decimal) -> Decimal:
+            return fixed
+
+        return constant, ""
+    if instrument.quote_currency in (None, account):
+        return same_currency, ""
+    if instrument.base_currency == account:
+
+        def inverse(price: Decimal) -> Decimal:
+            return ONE / price
+
+        return inverse, ""
+    return same_currency, (
+        f"P&L is in {instrument.quote_currency}, not {account}: give --rate "
+        f"({account} per {instrument.quote_currency}) to convert it"
+    )
+
+
+def write_outputs(run: BacktestRun, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
+    """trades.csv, orders.csv, signals.csv, summary.json and report.html into `out_dir`."""
+    began = perf_counter()
+    folder = Path(out_dir)
+    result = run.result
+    files = write_run_files(
+        folder,
+        trades=result.trades,
+        orders=result.orders,
+        signals=result.signals,
+        summary=run.summary,
+    )
+    data = run.data
+    plan = run.plan
+    page = render_report(
+        plan.name,
+        run.summary,
+        result.trades,
+        result.equity,
+        prices=(data.time_ns, data.close),
+        subtitle=f"{plan.instrument.symbol} · {Path(data.source).name} · {len(data):,} rows",
+        currency=plan.account.currency,
+        price_label=f"{plan.instrument.symbol} (bid close)",
+    )
+    report = folder / "report.html"
+    report.write_text(page, encoding="utf-8")
+    files["report"] = report
+    run.timings["write"] = perf_counter() - began
+    return files

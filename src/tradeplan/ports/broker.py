@@ -1,0 +1,226 @@
+"""The ports the engine talks through: a broker, a clock, and (for replays) a simulated venue.
+
+One engine runs backtests, paper trading and live trading (ARCHITECTURE.md, convention 6); only
+what sits behind these protocols changes. The engine never asks whether an order succeeded: it
+sends commands (`submit`, `cancel`, `amend`, `watch`) and reacts to what the broker reports back
+through its `BrokerListener`, the way Futu's order-update pushes work (SEMANTICS.md section 3).
+A broker may report synchronously from inside a command (the paper broker rejects at once) or
+later from another task (a live gateway); the engine handles both.
+
+`ReplayVenue` is the extra surface a simulated broker offers a replay driver: process one row of
+data exactly, and say (conservatively) which later row is the first where anything can happen, so
+a backtest can jump over rows in which no order can trade. A live runtime never calls it.
+
+`Moment` places an event in the replayed data: the row, then where on that row's intrabar path
+(segment 0 is the row's open, 1-3 the legs of the path, 4 its close). Events compare in the order
+they happened, which is what per-trade excursions and same-row ordering need.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.core.enums import Side
+from tradeplan.core.money import ZERO
+from tradeplan.orders.model import Order, OrderEvent
+from tradeplan.ports.profiles import BrokerProfile
+
+OPEN_SEGMENT = 0
+CLOSE_SEGMENT = 4
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Moment:
+    """Where in the replayed data: `row`, then `segment` and the Bid distance `travelled` in it."""
+
+    row: int
+    segment: int = OPEN_SEGMENT
+    travelled: Decimal = ZERO
+
+    @classmethod
+    def close_of(cls, row: int) -> Moment:
+        return cls(row, CLOSE_SEGMENT)
+
+    @property
+    def at_close(self) -> bool:
+        return self.segment == CLOSE_SEGMENT
+
+
+@dataclass(frozen=True, slots=True)
+class OrderUpdate:
+    """What the broker says happened to an order.
+
+    `kind` is one of ACCEPTED, REJECTED, TRIGGERED, AMENDED, PARTIALLY_FILLED, FILLED,
+    CANCELLED, EXPIRED (and CONVERTED when a venue re-types an order itself). `order` carries the
+    order's terms as they are now (after an amendment). For fills, `fill_price` and `fill_qty`
+    are set and `fee` is the cost in the quote currency; `reason` says why (the fill model's
+    reason, a rejection's cause, the session that ended). `bid` and `ask` are the market when it
+    happened, when the broker knows it (the paper broker does for fills): what a grid slot
+    checks its re-entries against, and what a stop placed at that moment sees as the spread.
+    """
+
+    kind: OrderEvent
+    order: Order
+    time: datetime
+    moment: Moment | None = None
+    fill_price: Decimal | None = None
+    fill_qty: Decimal | None = None
+    fee: Decimal = ZERO
+    reason: str = ""
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTouch:
+    """A watched level was reached (`BrokerPort.watch`); `price` is where it was met, `bid` and
+    `ask` the market at that moment when known."""
+
+    watch_id: str
+    time: datetime
+    price: Decimal
+    moment: Moment | None = None
+    bid: Decimal | None = None
+    ask: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSnapshot:
+    """The broker's view of the account, in the account currency."""
+
+    currency: str
+    balance: Decimal
+    equity: Decimal
+    margin_used: Decimal = ZERO
+    margin_available: Decimal | None = None
+
+
+class BrokerListener(Protocol):
+    """The engine side of the broker port."""
+
+    def on_order_update(self, update: OrderUpdate) -> None: ...
+
+    def on_price_touch(self, touch: PriceTouch) -> None: ...
+
+
+class BrokerPort(Protocol):
+    """Commands to a broker. None of them returns an outcome: outcomes arrive as updates."""
+
+    @property
+    def profile(self) -> BrokerProfile: ...
+
+    def connect(self, listener: BrokerListener) -> None: ...
+
+    def submit(self, order: Order) -> None: ...
+
+    def cancel(self, order_id: str) -> None: ...
+
+    def amend(
+        self,
+        order_id: str,
+        *,
+        price: Decimal | None = None,
+        trigger: Decimal | None = None,
+        qty: Decimal | None = None,
+    ) -> None: ...
+
+    def watch(self, watch_id: str, side: Side, level: Decimal) -> None:
+        """Report a `PriceTouch` once `side`'s reference price reaches `level` from the
+        favourable side (a sell side: Bid >= level; a buy side: Ask <= level), the way a
+        market_if_touched order would fire. Break-even triggers use it. A broker that cannot
+        watch prices gets one from the runtime's tick emulator."""
+        ...
+
+    def unwatch(self, watch_id: str) -> None: ...
+
+    def account(self) -> AccountSnapshot: ...
+
+
+class ClockPort(Protocol):
+    """Time as the engine sees it: the replayed data's time in a backtest, the wall clock live."""
+
+    def now(self) -> datetime: ...
+
+
+class ReplayVenue(BrokerPort, Protocol):
+    """A simulated broker a replay driver can step or jump through the data with.
+
+    Invariant the driver relies on: for `k = next_activity(row, stop)`, processing each row in
+    `row..k-1` one by one would report nothing, so `skip_to(k)` followed by `process_row(k)`
+    leaves the venue exactly as processing every row would. `next_activity` may return a row at
+    which nothing happens after all (it scans conservatively); it must never skip a row at which
+    something does.
+    """
+
+    @property
+    def rows(self) -> int: ...
+
+    def process_row(self, row: int) -> None:
+        """Walk every working order and watch through `row`, reporting as things happen; the
+        listener may submit, cancel and amend while this runs, with effect from that moment."""
+        ...
+
+    def next_activity(self, row: int, stop: int) -> int:
+        """The first row in `row..stop-1` at which a working order or watch might act; `stop`
+        when there is none."""
+        ...
+
+    def skip_to(self, row: int) -> None:
+        """Rows before `row` not yet processed are quiet: carry trailing peaks over them."""
+        ...
+
+    def settle_at_close(self, order: Order, row: int) -> None:
+        """Fill a market order at `row`'s closing price: the end-of-data close-out."""
+        ...
+
+    def excursion(self, side: Side, start: Moment, end: Moment) -> tuple[Decimal, Decimal]:
+        """Lowest and highest reference price of `side` between two moments (inclusive)."""
+        ...
+
+    def time_of(self, row: int) -> datetime: ...
+
+    def close_time_of(self, row: int) -> datetime:
+        """When `row` closes: the start of the next row, or the row's time plus the usual
+        interval for the last row (ticks close when they happen)."""
+        ...
+
+
+class BarSeries(Protocol):
+    """Columnar market data a replay walks: int64 prices scaled by 10**decimals (exact), Bid
+    prices with the Ask at Bid + spread, and int64 epoch-nanosecond times. Tick data fits too:
+    open = high = low = close = bid. `tradeplan.runtime.data.MarketData` is one."""
+
+    @property
+    def decimals(self) -> int: ...
+
+    @property
+    def time_ns(self) -> NDArray[np.int64]: ...
+
+    @property
+    def open_scaled(self) -> NDArray[np.int64]: ...
+
+    @property
+    def high_scaled(self) -> NDArray[np.int64]: ...
+
+    @property
+    def low_scaled(self) -> NDArray[np.int64]: ...
+
+    @property
+    def close_scaled(self) -> NDArray[np.int64]: ...
+
+    @property
+    def spread_scaled(self) -> NDArray[np.int64]: ...
+
+    def __len__(self) -> int: ...
+
+
+class DataPort(Protocol):
+    """Closed bars as they become known: all of them in a replay, a growing window live."""
+
+    def series(self) -> BarSeries: ...

@@ -1,0 +1,524 @@
+"""The engine: runs a Plan's entry rules (and, with issue 4, its grid slots) against a broker port.
+
+One engine for backtests, paper and live trading (ARCHITECTURE.md, convention 6). It only ever
+talks to a `BrokerPort` (commands out, `OrderUpdate`s and `PriceTouch`es in) and is driven by
+two calls: `on_bar_close(row)` when a row of data has closed, and the broker's updates in
+between. What a replay adds (jumping over quiet rows) lives in `runtime.replay` and the venue.
+
+Ownership. Every order belongs to one *owner*: a `RuleRun` (one entry rule's life cycle, see
+`rule_run.py`) or, later, a grid slot. An owner holds at most one position and reacts to the
+updates of its own orders; the engine routes updates by order id and offers owners its services:
+ids, submitting and cancelling, the ledger, sizing, risk guards, the records. A new kind of owner
+(a grid slot) implements the `Owner` protocol and plugs into the same engine.
+
+Timing (documented in docs/backtesting.md):
+
+* Signals are evaluated on closed rows: `on_bar_close(r)` reads the precomputed `when` and
+  `exit_when` arrays at r. Orders placed then work from row r + 1 (a market order fills at the
+  open of the next row its session allows).
+* Orders placed in reaction to a fill (exits on an entry fill, a moved stop on a break-even
+  touch) work from that moment of the same row.
+* Clocks (time exit, break-even deadline) are checked at row closes: a deadline D fires at the
+  close of the first row whose close time is at or after D, and the position is closed by a
+  market order at the next row.
+
+Determinism: no wall clock, no randomness, no iteration over unordered sets; owners run in plan
+order; the broker reports same-moment events in placement order. Equal inputs give equal runs,
+byte for byte.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Final, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.core.enums import AssetClass, Side
+from tradeplan.core.money import HUNDRED, ONE, ZERO
+from tradeplan.orders.model import Order, OrderEvent
+from tradeplan.plan.model import EntryRule, Plan
+from tradeplan.plan.model import RiskLimits as PlanRiskLimits
+from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
+from tradeplan.risk import (
+    FX_NEW_YORK_5PM,
+    UTC_MIDNIGHT,
+    AccountState,
+    DayBoundary,
+    EquityTracker,
+    ProposedOrder,
+    RiskLimits,
+    SymbolExposure,
+    check_order,
+)
+from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
+from tradeplan.runtime.records import (
+    EquityCurve,
+    OrderEventKind,
+    SignalRecord,
+    TradeRecord,
+)
+from tradeplan.runtime.records import (
+    OrderEvent as OrderEventRecord,
+)
+from tradeplan.sizing import SizingError, fixed_units, size_by_risk
+
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+Bools = NDArray[np.bool_]
+Excursion = Callable[[Side, Moment, Moment], tuple[Decimal, Decimal]]
+Settle = Callable[[Order, int], None]
+
+_RECORDED: Final = {
+    OrderEvent.CONVERTED: OrderEventKind.CONVERTED,
+    OrderEvent.TRIGGERED: OrderEventKind.TRIGGERED,
+    OrderEvent.FILLED: OrderEventKind.FILLED,
+    OrderEvent.PARTIALLY_FILLED: OrderEventKind.PARTIALLY_FILLED,
+    OrderEvent.CANCELLED: OrderEventKind.CANCELLED,
+    OrderEvent.EXPIRED: OrderEventKind.EXPIRED,
+    OrderEvent.REJECTED: OrderEventKind.REJECTED,
+}
+_FINAL: Final = frozenset(
+    {OrderEvent.FILLED, OrderEvent.CANCELLED, OrderEvent.EXPIRED, OrderEvent.REJECTED}
+)
+
+
+class EntryRefused(ValueError):
+    """An entry that cannot be built at this bar (no price to work at); recorded, not sent."""
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInputs:
+    """One entry rule's precomputed inputs: `when` (and `exit_when`) at every row's close, and
+    the entry order's limit `price` / `trigger` at a row when its template has expressions."""
+
+    entry: Bools
+    exit: Bools | None = None
+    price: Callable[[int], Decimal] | None = None
+    trigger: Callable[[int], Decimal] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Account facts the plan may leave open, settled by the caller (CLI flags, defaults)."""
+
+    balance: Decimal = Decimal(100_000)
+    currency: str = "USD"
+    leverage: Decimal | None = None
+    quote_rate: QuoteRate = same_currency
+    day_boundary: DayBoundary | None = None
+    interval_ns: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    trades: tuple[TradeRecord, ...]
+    orders: tuple[OrderEventRecord, ...]
+    signals: tuple[SignalRecord, ...]
+    equity: EquityCurve
+
+
+class Owner(Protocol):
+    """A rule run or a grid slot: owns its orders and at most one position."""
+
+    @property
+    def name(self) -> str: ...
+
+    def on_bar_close(self, row: int) -> None: ...
+
+    def next_wakeup(self, row: int) -> int:
+        """The first row >= `row` at whose close this owner has something to do by itself
+        (a signal while flat, a clock, an exit signal); `rows` when nothing."""
+        ...
+
+    def on_update(self, update: OrderUpdate) -> None: ...
+
+    def on_touch(self, touch: PriceTouch) -> None: ...
+
+    def finish(self, row: int, settle: Settle) -> None:
+        """End of data at `row`: cancel what works, close what is open via `settle`."""
+        ...
+
+
+class Engine:
+    """See the module docstring. Build it, let a driver feed it rows, read `result()`."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        broker: BrokerPort,
+        series: BarSeries,
+        inputs: Mapping[str, RuleInputs],
+        config: EngineConfig | None = None,
+        *,
+        excursion: Excursion | None = None,
+        owners: Sequence[Callable[[Engine], Owner]] = (),
+    ) -> None:
+        """`owners` builds further owners after the plan's rules (grid slots plug in here)."""
+        from tradeplan.runtime.rule_run import RuleRun
+
+        self.plan = plan
+        self.instrument = plan.instrument
+        self.broker = broker
+        self.series = series
+        self.config = config or EngineConfig()
+        self.ledger = Ledger(self.config.balance, self.config.quote_rate)
+        self.excursion = excursion
+        self.rows = len(series)
+        self._time = series.time_ns
+        self._decimals = int(series.decimals)
+        self._interval_ns = (
+            self.config.interval_ns
+            if self.config.interval_ns is not None
+            else _usual_interval(self._time)
+        )
+        self._orders: list[OrderEventRecord] = []
+        self._signals: list[SignalRecord] = []
+        self._owner_of: dict[str, Owner] = {}
+        self._watch_of: dict[str, Owner] = {}
+        self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
+        self._ids = 0
+        self._fixed_sizes: dict[str, Decimal] = {}
+        self._now_time: datetime | None = self.time_of(0) if self.rows else _EPOCH
+        self._now_row = -1  # when _now_time is None: the close of this row
+        self._close = series.close_scaled
+        self._spreads = series.spread_scaled
+        self._limits = _risk_limits(plan.risk, plan.instrument.min_notional)
+        self._tracker = EquityTracker(
+            self._limits.daily_loss_limit,
+            self._limits.max_drawdown,
+            self.config.day_boundary or _day_boundary(plan.instrument.asset_class),
+        )
+        self.owners: list[Owner] = [RuleRun(self, rule, inputs[rule.name]) for rule in plan.rules]
+        self.owners.extend(make(self) for make in owners)
+        broker.connect(self)
+
+    # --- the driver's calls -------------------------------------------------------------------
+
+    def on_bar_close(self, row: int) -> None:
+        self._now_time, self._now_row = None, row  # made a datetime only if someone asks
+        for owner in self.owners:
+            owner.on_bar_close(row)
+
+    def next_wakeup(self, row: int) -> int:
+        wake = self.rows
+        for owner in self.owners:
+            wake = min(wake, owner.next_wakeup(row))
+        return wake
+
+    def finish(self, row: int, settle: Settle) -> None:
+        """End of data: every owner cancels its orders and closes its position at `row`'s close."""
+        self._now_time = self.close_time_of(row)
+        for owner in self.owners:
+            owner.finish(row, settle)
+
+    def result(self, last_row: int | None = None) -> EngineResult:
+        last = self.rows - 1 if last_row is None else last_row
+        return EngineResult(
+            tuple(self.ledger.trades),
+            tuple(self._orders),
+            tuple(self._signals),
+            self.ledger.equity_curve(self.series, last),
+        )
+
+    # --- the broker's calls (BrokerListener) -----------------------------------------------------
+
+    def on_order_update(self, update: OrderUpdate) -> None:
+        if update.kind is OrderEvent.ACCEPTED:
+            return  # the engine acts on fills and refusals; acceptance changes nothing here
+        self._now_time = update.time
+        order = update.order
+        kind = _RECORDED.get(update.kind)
+        owner = self._owner_of.get(order.id)
+        if kind is not None:
+            self._record(update, kind, owner.name if owner else order.slot or "")
+        if update.kind in _FINAL:
+            self._owner_of.pop(order.id, None)
+            self._entries.pop(order.id, None)
+        if owner is not None:
+            owner.on_update(update)
+
+    def on_price_touch(self, touch: PriceTouch) -> None:
+        self._now_time = touch.time
+        owner = self._watch_of.pop(touch.watch_id, None)
+        if owner is not None:
+            owner.on_touch(touch)
+
+    # --- services for owners --------------------------------------------------------------------
+
+    def new_order_id(self) -> str:
+        self._ids += 1
+        return str(self._ids)
+
+    def submit(self, owner: Owner, order: Order, *, entry_price: Decimal | None = None) -> None:
+        """Record the placement and send; the outcome comes back as updates (maybe at once)."""
+        self._owner_of[order.id] = owner
+        if entry_price is not None:
+            self._entries[order.id] = (order.qty, entry_price)
+        self._record_placed(owner, order)
+        self.broker.submit(order)
+
+    def _record_placed(self, owner: Owner, order: Order) -> None:
+        self._orders.append(
+            OrderEventRecord(
+                self.now,
+                order.id,
+                owner.name,
+                order.type,
+                order.side,
+                order.qty,
+                order.price,
+                order.trigger,
+                OrderEventKind.PLACED,
+            )
+        )
+
+    def record(self, owner: Owner, order: Order, kind: OrderEventKind, reason: str = "") -> None:
+        """Add an order event the engine itself decided, e.g. a re-entry CONVERTED from a limit
+        to a stop before it is sent (SEMANTICS.md section 1), with the reason."""
+        self._orders.append(
+            OrderEventRecord(
+                self.now,
+                order.id,
+                owner.name,
+                order.type,
+                order.side,
+                order.qty,
+                order.price,
+                order.trigger,
+                kind,
+                reason=reason,
+            )
+        )
+
+    def settle(self, owner: Owner, order: Order, settle: Settle, row: int) -> None:
+        """Record a closing market order and have the replay fill it at `row`'s close."""
+        self._owner_of[order.id] = owner
+        self._record_placed(owner, order)
+        settle(order, row)
+
+    def cancel(self, order_id: str) -> None:
+        if order_id in self._owner_of:
+            self.broker.cancel(order_id)
+
+    def watch(self, owner: Owner, side: Side, level: Decimal) -> str:
+        watch_id = f"w{self.new_order_id()}"
+        self._watch_of[watch_id] = owner
+        self.broker.watch(watch_id, side, level)
+        return watch_id
+
+    def unwatch(self, watch_id: str) -> None:
+        if self._watch_of.pop(watch_id, None) is not None:
+            self.broker.unwatch(watch_id)
+
+    def signal(self, row: int, rule: str, side: Side, accepted: bool, reason: str = "") -> None:
+        self._signals.append(SignalRecord(self.close_time_of(row), rule, side, accepted, reason))
+
+    @property
+    def now(self) -> datetime:
+        if self._now_time is None:
+            self._now_time = self.close_time_of(self._now_row)
+        return self._now_time
+
+    def time_of(self, row: int) -> datetime:
+        return _datetime(int(self._time[row]))
+
+    def close_ns(self, row: int) -> int:
+        if row + 1 < self.rows:
+            return int(self._time[row + 1])
+        return int(self._time[row]) + self._interval_ns
+
+    def close_time_of(self, row: int) -> datetime:
+        return _datetime(self.close_ns(row))
+
+    def deadline_row(self, deadline: datetime, row: int) -> int:
+        """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""
+        target = _ns(deadline)
+        first_start = int(np.searchsorted(self._time, target, side="left"))
+        if first_start < self.rows:
+            return max(first_start - 1, row)
+        last = self.rows - 1
+        return max(last, row) if self.close_ns(last) >= target else self.rows
+
+    def price(self, scaled: int) -> Decimal:
+        return Decimal(scaled).scaleb(-self._decimals)
+
+    def bid_close(self, row: int) -> Decimal:
+        return self.price(int(self._close[row]))
+
+    def spread_at(self, row: int) -> Decimal:
+        return self.price(int(self._spreads[row]))
+
+    def reference(self, side: Side, row: int) -> Decimal:
+        """The price `side` trades at, at `row`'s close: the Ask for buys, the Bid for sells."""
+        bid = self.bid_close(row)
+        return bid + self.spread_at(row) if side is Side.BUY else bid
+
+    def size(self, rule: EntryRule, price: Decimal, row: int) -> Decimal:
+        """The quantity of an entry at `price`; raises SizingError with the reason to refuse.
+
+        No sizing: the instrument's smallest step. `units`/`qty`: that many, floored to the
+        step. `notional`: the amount in the account currency at `price`. `risk`: the 2% rule
+        (SEMANTICS.md section 4) with the stop loss's width plus the spread at the signal, as
+        `exits.py` places it, capped by the leverage's margin."""
+        instrument = self.instrument
+        sizing = rule.sizing
+        if sizing is None:
+            return instrument.step  # the smallest tradable quantity
+        if sizing.mode in ("units", "qty"):
+            fixed = self._fixed_sizes.get(rule.name)
+            if fixed is None:
+                fixed = self._fixed_sizes[rule.name] = fixed_units(sizing.amount, instrument.step)
+            return fixed
+        rate = self.config.quote_rate(price)
+        if sizing.mode == "notional":
+            return instrument.round_qty(sizing.amount / (price * rate))
+        if sizing.mode != "risk":
+            raise SizingError(f"unknown sizing mode {sizing.mode!r}")
+        stop = rule.exits.stop_loss
+        if stop is None:
+            raise SizingError("risk sizing needs a stop loss to measure the risk against")
+        width = stop.magnitude.to_price(price, instrument.pip, instrument.tick_at(price))
+        width += self.spread_at(row)  # the stop is placed one spread further (exits.py)
+        pip = instrument.pip or ONE
+        leverage = sizing.leverage or self.config.leverage
+        result = size_by_risk(
+            self.ledger.balance,
+            sizing.amount / HUNDRED,
+            width / pip,
+            pip,
+            quote_home_rate=rate,
+            step=instrument.step,
+            leverage=leverage,
+            base_home_rate=price * rate,
+        )
+        return result.units
+
+    def guard(self, side: Side, qty: Decimal, price: Decimal, row: int, *, market: bool) -> str:
+        """Every risk guard's reasons to refuse an entry, as one line; empty when it may go."""
+        marks = self._marks(row)
+        equity = self.ledger.equity(marks)
+        state = self._account_state(equity, marks)
+        if self._limits.daily_loss_limit is not None or self._limits.max_drawdown is not None:
+            self._tracker = self._tracker.update(self.close_time_of(row), equity)
+            state = self._tracker.apply(state)
+        rate = self.config.quote_rate(price)
+        proposed = ProposedOrder(
+            self.instrument.symbol,
+            side,
+            qty,
+            price,
+            price_is_reference=market,
+            quote_home_rate=rate,
+        )
+        verdict = check_order(self._limits, state, proposed, self.instrument)
+        return "" if verdict.ok else verdict.message
+
+    # --- internals ------------------------------------------------------------------------------
+
+    def _marks(self, row: int) -> Callable[[Side], Decimal]:
+        bid = self.bid_close(row)
+        ask = bid + self.spread_at(row)
+
+        def mark(side: Side) -> Decimal:
+            return ask if side is Side.BUY else bid
+
+        return mark
+
+    def _account_state(self, equity: Decimal, marks: Callable[[Side], Decimal]) -> AccountState:
+        leverage = self.config.leverage or ONE
+        qty = notional = pending_qty = pending_notional = ZERO
+        for position in self.ledger.open.values():
+            mark = marks(position.side.opposite)
+            qty += position.qty
+            notional += position.qty * mark * self.config.quote_rate(mark)
+        for entry_qty, entry_price in self._entries.values():
+            pending_qty += entry_qty
+            pending_notional += entry_qty * entry_price * self.config.quote_rate(entry_price)
+        exposure = SymbolExposure(
+            positions=len(self.ledger.open),
+            qty=qty,
+            notional=notional,
+            pending_entries=len(self._entries),
+            pending_qty=pending_qty,
+            pending_notional=pending_notional,
+        )
+        return AccountState(
+            balance=self.ledger.balance,
+            equity=equity,
+            positions={self.instrument.symbol: exposure},
+            margin_used=notional / leverage,
+            leverage=leverage,
+        )
+
+    def _record(self, update: OrderUpdate, kind: OrderEventKind, owner: str) -> None:
+        order = update.order
+        self._orders.append(
+            OrderEventRecord(
+                update.time,
+                order.id,
+                owner,
+                order.type,
+                order.side,
+                update.fill_qty if update.fill_qty is not None else order.qty,
+                order.price,
+                order.trigger,
+                kind,
+                update.fill_price,
+                update.reason,
+            )
+        )
+
+
+def _risk_limits(limits: PlanRiskLimits, min_notional: Decimal | None) -> RiskLimits:
+    """The plan's caps (percents) as the guards' caps (fractions)."""
+    return RiskLimits(
+        one_position_per_symbol=limits.one_position_per_symbol,
+        max_open_positions=limits.max_open_positions,
+        max_position_per_symbol=limits.max_position,
+        max_notional=limits.max_notional,
+        min_notional=min_notional,
+        daily_loss_limit=None
+        if limits.daily_loss_limit is None
+        else limits.daily_loss_limit / HUNDRED,
+        max_drawdown=None if limits.max_drawdown is None else limits.max_drawdown / HUNDRED,
+    )
+
+
+def _day_boundary(asset_class: AssetClass) -> DayBoundary:
+    """FX days roll at 17:00 New York; US stocks at New York midnight; crypto at UTC midnight."""
+    if asset_class is AssetClass.FX:
+        return FX_NEW_YORK_5PM
+    if asset_class is AssetClass.US_STOCK:
+        return DayBoundary("America/New_York")
+    return UTC_MIDNIGHT
+
+
+def _usual_interval(time_ns: NDArray[np.int64]) -> int:
+    if time_ns.size < 2:
+        return 0
+    return int(np.median(np.diff(time_ns[: min(time_ns.size, 10_001)])))
+
+
+def _datetime(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def _ns(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+__all__ = [
+    "Engine",
+    "EngineConfig",
+    "EngineResult",
+    "EntryRefused",
+    "Excursion",
+    "Owner",
+    "RuleInputs",
+    "Settle",
+]

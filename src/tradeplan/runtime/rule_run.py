@@ -1,0 +1,456 @@
+"""One entry rule's life cycle: flat -> entry working -> open -> (exit working) -> flat, or stopped.
+
+The moves are the plan's own state machine (`plan.machines.entry_machine`): every change of state
+here names the event and is checked against the plan's transitions, so what `explain` shows is
+what runs, and a move the plan does not have is an engine bug that stops the run loudly.
+
+What happens on each event:
+
+* a closed row with `when` true while flat: size the entry, run every risk guard, place the entry
+  (a refused entry is a row in signals.csv with its reasons, never an order);
+* the entry fills: place the exits against the fill price (`exits.py`) as one OCO group, start
+  the break-even watch and the clocks;
+* an exit fills: cancel its OCO siblings, record the trade with the exit's reason;
+* break-even reached: the stop loss is cancelled and a stop at the entry (+ offset) replaces it,
+  from that moment; not reached within its time and `otherwise: close`: close at market;
+* time exit or `exit_when`: cancel the exits, close at market (the next row's open);
+* a rejected order is recorded and never re-sent: a rejected entry returns the rule to flat
+  (the next signal places a new order), a rejected exit stops the rule (its other exits keep
+  working, nothing new is placed).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.core.enums import AssetClass, OrderType, Session
+from tradeplan.orders.model import Order, OrderEvent, OrderTag
+from tradeplan.orders.triggers import rounding_for
+from tradeplan.plan.model import EntryRule
+from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
+from tradeplan.runtime.engine import EntryRefused, RuleInputs, Settle
+from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
+from tradeplan.runtime.ledger import Position
+from tradeplan.runtime.records import ExitReason
+from tradeplan.sizing import SizingError
+
+if TYPE_CHECKING:
+    from tradeplan.runtime.engine import Engine
+
+FLAT, ENTRY_WORKING, OPEN, EXIT_WORKING, STOPPED = (
+    "flat",
+    "entry_working",
+    "open",
+    "exit_working",
+    "stopped",
+)
+_NEEDS_PRICE = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED})
+_NEEDS_TRIGGER = frozenset(
+    {
+        OrderType.STOP,
+        OrderType.STOP_LIMIT,
+        OrderType.MARKET_IF_TOUCHED,
+        OrderType.LIMIT_IF_TOUCHED,
+    }
+)
+
+
+class RuleRun:
+    """The `Owner` for one `EntryRule`; see the module docstring."""
+
+    def __init__(self, engine: Engine, rule: EntryRule, inputs: RuleInputs) -> None:
+        self.engine = engine
+        self.rule = rule
+        self._name = rule.name
+        self.inputs = inputs
+        self.state = FLAT
+        self._moves = {
+            (t.source, t.event, t.target)
+            for machine in engine.plan.machines
+            if machine.kind == "entry" and machine.name == rule.name
+            for t in machine.transitions
+        }
+        self._signal_rows: NDArray[np.int64] = np.flatnonzero(inputs.entry)
+        # Exit signals count only where the plan has an `exit_when`.
+        self._exit_signal = inputs.exit if rule.exits.exit_when is not None else None
+        self._exit_rows: NDArray[np.int64] | None = (
+            None if self._exit_signal is None else np.flatnonzero(self._exit_signal)
+        )
+        self._entry: Order | None = None
+        self._entry_rejection = ""
+        self._filled = Decimal(0)
+        self._exits: dict[str, OrderTag] = {}
+        self._stop_id: str | None = None
+        self._closing: Order | None = None
+        self._watch_id: str | None = None
+        self._break_even_stop: Decimal | None = None
+        self._break_even_row: int | None = None
+        self._time_exit_row: int | None = None
+        self._oco = ""
+        self._extended = (
+            engine.instrument.asset_class is AssetClass.US_STOCK
+            and engine.plan.session is not Session.RTH
+        )
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    # --- the engine's calls -------------------------------------------------------------------
+
+    def on_bar_close(self, row: int) -> None:
+        state = self.state
+        if state == FLAT:
+            if self.inputs.entry[row]:
+                self._enter(row)
+        elif state == OPEN:
+            if self._exit_signal is not None and self._exit_signal[row]:
+                self._close_at_market(OrderTag.SIGNAL, "bar_close")
+            elif self._time_exit_row is not None and row >= self._time_exit_row:
+                self._close_at_market(OrderTag.TIME_EXIT, "clock")
+            elif self._break_even_row is not None and row >= self._break_even_row:
+                self._break_even_expired()
+
+    def next_wakeup(self, row: int) -> int:
+        rows = self.engine.rows
+        if self.state == FLAT:
+            return _next(self._signal_rows, row, rows)
+        if self.state != OPEN:
+            return rows
+        wake = rows if self._exit_rows is None else _next(self._exit_rows, row, rows)
+        for clock in (self._time_exit_row, self._break_even_row):
+            if clock is not None:
+                wake = min(wake, max(clock, row))
+        return wake
+
+    def on_update(self, update: OrderUpdate) -> None:
+        order_id = update.order.id
+        kind = update.kind
+        if self._entry is not None and order_id == self._entry.id:
+            self._on_entry_update(update)
+        elif order_id in self._exits:
+            tag = self._exits[order_id]
+            if kind is OrderEvent.FILLED:
+                self._exit_filled(update, tag)
+            elif kind is OrderEvent.PARTIALLY_FILLED:
+                raise RuntimeError("an exit filled in part: positions are never partly closed")
+            elif kind is OrderEvent.REJECTED:
+                del self._exits[order_id]
+                self._halt()
+            elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
+                del self._exits[order_id]
+                if order_id == self._stop_id:
+                    self._stop_id = None
+        elif self._closing is not None and order_id == self._closing.id:
+            if kind is OrderEvent.FILLED:
+                tag = self._closing.tag or OrderTag.MANUAL
+                self._closing = None
+                self._close_trade(update, tag, ("filled",))
+            elif kind in (OrderEvent.REJECTED, OrderEvent.CANCELLED, OrderEvent.EXPIRED):
+                self._closing = None
+                if self.state == EXIT_WORKING:
+                    self.state = OPEN  # the position is still there; the clocks are spent
+                    if kind is OrderEvent.REJECTED:
+                        self._halt()
+
+    def on_touch(self, touch: PriceTouch) -> None:
+        """Break-even reached: replace the stop loss by a stop at the entry (+ offset)."""
+        if touch.watch_id != self._watch_id or self.state != OPEN:
+            return
+        self._watch_id = None
+        self._break_even_row = None
+        self._move(("profit_reached",), OPEN)
+        if self._stop_id is not None:
+            old = self._stop_id
+            self._exits.pop(old, None)
+            self._stop_id = None
+            self.engine.cancel(old)
+        position = self.engine.ledger.open[self._name]
+        assert self._break_even_stop is not None
+        stop = Order(
+            self.engine.new_order_id(),
+            position.side.opposite,
+            OrderType.STOP,
+            position.qty,
+            trigger=self._break_even_stop,
+            time_in_force=self.rule.exits.time_in_force,
+            reduce_only=True,
+            oco=self._oco,
+            tag=OrderTag.BREAK_EVEN,
+            slot=self._name,
+        )
+        self._exits[stop.id] = OrderTag.BREAK_EVEN
+        self._stop_id = stop.id
+        self.engine.submit(self, stop)
+
+    def finish(self, row: int, settle: Settle) -> None:
+        if self._entry is not None:
+            self.engine.cancel(self._entry.id)
+        self._cancel_exits()
+        if self._closing is not None:
+            closing, self._closing = self._closing, None
+            self.engine.cancel(closing.id)
+        position = self.engine.ledger.open.get(self._name)
+        if position is None:
+            return
+        order = self._market_close(position, OrderTag.END_OF_DATA)
+        self._closing = order
+        self.engine.settle(self, order, settle, row)
+
+    # --- entering -----------------------------------------------------------------------------
+
+    def _enter(self, row: int) -> None:
+        engine, rule = self.engine, self.rule
+        side = rule.side
+        try:
+            order_fields = self._entry_fields(row)
+            price = order_fields.get("price") or order_fields.get("trigger")
+            reference = price if isinstance(price, Decimal) else engine.reference(side, row)
+            qty = engine.size(rule, reference, row)
+            if qty <= 0:
+                raise SizingError("the size rounds down to zero units")
+        except SizingError as exc:
+            engine.signal(row, self._name, side, False, f"sizing: {exc}")
+            return
+        except EntryRefused as exc:
+            engine.signal(row, self._name, side, False, f"price: {exc}")
+            return
+        refusal = engine.guard(
+            side, qty, reference, row, market=rule.order.type is OrderType.MARKET
+        )
+        if refusal:
+            engine.signal(row, self._name, side, False, refusal)
+            return
+        order = Order(
+            engine.new_order_id(),
+            side,
+            rule.order.type,
+            qty,
+            time_in_force=rule.time_in_force,
+            extended_hours=self._extended,
+            tag=OrderTag.ENTRY,
+            slot=self._name,
+            **order_fields,  # type: ignore[arg-type]
+        )
+        self._entry = order
+        self._entry_rejection = ""
+        self._filled = Decimal(0)
+        self._move(("bar_close",), ENTRY_WORKING)
+        engine.submit(self, order, entry_price=reference)
+        if self._entry_rejection:
+            engine.signal(
+                row, self._name, side, False, f"rejected by the broker: {self._entry_rejection}"
+            )
+        else:
+            engine.signal(row, self._name, side, True)
+
+    def _entry_fields(self, row: int) -> dict[str, object]:
+        """The entry order's prices at `row`, on the tick grid (buys round up, sells down)."""
+        template, inputs = self.rule.order, self.inputs
+        instrument = self.engine.instrument
+        side = self.rule.side
+        fields: dict[str, object] = {}
+        rounding = rounding_for(side)
+        if template.type in _NEEDS_PRICE:
+            if inputs.price is None:
+                raise EntryRefused(f"the {template.type.value} entry has no price to work at")
+            fields["price"] = instrument.round_price(inputs.price(row), rounding)
+        if template.type in _NEEDS_TRIGGER:
+            source = inputs.trigger or inputs.price
+            if source is None:
+                raise EntryRefused(f"the {template.type.value} entry has no trigger")
+            fields["trigger"] = instrument.round_price(source(row), rounding)
+        if template.type in (OrderType.TRAILING_STOP, OrderType.TRAILING_STOP_LIMIT):
+            reference = self.engine.reference(side, row)
+            assert template.trail is not None
+            fields["trail"] = trail_of(
+                template.trail, instrument.pip, instrument.tick_at(reference)
+            )
+            if template.spread is not None:
+                fields["limit_offset"] = width(template.spread, reference, instrument)
+            if template.activate is not None:
+                # A buy trailing entry follows the trough: it activates below the market.
+                away = width(template.activate, reference, instrument)
+                fields["activation"] = instrument.round_price(
+                    reference - side.sign * away, rounding
+                )
+        return fields
+
+    def _on_entry_update(self, update: OrderUpdate) -> None:
+        kind = update.kind
+        if kind is OrderEvent.REJECTED:
+            self._entry_rejection = update.reason or "rejected"
+            self._entry = None
+            self._move(("rejected",), FLAT)
+        elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
+            self._entry = None
+            if self._filled > 0:
+                raise RuntimeError("an entry cancelled after a part fill is not supported")
+            self._move((kind.value,), FLAT)
+        elif kind is OrderEvent.PARTIALLY_FILLED:
+            raise RuntimeError("an entry filled in part: the paper broker fills bars in full")
+        elif kind is OrderEvent.FILLED:
+            self._entry_filled(update)
+
+    def _entry_filled(self, update: OrderUpdate) -> None:
+        engine, rule = self.engine, self.rule
+        entry = self._entry
+        assert entry is not None and update.fill_price is not None and update.fill_qty is not None
+        self._entry = None
+        moment = update.moment or Moment(0)
+        position = Position(
+            self._name,
+            rule.side,
+            update.fill_qty,
+            update.fill_price,
+            update.time,
+            moment,
+            update.fee,
+            entry.id,
+        )
+        engine.ledger.open_position(position)
+        self._move(("filled",), OPEN)
+        self._oco = f"oco{entry.id}"
+        planned = exit_orders(
+            rule.exits,
+            position=rule.side,
+            fill_price=update.fill_price,
+            qty=update.fill_qty,
+            spread=engine.spread_at(moment.row),
+            instrument=engine.instrument,
+            order_id=lambda _: engine.new_order_id(),
+            oco=self._oco,
+            slot=self._name,
+        )
+        row = moment.row
+        exits = rule.exits
+        if exits.time_exit is not None:
+            deadline = time_exit_deadline(exits.time_exit, update.time)
+            if deadline is not None:
+                self._time_exit_row = engine.deadline_row(deadline, row)
+        if planned.break_even_watch is not None and exits.break_even is not None:
+            self._break_even_stop = planned.break_even_stop
+            within = exits.break_even.within
+            if within is not None:
+                deadline_row = engine.deadline_row(update.time + timedelta(seconds=within), row)
+                self._break_even_row = deadline_row
+            self._watch_id = engine.watch(self, rule.side.opposite, planned.break_even_watch)
+        for order in planned.orders:
+            if self.state != OPEN:
+                break  # an earlier exit was rejected and stopped the rule
+            assert order.tag is not None
+            self._exits[order.id] = order.tag
+            if order.tag is OrderTag.STOP_LOSS:
+                self._stop_id = order.id
+            engine.submit(self, order)
+
+    # --- exiting ------------------------------------------------------------------------------
+
+    def _exit_filled(self, update: OrderUpdate, tag: OrderTag) -> None:
+        del self._exits[update.order.id]
+        if update.order.id == self._stop_id:
+            self._stop_id = None
+        self._cancel_exits()
+        event = f"{tag.value}_filled"
+        events = (event, "stop_loss_filled", "filled") if tag is OrderTag.BREAK_EVEN else (event,)
+        self._close_trade(update, tag, events)
+
+    def _close_trade(self, update: OrderUpdate, tag: OrderTag, events: tuple[str, ...]) -> None:
+        engine = self.engine
+        assert update.fill_price is not None
+        moment = update.moment or Moment(engine.rows - 1)
+        position = engine.ledger.open[self._name]
+        excursion = None
+        if engine.excursion is not None:
+            excursion = engine.excursion(position.side.opposite, position.moment, moment)
+        engine.ledger.close_position(
+            self._name,
+            price=update.fill_price,
+            time=update.time,
+            moment=moment,
+            fee=update.fee,
+            reason=ExitReason(tag.value),
+            excursion=excursion,
+        )
+        self._clear_clocks()
+        if self.state == STOPPED:
+            return
+        if tag is OrderTag.END_OF_DATA:
+            self.state = FLAT  # the data ended; there is no transition to check
+            return
+        self._move(events, FLAT)
+
+    def _close_at_market(self, tag: OrderTag, event: str) -> None:
+        position = self.engine.ledger.open[self._name]
+        self._cancel_exits()
+        self._clear_clocks()
+        self._move((event,), EXIT_WORKING)
+        order = self._market_close(position, tag)
+        self._closing = order
+        self.engine.submit(self, order)
+
+    def _break_even_expired(self) -> None:
+        """The break-even trigger was not reached in time: close, or simply stop watching."""
+        break_even = self.rule.exits.break_even
+        self._break_even_row = None
+        if self._watch_id is not None:
+            self.engine.unwatch(self._watch_id)
+            self._watch_id = None
+        if break_even is not None and break_even.otherwise == "close":
+            self._close_at_market(OrderTag.BREAK_EVEN, "clock")
+
+    def _market_close(self, position: Position, tag: OrderTag) -> Order:
+        return Order(
+            self.engine.new_order_id(),
+            position.side.opposite,
+            OrderType.MARKET,
+            position.qty,
+            reduce_only=True,
+            extended_hours=self._extended,
+            tag=tag,
+            slot=self._name,
+        )
+
+    def _cancel_exits(self) -> None:
+        exits, self._exits = self._exits, {}
+        self._stop_id = None
+        for order_id in exits:
+            self.engine.cancel(order_id)
+        if self._watch_id is not None:
+            self.engine.unwatch(self._watch_id)
+            self._watch_id = None
+
+    def _clear_clocks(self) -> None:
+        self._time_exit_row = None
+        self._break_even_row = None
+        self._break_even_stop = None
+
+    def _halt(self) -> None:
+        """Stop the rule: no new orders; what still works keeps working (SEMANTICS.md §1)."""
+        if self.state in (OPEN, FLAT):
+            self._move(("halt",), STOPPED)
+        else:
+            self.state = STOPPED
+
+    def _move(self, events: tuple[str, ...], target: str) -> None:
+        for event in events:
+            if (self.state, event, target) in self._moves:
+                self.state = target
+                return
+        raise RuntimeError(
+            f"rule {self._name}: the plan has no transition {self.state} --{events[0]}--> {target}"
+        )
+
+
+def _next(rows: NDArray[np.int64], row: int, limit: int) -> int:
+    """The first of the sorted `rows` at or after `row`, else `limit`."""
+    at = int(np.searchsorted(rows, row, side="left"))
+    return int(rows[at]) if at < rows.size else limit
+
+
+__all__ = ["RuleRun"]
