@@ -56,6 +56,27 @@ WORDS = [
 ]
 
 
+RETYPED = [
+    "[1, 2]",
+    "{a: 1}",
+    "42",
+    "-1",
+    "true",
+    "null",
+    "''",
+    '"x"',
+    "0.000000001",
+    "99999999999999999999",
+    "50 pips",
+    "1%",
+    "close >",
+    "sma(",
+    "~",
+    "[]",
+    "{}",
+]
+
+
 @st.composite
 def mutated(draw: st.DrawFn) -> tuple[str, str]:
     name, text = draw(st.sampled_from(SOURCES))
@@ -64,7 +85,11 @@ def mutated(draw: st.DrawFn) -> tuple[str, str]:
         if not lines:
             break
         i = draw(st.integers(0, len(lines) - 1))
-        action = draw(st.sampled_from(["cut", "dup", "word", "trunc", "indent", "swap", "delete"]))
+        action = draw(
+            st.sampled_from(
+                ["cut", "dup", "word", "trunc", "indent", "swap", "delete", "rename", "retype"]
+            )
+        )
         line = lines[i]
         if action == "cut":
             lines = lines[:i]
@@ -82,6 +107,15 @@ def mutated(draw: st.DrawFn) -> tuple[str, str]:
             lines[i], lines[j] = lines[j], lines[i]
         elif action == "delete":
             del lines[i]
+        elif action == "rename" and ":" in line:
+            key, rest = line.split(":", 1)
+            stem = key.strip().lstrip("- ")
+            new = draw(st.sampled_from([stem[::-1], stem.upper(), stem + "s", stem[:-1], "x"]))
+            lines[i] = key.replace(stem, new, 1) + ":" + rest
+        elif action == "retype" and ":" in line:
+            key = line.split(":", 1)[0]
+            value = draw(st.sampled_from(RETYPED))
+            lines[i] = f"{key}: {value}"
     return name, "\n".join(lines)
 
 

@@ -149,7 +149,7 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
     ]
     for warning in run.warnings:
         lines.append(f"  warning: {warning}")
-    lines.append(f"report: {files['report']}")
+    lines.append(f"report: {Path(files['report']).resolve()}")
     lines.append(f"files:  {', '.join(str(files[k].name) for k in files if k != 'report')}")
     return "\n".join(lines) + "\n"
 

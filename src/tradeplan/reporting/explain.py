@@ -23,7 +23,7 @@ def _pos(side: Side) -> str:
 def _sized(rule: EntryRule) -> str:
     s = rule.sizing
     if s is None:
-        return "(no size given)"
+        return "the minimum quantity (no size is given)"
     if s.mode == "risk":
         lev = f", leverage capped at {fmt_decimal(s.leverage)}x" if s.leverage else ""
         return f"sized so that a stop-loss hit costs {fmt_decimal(s.amount)}% of the balance{lev}"
@@ -74,7 +74,7 @@ def exit_lines(exits: ExitPlan, side: Side) -> list[str]:
         what = "trailing stop-limit" if t.spread else "trailing stop"
         line = f"{what}: follows the best price at {_dist(t.trail)} behind it and only moves in your favour"
         if t.spread:
-            line += f"; when hit, a limit {_dist(t.spread)} beyond the trigger"
+            line += f"; when hit, a limit {_dist(t.spread)} {down} the trigger price"
         if t.activate:
             line += f"; starts once the profit reaches {_dist(t.activate)}"
         lines.append(line)
