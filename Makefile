@@ -29,9 +29,9 @@ test: lint typecheck imports unit
 
 demo: $(STAMP)
 	$(VENV)/bin/tradeplan lint strategies
-	$(VENV)/bin/tradeplan explain strategies/btc-breakout.yaml
-	$(VENV)/bin/tradeplan backtest strategies/btc-breakout.yaml \
-		--data data/btcusdt_1m_2025.csv.gz --out out/demo
+	$(VENV)/bin/tradeplan explain strategies/usdjpy-grid.yaml
+	$(VENV)/bin/tradeplan backtest strategies/usdjpy-grid.yaml \
+		--data data/usdjpy_1m_2025.csv.gz --out out/demo
 
 bench: $(STAMP)
 	$(PY) bench/lint_bench.py

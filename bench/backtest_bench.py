@@ -5,6 +5,10 @@ Run: .venv/bin/python bench/backtest_bench.py [--bars 1000000] [--peer-bars N] [
 
 Strategy (issue 3): long 1,000 units when the close crosses above SMA(20), take profit +0.5 %,
 stop loss -0.3 %, one position at a time; variant `trailing`: the stop is a 0.4 % trailing stop.
+Variant `grid` (issue 4): a 40-slot Triauto-style buy grid, one slot every 70 pips from 0.83000
+to 1.10300 (the range the generated path travels), 1,000 units a slot, take profit 70 pips,
+counter -70 pips (each slot re-enters at its own price), no stop loss, dealer fills. No peer
+engine runs the grid (neither has Triauto's slots); its figures stand alone.
 
 Data: a geometric random walk of 1-minute bars, 24 hours a day, annualised volatility `--vol`
 (default 16 %, an equity-index-like figure; FX majors run 6-10 %), opens equal to the previous
@@ -65,6 +69,24 @@ exits:
 {stop}
 """
 STOPS = {"fixed": "  stop_loss: 0.3%", "trailing": "  trailing: {trail: 0.4%}"}
+GRID_STRATEGY = """\
+tradeplan: 1
+name: grid-40
+instrument: EUR/USD
+account: {currency: USD, balance: 1000000}
+broker: paper
+timeframe: 1m
+grid:
+  side: buy
+  from: 0.83000
+  to: 1.10300
+  step: 70 pips
+  units: 1000
+  take_profit: 70 pips
+  stop_loss: none  # tradeplan: ignore[TP402]
+  counter: -70 pips
+"""
+VARIANTS = (*sorted(STOPS), "grid")
 
 
 def generate(path: Path, bars: int, vol: float, seed: int = 1) -> None:
@@ -97,9 +119,14 @@ def child_tradeplan(data: Path, variant: str, out: Path) -> dict[str, Any]:
     from tradeplan.compiler.pipeline import compile_source
     from tradeplan.spec.source import Form
 
-    text = STRATEGY.format(variant=variant, stop=STOPS[variant])
+    if variant == "grid":
+        text = GRID_STRATEGY
+    else:
+        text = STRATEGY.format(variant=variant, stop=STOPS[variant])
     plan = compile_source(text, "bench.yaml", Form.YAML).plan
     assert plan is not None
+    if variant == "grid":
+        assert sum(len(g.slots) for g in plan.grids) == 40
     run = backtest(plan, data)
     write_outputs(run, out)
     trades = run.result.trades
@@ -255,7 +282,8 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--child", choices=["tradeplan", "backtesting", "backtrader"])
     parser.add_argument("--data")
-    parser.add_argument("--variant", choices=sorted(STOPS), default="fixed")
+    parser.add_argument("--variant", choices=VARIANTS, default="fixed")
+    parser.add_argument("--only", choices=VARIANTS, help="run one variant")
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--out")
     args = parser.parse_args()
@@ -273,7 +301,7 @@ def main() -> None:
     )
     peer_rows = args.peer_bars or args.bars
     results: dict[tuple[str, str], dict[str, Any]] = {}
-    for variant in sorted(STOPS):
+    for variant in VARIANTS if args.only is None else (args.only,):
         out = folder / f"out-{variant}"
         runs = [
             spawn(
@@ -292,7 +320,7 @@ def main() -> None:
                 f"trades {ours['trades']:,}  rows visited {ours['visited']:,}  "
                 f"phases {ours['phases']}"
             )
-        if args.no_peers:
+        if args.no_peers or variant == "grid":
             continue
         for peer, rows, module in (
             ("backtesting", peer_rows, "backtesting"),

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
 from time import perf_counter
 
@@ -25,7 +25,7 @@ from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
 from tradeplan.core.enums import AssetClass, FillProfile
 from tradeplan.core.money import HUNDRED, ONE, Rounding, round_to_increment
 from tradeplan.plan.model import EntryRule, Plan
-from tradeplan.ports.profiles import PAPER
+from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
 from tradeplan.reporting.csv_out import write_run_files
 from tradeplan.reporting.html_report import render_report
 from tradeplan.reporting.metrics import Summary, summarize
@@ -85,6 +85,7 @@ def backtest(
 ) -> BacktestRun:
     """Load `data_path` (raises runtime.data.DataError naming bad rows) and run `plan` on it."""
     options = options or BacktestOptions()
+    quote_rate(plan, options.quote_rate)  # a missing or needless --rate stops before the load
     began = perf_counter()
     data = load_market_data(
         Path(data_path), default_spread=options.spread, start=options.start, end=options.end
@@ -103,8 +104,6 @@ def run_backtest(
 ) -> BacktestRun:
     """Run `plan` over `data` on the paper broker; everything stays in memory."""
     options = options or BacktestOptions()
-    if plan.grids:
-        raise BacktestError("grid slots are not supported by the backtester yet (issue 4)")
     timings: dict[str, float] = {}
     warnings = [issue.message for issue in data.issues]
     began = perf_counter()
@@ -124,7 +123,12 @@ def run_backtest(
     )
     account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)
     broker = PaperBroker(
-        data, plan.instrument, config, account=account, profile=PAPER, report_accepted=False
+        data,
+        plan.instrument,
+        config,
+        account=account,
+        profile=_profile(plan.broker.name),
+        report_accepted=False,
     )
     engine = Engine(
         plan,
@@ -143,6 +147,15 @@ def run_backtest(
     summary = summarize(result.trades, result.equity, periods_per_year=periods)
     timings["summary"] = perf_counter() - began
     return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
+
+
+def _profile(name: str) -> BrokerProfile:
+    """The rules of the broker the strategy names (tick, step, minimum notional), which the
+    paper broker stands in for; PAPER when the name is not a known broker."""
+    try:
+        return get_profile(name)
+    except UnknownProfileError:
+        return PAPER
 
 
 def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
@@ -207,29 +220,46 @@ def _price_source(
 def quote_rate(plan: Plan, given: Decimal | None) -> tuple[QuoteRate, str]:
     """Account currency per unit of the instrument's quote currency, as a function of price.
 
-    Same currency: 1. The account holds the base currency (USD account, USD/JPY): 1 / price.
-    Otherwise a fixed rate must be given (`--rate`); without one, 1 with a warning.
+    The account holds the quote currency (JPY account, USD/JPY): 1. It holds the base currency
+    (USD account, USD/JPY): 1 / price at each fill, which is exact, so no rate may be given.
+    Otherwise (JPY account, EUR/USD) the data cannot tell the rate: `given` (`--rate`) is
+    required, and a run without it is refused (BacktestError) rather than sized and valued in the
+    wrong currency. The second value is kept for callers that print warnings; it is empty.
     """
     instrument, account = plan.instrument, plan.account.currency
-    if given is not None:
-        fixed = given
+    quote, base = instrument.quote_currency, instrument.base_currency
+    if quote in (None, account) or base == account:
+        if given is not None and not (quote in (None, account) and given == ONE):
+            rule = "is 1" if quote in (None, account) else "is 1 / price at each fill"
+            raise BacktestError(
+                f"--rate is not needed: the account currency {account} is a currency of "
+                f"{instrument.symbol}, so the rate {rule}; leave --rate out"
+            )
+        if quote in (None, account):
+            return same_currency, ""
+        return _inverse_price, ""
+    if given is None:
+        raise BacktestError(
+            f"{instrument.symbol} is quoted in {quote} but the account is in {account}: give "
+            f"--rate, the {account} per 1 {quote} (e.g. --rate 150 for a JPY account with USD "
+            "quotes), so that sizes, margin and P&L are in the account currency"
+        )
+    fixed = given
 
-        def constant(_: Decimal) -> Decimal:
-            return fixed
+    def constant(_: Decimal) -> Decimal:
+        return fixed
 
-        return constant, ""
-    if instrument.quote_currency in (None, account):
-        return same_currency, ""
-    if instrument.base_currency == account:
+    return constant, ""
 
-        def inverse(price: Decimal) -> Decimal:
-            return ONE / price
 
-        return inverse, ""
-    return same_currency, (
-        f"P&L is in {instrument.quote_currency}, not {account}: give --rate "
-        f"({account} per {instrument.quote_currency}) to convert it"
-    )
+def _inverse_price(price: Decimal) -> Decimal:
+    """1 / price rounded down, so that price x rate never exceeds 1: a size the margin cap
+    allows exactly is never refused by the broker for a last-digit excess. Sizing itself uses
+    the exact fraction (`runtime.entry_sizing.sizing_rate`)."""
+    with localcontext() as ctx:
+        ctx.prec = 28
+        ctx.rounding = ROUND_DOWN
+        return ONE / price
 
 
 def write_outputs(run: BacktestRun, out_dir: str | os.PathLike[str]) -> dict[str, Path]:

@@ -15,6 +15,7 @@ from tradeplan.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 GRID = ROOT / "strategies" / "usdjpy-grid.yaml"
+REPEAT = ROOT / "strategies" / "usdjpy-repeat.yaml"
 BTC = ROOT / "strategies" / "btc-breakout.yaml"
 
 BROKEN = """tradeplan: 1
@@ -39,7 +40,8 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 def test_clean_folder_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run(capsys, "lint", str(ROOT / "strategies"))
     assert code == 0
-    assert "8 files clean" in out
+    count = len(list((ROOT / "strategies").glob("*.yaml"))) * 2  # each with its .tp twin
+    assert f"{count} files clean" in out
 
 
 def test_every_problem_at_once_with_caret_and_hint(
@@ -116,9 +118,11 @@ def test_explain_says_what_happens_after_each_exit(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "explain", str(GRID))
     assert code == 0
     assert "21 buy slot(s) of 1000 units from 105.00 to 115.00" in out
+    assert "buy LIMIT at the exit price -100 pips (counter)" in out
+    assert "at most 21 positions open at once" in out
+    code, out, _ = run(capsys, "explain", str(REPEAT))
     assert "buy LIMIT at the exit price -50 pips (counter)" in out
     assert "buy STOP at the exit price + spread 50 pips (follow)" in out
-    assert "at most 21 positions open at once" in out
     code, out, _ = run(capsys, "explain", str(BTC))
     assert "if that does not happen within 30m, the position is closed" in out
     assert "time exit: closed at market 6h after entry" in out
@@ -140,7 +144,7 @@ def test_fmt_converts_and_keeps_the_plan(
     assert out_file.read_text().startswith("tradeplan 1\n")
     code, yaml_text, _ = run(capsys, "fmt", str(out_file), "--to", "yaml")
     assert code == 0
-    assert yaml.safe_load(yaml_text)["grid"]["counter"] == "-50 pips"
+    assert yaml.safe_load(yaml_text)["grid"]["counter"] == "-100 pips"
 
 
 def test_schema_validates_the_bundled_yaml(capsys: pytest.CaptureFixture[str]) -> None:

@@ -44,7 +44,7 @@ def test_duplicate_position() -> None:
     result = check_order(limits, held, buy(), USDJPY)
     assert result.reasons == (Reason.DUPLICATE_POSITION,)
     assert result.rejections[0].message == (
-        "USD/JPY already has a position; one position per symbol"
+        "USD/JPY already has a position (one position per symbol)"
     )
     # Another symbol is free.
     eur = ProposedOrder("EUR/USD", Side.BUY, D(1000), D("1.1"))
@@ -76,7 +76,7 @@ def test_max_open_positions() -> None:
     )
     result = check_order(RiskLimits(max_open_positions=20), state, buy("1000"), USDJPY)
     assert reasons(RiskLimits(max_open_positions=20), state, buy("1000")) == ["max_open_positions"]
-    assert result.rejections[0].message == "20 positions open or pending; the limit is 20"
+    assert result.rejections[0].message == "20 positions open or pending, the limit is 20"
     assert check_order(RiskLimits(max_open_positions=21), state, buy("1000"), USDJPY).ok
 
 
@@ -86,7 +86,7 @@ def test_max_position_per_symbol() -> None:
     assert check_order(limits, state, buy("2000"), USDJPY).ok
     result = check_order(limits, state, buy("3000"), USDJPY)
     assert result.reasons == (Reason.MAX_POSITION_PER_SYMBOL,)
-    assert "would hold 11000 units; the limit is 10000" in result.message
+    assert "would hold 11000 units, above the limit 10000" in result.message
 
 
 def test_notional_above_max_per_order_and_in_total() -> None:
@@ -127,7 +127,7 @@ def test_insufficient_margin() -> None:
     result = check_order(RiskLimits(), account, buy("23000"), USDJPY)  # 2,507,000
     assert result.reasons == (Reason.INSUFFICIENT_MARGIN,)
     assert result.rejections[0].message == (
-        "the order needs 100280 of margin at 25x; 100000 is free"
+        "the order needs 100280 of margin at 25x, only 100000 is free"
     )
 
 
@@ -230,6 +230,7 @@ def test_reason_codes_are_the_documented_words() -> None:
         "price_not_on_tick",
         "qty_not_on_step",
         "max_position_per_symbol",
+        "max_risk_per_trade",
         "daily_loss_limit_reached",
         "drawdown_halt",
         "kill_switch",

@@ -177,3 +177,55 @@ def test_us_sessions_and_day_orders_agree(session: str) -> None:
     assert jumping.result.orders == stepping.result.orders
     assert jumping.result.trades == stepping.result.trades
     assert any(e.event.value == "expired" for e in jumping.result.orders)
+
+
+GRIDS = [
+    "grid: {side: buy, from: 109.40, to: 110.60, step: 20 pips, units: 1000,"
+    " take_profit: 30 pips, stop_loss: none, counter: -20 pips, follow: +10 pips}\n",
+    "grid: {side: sell, from: 109.50, to: 110.50, step: 25 pips, units: 2000,"
+    " take_profit: 20 pips, stop_loss: 40 pips, counter: +15 pips}\n"
+    "risk: {max_open_positions: 3}\n",
+    "grid: {side: buy, at: 110.00, units: 1000, take_profit: 15 pips, stop_loss: 25 pips,"
+    " follow: +5 pips}\nfees: {per_unit: 0.001}\n",
+]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    size=st.integers(20, 300),
+    grid=st.sampled_from(GRIDS),
+    profile=st.sampled_from([FillProfile.DEALER, FillProfile.EXCHANGE]),
+    path=st.sampled_from(list(IntrabarPath)),
+    as_ticks=st.booleans(),
+)
+def test_grid_slots_jumping_equals_stepping(
+    seed: int, size: int, grid: str, profile: FillProfile, path: IntrabarPath, as_ticks: bool
+) -> None:
+    from backtest_harness import FX_HEAD, plan_from
+
+    from tradeplan.api_backtest import BacktestOptions, run_backtest
+
+    plan = plan_from(FX_HEAD + grid)
+    data = random_bars(seed, size, as_ticks=as_ticks)
+    jumping = run_backtest(plan, data, BacktestOptions(fill=profile, path=path))
+    stepping = run_backtest(plan, data, BacktestOptions(fill=profile, path=path, step_mode=True))
+    assert jumping.result.orders == stepping.result.orders
+    assert jumping.result.trades == stepping.result.trades
+    assert jumping.result.signals == stepping.result.signals
+    assert np.array_equal(jumping.result.equity.equity, stepping.result.equity.equity)
+    assert jumping.stats.visited <= stepping.stats.visited
+
+
+def test_a_grid_jumps_over_quiet_rows() -> None:
+    from backtest_harness import FX_HEAD, plan_from
+
+    from tradeplan.api_backtest import BacktestOptions, run_backtest
+
+    plan = plan_from(FX_HEAD + GRIDS[0])
+    data = random_bars(4, 3000)
+    jumping = run_backtest(plan, data, BacktestOptions())
+    stepping = run_backtest(plan, data, BacktestOptions(step_mode=True))
+    assert jumping.result.orders == stepping.result.orders
+    assert len(jumping.result.trades) > 5
+    assert jumping.stats.visited < stepping.stats.visited // 2

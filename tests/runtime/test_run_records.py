@@ -52,6 +52,7 @@ def test_exit_reasons_and_order_events_are_the_documented_words() -> None:
         "signal",
         "manual",
         "end_of_data",
+        "margin_closeout",
     ]
     assert [e.value for e in OrderEventKind] == [
         "placed",
@@ -62,6 +63,7 @@ def test_exit_reasons_and_order_events_are_the_documented_words() -> None:
         "cancelled",
         "expired",
         "rejected",
+        "dropped",
     ]
 
 

@@ -61,7 +61,12 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--slippage", default="0", help="ticks of slippage on market-type fills")
     parser.add_argument("--balance", help="starting balance (default: the strategy's, or 100000)")
     parser.add_argument(
-        "--rate", help="account currency per unit of the quote currency, to convert P&L"
+        "--rate",
+        help=(
+            "account currency per unit of the quote currency (e.g. 150 for a JPY account "
+            "trading EUR/USD); required when the account currency is neither currency of the "
+            "pair, refused when it is one of them"
+        ),
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar, summary only")
     parser.set_defaults(func=run)

@@ -71,6 +71,7 @@ class OrderTag(Enum):
     SIGNAL = "signal"
     MANUAL = "manual"
     END_OF_DATA = "end_of_data"
+    MARGIN_CLOSEOUT = "margin_closeout"  # closed by the broker for lack of margin
 
     @property
     def opens(self) -> bool:

@@ -136,6 +136,12 @@ def entry_machine(rule: EntryRule) -> StateMachine:
 
 
 def slot_machine(grid: GridProgram) -> StateMachine:
+    """One grid slot's life (SEMANTICS.md section 1), as `runtime.slot_run` executes it.
+
+    flat -> entry_working -> open -> rearming -> entry_working -> ... until something stops it.
+    `bar_close` moves happen at the close of a row and are checked against the first quote after
+    it; a refused or rejected entry, a manual close and a margin close-out stop the slot for good.
+    """
     side = grid.side
     close = side.opposite.value
     on_fill = [f"place take_profit: {close} limit at fill {_signed(grid.take_profit, side.sign)}"]
@@ -143,30 +149,60 @@ def slot_machine(grid: GridProgram) -> StateMachine:
         on_fill.append(
             f"place stop_loss: {close} stop at fill {_signed(grid.stop_loss, -side.sign)} - spread"
         )
+    on_fill.append("cancel the other re-entry")
+    first = (
+        f"place entry: {side.value} limit at the slot price, a stop if the market is "
+        f"{'below' if side is Side.BUY else 'above'} it",
+    )
     rearm: list[str] = []
     if grid.counter is not None:
-        rearm.append(
-            f"arm counter: {side.value} limit at exit fill {_signed(grid.counter, 1 if grid.counter.value >= 0 else -1)}"
-        )
+        sign = 1 if grid.counter.value >= 0 else -1
+        rearm.append(f"arm counter: {side.value} limit at exit fill {_signed(grid.counter, sign)}")
     if grid.follow is not None:
+        spread = "+ spread" if side is Side.BUY else "- spread"
+        sign = 1 if grid.follow.value >= 0 else -1
         rearm.append(
-            f"arm follow: {side.value} stop at exit fill + spread {_signed(grid.follow, 1 if grid.follow.value >= 0 else -1)}"
+            f"arm follow: {side.value} stop at exit fill {spread} {_signed(grid.follow, sign)}"
         )
     if not rearm:
         rearm.append(f"arm entry: {side.value} again at the slot price")
     rearm.append(
         "a re-entry already passed by the market converts (limit <-> stop); the other is dropped"
     )
+    guards = "every risk guard passes"
+    refused = "a risk guard refuses"
+    exited = ("cancel the other exit", "record trade")
     transitions = (
+        Transition("flat", "bar_close", "entry_working", first, condition=guards),
+        Transition("flat", "bar_close", "stopped", ("record refused signal",), condition=refused),
         Transition("entry_working", "filled", "open", tuple(on_fill)),
-        Transition("open", "take_profit_filled", "entry_working", tuple(rearm)),
-        Transition("open", "stop_loss_filled", "entry_working", tuple(rearm)),
+        Transition("open", "take_profit_filled", "rearming", exited),
+        *(
+            (Transition("open", "stop_loss_filled", "rearming", exited),)
+            if grid.stop_loss is not None
+            else ()
+        ),
+        Transition(
+            "rearming",
+            "bar_close",
+            "entry_working",
+            tuple(rearm),
+            condition=f"at the first quote after the exit; {guards}",
+        ),
+        Transition(
+            "rearming", "bar_close", "stopped", ("record refused signal",), condition=refused
+        ),
         Transition("entry_working", "rejected", "stopped", ("record rejection; never re-sent",)),
+        Transition("entry_working", "cancelled", "stopped", ("no further re-entry",)),
+        Transition("entry_working", "expired", "stopped", ("no further re-entry",)),
         Transition("open", "manual_close", "stopped", ("no further re-entry",)),
         Transition("open", "margin_closeout", "stopped", ("no further re-entry",)),
         Transition("open", "rejected", "stopped", ("exits stay working",)),
         Transition("open", "halt", "stopped", ("exits stay working",)),
         Transition("entry_working", "halt", "stopped", ("cancel the entry",)),
+        Transition("flat", "halt", "stopped"),
+        Transition("rearming", "halt", "stopped"),
+        Transition("stopped", "exit_filled", "stopped", ("record trade; no re-entry",)),
     )
-    states = ("entry_working", "open", "stopped")
-    return StateMachine(grid.name, "slot", states, "entry_working", transitions)
+    states = ("flat", "entry_working", "open", "rearming", "stopped")
+    return StateMachine(grid.name, "slot", states, "flat", transitions)

@@ -143,6 +143,21 @@ class BrokerProfile:
     def max_leverage(self, asset_class: AssetClass) -> Decimal | None:
         return self.defaults_for(asset_class).max_leverage
 
+    def venue_instrument(self, instrument: Instrument) -> Instrument:
+        """`instrument` as this broker trades it: the profile's tick, step and minimum notional
+        replace the strategy's where the profile has them, because the venue refuses an order
+        off its own grid whatever the strategy believes (the guards check orders against this;
+        e.g. Triauto's 1,000-unit lots). Pip and currencies stay the strategy's."""
+        rules = self.defaults_for(instrument.asset_class)
+        return replace(
+            instrument,
+            tick=rules.tick if rules.tick is not None else instrument.tick,
+            step=rules.step if rules.step is not None else instrument.step,
+            min_notional=(
+                rules.min_notional if rules.min_notional is not None else instrument.min_notional
+            ),
+        )
+
     def instrument(self, symbol: str, asset_class: AssetClass | None = None) -> Instrument:
         """The symbol's instrument with this broker's tick, step and min notional applied."""
         base = default_instrument(symbol, asset_class)

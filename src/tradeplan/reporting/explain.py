@@ -83,8 +83,8 @@ def exit_lines(exits: ExitPlan, side: Side) -> list[str]:
         line = (
             f"break-even: when the profit reaches {_dist(be.at)}, the stop moves to the entry price"
         )
-        if be.offset:
-            line += f" + {_dist(be.offset)}"
+        if be.offset:  # an offset locks profit in: above a long's entry, below a short's
+            line += f" {'+' if side is Side.BUY else '-'} {_dist(be.offset)}"
         if be.within:
             action = "the position is closed" if be.otherwise == "close" else "nothing changes"
             line += f"; if that does not happen within {format_duration(be.within)}, {action}"
@@ -144,12 +144,19 @@ def grid_lines(plan: Plan, grid: GridProgram) -> list[str]:
     return lines
 
 
-def risk_lines(risk: RiskLimits) -> list[str]:
+def risk_lines(risk: RiskLimits, fx_base: str | None = None) -> list[str]:
     lines: list[str] = []
     if risk.max_open_positions is not None:
-        lines.append(f"at most {risk.max_open_positions} positions open at once")
+        noun = "position" if risk.max_open_positions == 1 else "positions"
+        lines.append(f"at most {risk.max_open_positions} {noun} open at once")
     if risk.max_notional is not None:
-        lines.append(f"at most {fmt_decimal(risk.max_notional)} of total position value")
+        if fx_base:
+            lines.append(
+                f"at most {fmt_decimal(risk.max_notional)} {fx_base} held in total "
+                "(FX positions are counted in units of the base currency)"
+            )
+        else:
+            lines.append(f"at most {fmt_decimal(risk.max_notional)} of total position value")
     if risk.max_position is not None:
         lines.append(f"at most {fmt_decimal(risk.max_position)} units in the symbol")
     if risk.daily_loss_limit is not None:
@@ -198,7 +205,8 @@ def explain_plan(plan: Plan) -> str:
     for grid in plan.grids:
         out.extend(grid_lines(plan, grid))
         out.append("")
-    caps = risk_lines(plan.risk)
+    fx_base = inst.base_currency if inst.asset_class.value == "fx" else None
+    caps = risk_lines(plan.risk, fx_base)
     if caps:
         out.append("Risk caps checked before every order:")
         out.extend(f"  - {line}" for line in caps)

@@ -83,7 +83,7 @@ def duplicate_position(
     what = "a position" if held.positions else "an entry order working"
     return Rejection(
         Reason.DUPLICATE_POSITION,
-        f"{order.symbol} already has {what}; one position per symbol",
+        f"{order.symbol} already has {what} (one position per symbol)",
     )
 
 
@@ -96,7 +96,7 @@ def max_open_positions(
         return None
     return Rejection(
         Reason.MAX_OPEN_POSITIONS,
-        f"{taken} positions open or pending; the limit is {cap}",
+        f"{taken} positions open or pending, the limit is {cap}",
     )
 
 
@@ -109,7 +109,28 @@ def max_position_per_symbol(
         return None
     return Rejection(
         Reason.MAX_POSITION_PER_SYMBOL,
-        f"{order.symbol} would hold {_n(after)} units; the limit is {_n(cap)}",
+        f"{order.symbol} would hold {_n(after)} units, above the limit {_n(cap)}",
+    )
+
+
+def max_risk_per_trade(
+    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+) -> Rejection | None:
+    limit = limits.max_risk_per_trade
+    if limit is None:
+        return None
+    if order.risk_amount is None:
+        return Rejection(
+            Reason.MAX_RISK_PER_TRADE,
+            f"no stop loss bounds this entry's loss (the limit is {_pct(limit)} of the balance)",
+        )
+    budget = state.balance * limit
+    if order.risk_amount <= budget:
+        return None
+    return Rejection(
+        Reason.MAX_RISK_PER_TRADE,
+        f"the stop would lose {_n(order.risk_amount)}, above {_pct(limit)} of the balance "
+        f"({_n(budget)})",
     )
 
 
@@ -128,6 +149,13 @@ def notional_above_max(
             Reason.NOTIONAL_ABOVE_MAX,
             f"total notional would be {_n(total)}, above the maximum "
             f"{_n(limits.max_total_notional)}",
+        )
+    units = state.committed_qty + order.qty
+    if limits.max_total_units is not None and units > limits.max_total_units:
+        return Rejection(
+            Reason.NOTIONAL_ABOVE_MAX,
+            f"total notional would be {_n(units)} units of the base currency, above the maximum "
+            f"{_n(limits.max_total_units)}",
         )
     return None
 
@@ -153,13 +181,15 @@ def notional_below_min(
 def insufficient_margin(
     limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
+    if not state.margin_checked:
+        return None
     needed = order.notional / state.leverage
     free = state.free_margin
     if needed <= free:
         return None
     return Rejection(
         Reason.INSUFFICIENT_MARGIN,
-        f"the order needs {_n(needed)} of margin at {_n(state.leverage)}x; "
+        f"the order needs {_n(needed)} of margin at {_n(state.leverage)}x, only "
         f"{_n(max(free, Decimal(0)))} is free",
     )
 
@@ -199,6 +229,7 @@ ENTRY_GUARDS: tuple[Guard, ...] = (
     duplicate_position,
     max_open_positions,
     max_position_per_symbol,
+    max_risk_per_trade,
     notional_above_max,
     notional_below_min,
     insufficient_margin,

@@ -14,7 +14,12 @@ class RiskLimits:
 
     - `max_notional` / `min_notional`: one order's notional.
     - `max_total_notional`: all open positions plus working entries plus this order.
+    - `max_total_units`: gross units of every symbol, open plus working plus this order. This is
+      how FX counts notional (in units of the base currency, as FX brokers state position
+      limits): a strategy's `max_notional` on an FX pair lands here, elsewhere in
+      `max_total_notional`.
     - `max_position_per_symbol`: gross units on one symbol, open plus working plus this order.
+    - `max_risk_per_trade`: fraction of the balance one entry may lose at its stop.
     - `daily_loss_limit`: fraction of start-of-day equity; reached, no entries until the next day.
     - `max_drawdown`: fraction of peak equity; reached, the strategy halts until resumed.
     """
@@ -24,20 +29,27 @@ class RiskLimits:
     max_position_per_symbol: Decimal | None = None
     max_notional: Decimal | None = None
     max_total_notional: Decimal | None = None
+    max_total_units: Decimal | None = None
     min_notional: Decimal | None = None
     daily_loss_limit: Decimal | None = None
     max_drawdown: Decimal | None = None
+    max_risk_per_trade: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.max_open_positions is not None and self.max_open_positions < 0:
             raise ValueError("max_open_positions must not be negative")
-        for name in ("max_position_per_symbol", "max_notional", "max_total_notional"):
+        for name in (
+            "max_position_per_symbol",
+            "max_notional",
+            "max_total_notional",
+            "max_total_units",
+        ):
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise ValueError(f"{name} must not be negative")
         if self.min_notional is not None and self.min_notional < 0:
             raise ValueError("min_notional must not be negative")
-        for name in ("daily_loss_limit", "max_drawdown"):
+        for name in ("daily_loss_limit", "max_drawdown", "max_risk_per_trade"):
             value = getattr(self, name)
             if value is not None and not 0 < value <= ONE:
                 raise ValueError(f"{name} must be a fraction above 0 and at most 1 (0.02 for 2%)")

@@ -15,6 +15,7 @@ class Reason(StrEnum):
     DUPLICATE_POSITION = "duplicate_position"
     MAX_OPEN_POSITIONS = "max_open_positions"
     MAX_POSITION_PER_SYMBOL = "max_position_per_symbol"
+    MAX_RISK_PER_TRADE = "max_risk_per_trade"
     NOTIONAL_ABOVE_MAX = "notional_above_max"
     NOTIONAL_BELOW_MIN = "notional_below_min"
     INSUFFICIENT_MARGIN = "insufficient_margin"
@@ -47,7 +48,8 @@ class GuardResult:
 
     @property
     def message(self) -> str:
-        """One line for a log or a CSV cell."""
+        """One line for a log or a CSV cell: `code: message` joined by "; " (no message holds
+        "; ", so the line splits back into its reasons)."""
         return "; ".join(str(rejection) for rejection in self.rejections)
 
 

@@ -44,9 +44,11 @@ class AccountState:
     """Money in the account currency.
 
     `margin_available` is the broker's own figure when it reports one; otherwise the guards use
-    `equity - margin_used`. The three flags are sticky decisions made elsewhere (an operator's
-    kill switch, the equity tracker's daily lock and drawdown halt) that the guards honour even
-    if equity has since recovered.
+    `equity - margin_used`. `margin_checked` False means the account states no leverage and its
+    broker takes any size (the paper broker without `leverage`): the margin guard then stays
+    quiet rather than assume 1x. The three flags are sticky decisions made elsewhere (an
+    operator's kill switch, the equity tracker's daily lock and drawdown halt) that the guards
+    honour even if equity has since recovered.
     """
 
     balance: Decimal
@@ -57,6 +59,7 @@ class AccountState:
     margin_used: Decimal = ZERO
     margin_available: Decimal | None = None
     leverage: Decimal = ONE
+    margin_checked: bool = True
     kill_switch: bool = False
     daily_loss_locked: bool = False
     drawdown_halted: bool = False
@@ -76,6 +79,11 @@ class AccountState:
     @property
     def committed_notional(self) -> Decimal:
         return sum((item.committed_notional for item in self.positions.values()), ZERO)
+
+    @property
+    def committed_qty(self) -> Decimal:
+        """Gross units of every symbol, open and working."""
+        return sum((item.committed_qty for item in self.positions.values()), ZERO)
 
     @property
     def pending_notional(self) -> Decimal:
@@ -103,6 +111,8 @@ class ProposedOrder:
     `price_is_reference` then: nothing priced is sent, so no tick check applies). Notional in the
     account currency is `qty × price × quote_home_rate`. `is_reducing` marks closing orders
     (reduce-only, close-position, a slot's take profit or stop): entry caps never block them.
+    `risk_amount` is what the entry loses, in the account currency, if its stop loss fills at
+    its trigger; None when no stop bounds it.
     """
 
     symbol: str
@@ -113,6 +123,7 @@ class ProposedOrder:
     price_is_reference: bool = False
     trigger: Decimal | None = None
     quote_home_rate: Decimal = ONE
+    risk_amount: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.qty <= 0:

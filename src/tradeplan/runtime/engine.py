@@ -1,4 +1,4 @@
-"""The engine: runs a Plan's entry rules (and, with issue 4, its grid slots) against a broker port.
+"""The engine: runs a Plan's entry rules and grid slots against a broker port.
 
 One engine for backtests, paper and live trading (ARCHITECTURE.md, convention 6). It only ever
 talks to a `BrokerPort` (commands out, `OrderUpdate`s and `PriceTouch`es in) and is driven by
@@ -6,10 +6,11 @@ two calls: `on_bar_close(row)` when a row of data has closed, and the broker's u
 between. What a replay adds (jumping over quiet rows) lives in `runtime.replay` and the venue.
 
 Ownership. Every order belongs to one *owner*: a `RuleRun` (one entry rule's life cycle, see
-`rule_run.py`) or, later, a grid slot. An owner holds at most one position and reacts to the
-updates of its own orders; the engine routes updates by order id and offers owners its services:
-ids, submitting and cancelling, the ledger, sizing, risk guards, the records. A new kind of owner
-(a grid slot) implements the `Owner` protocol and plugs into the same engine.
+`rule_run.py`) or a `SlotRun` (one grid slot, see `slot_run.py`). An owner holds at most one
+position and reacts to the updates of its own orders; the engine routes updates by order id and
+offers owners its services: ids, submitting and cancelling, the ledger, sizing, risk guards, the
+records, alerts. A new kind of owner implements the `Owner` protocol and plugs into the same
+engine (the `owners=` hook).
 
 Timing (documented in docs/backtesting.md):
 
@@ -30,7 +31,7 @@ byte for byte.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Final, Protocol
@@ -42,7 +43,6 @@ from tradeplan.core.enums import AssetClass, Side
 from tradeplan.core.money import HUNDRED, ONE, ZERO
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.plan.model import EntryRule, Plan
-from tradeplan.plan.model import RiskLimits as PlanRiskLimits
 from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
 from tradeplan.risk import (
     FX_NEW_YORK_5PM,
@@ -55,8 +55,10 @@ from tradeplan.risk import (
     SymbolExposure,
     check_order,
 )
+from tradeplan.runtime.entry_sizing import Account, EntrySize, MarginRefusal, size_entry
 from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
 from tradeplan.runtime.records import (
+    AlertRecord,
     EquityCurve,
     OrderEventKind,
     SignalRecord,
@@ -65,7 +67,8 @@ from tradeplan.runtime.records import (
 from tradeplan.runtime.records import (
     OrderEvent as OrderEventRecord,
 )
-from tradeplan.sizing import SizingError, fixed_units, size_by_risk
+from tradeplan.runtime.trading_days import day_ends
+from tradeplan.sizing import SizingError
 
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 Bools = NDArray[np.bool_]
@@ -119,6 +122,17 @@ class EngineResult:
     orders: tuple[OrderEventRecord, ...]
     signals: tuple[SignalRecord, ...]
     equity: EquityCurve
+    alerts: tuple[AlertRecord, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class EntryDecision:
+    """A sized and guarded entry: `refusal` empty means send `qty`; `note` is said on the
+    accepted signal's row (a margin cap that bound)."""
+
+    qty: Decimal
+    refusal: str = ""
+    note: str = ""
 
 
 class Owner(Protocol):
@@ -157,8 +171,9 @@ class Engine:
         excursion: Excursion | None = None,
         owners: Sequence[Callable[[Engine], Owner]] = (),
     ) -> None:
-        """`owners` builds further owners after the plan's rules (grid slots plug in here)."""
+        """`owners` builds further owners after the plan's rules and grid slots."""
         from tradeplan.runtime.rule_run import RuleRun
+        from tradeplan.runtime.slot_run import slot_runs
 
         self.plan = plan
         self.instrument = plan.instrument
@@ -177,22 +192,34 @@ class Engine:
         )
         self._orders: list[OrderEventRecord] = []
         self._signals: list[SignalRecord] = []
+        self._alerts: list[AlertRecord] = []
         self._owner_of: dict[str, Owner] = {}
         self._watch_of: dict[str, Owner] = {}
         self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
         self._ids = 0
-        self._fixed_sizes: dict[str, Decimal] = {}
         self._now_time: datetime | None = self.time_of(0) if self.rows else _EPOCH
         self._now_row = -1  # when _now_time is None: the close of this row
         self._close = series.close_scaled
         self._spreads = series.spread_scaled
-        self._limits = _risk_limits(plan.risk, plan.instrument.min_notional)
+        # Guards judge orders against the venue's grid (a broker profile may trade coarser
+        # lots than the strategy says); `guard()` callers measure no per-trade risk.
+        self._venue = broker.profile.venue_instrument(plan.instrument)
+        self._limits = _risk_limits(plan)
+        self._guard_limits = replace(self._limits, max_risk_per_trade=None)
+        boundary = self.config.day_boundary or _day_boundary(plan.instrument.asset_class)
         self._tracker = EquityTracker(
-            self._limits.daily_loss_limit,
-            self._limits.max_drawdown,
-            self.config.day_boundary or _day_boundary(plan.instrument.asset_class),
+            self._limits.daily_loss_limit, self._limits.max_drawdown, boundary
         )
+        self._tracking = self._limits.daily_loss_limit is not None or (
+            self._limits.max_drawdown is not None
+        )
+        self._day_rows, self._day_ns = day_ends(self._time, boundary)
+        if not self._tracking:
+            self._day_rows = self._day_rows[:0]
+        elif self.rows:
+            self._tracker = self._tracker.update(self.time_of(0), self.config.balance)
         self.owners: list[Owner] = [RuleRun(self, rule, inputs[rule.name]) for rule in plan.rules]
+        self.owners.extend(slot_runs(self))
         self.owners.extend(make(self) for make in owners)
         broker.connect(self)
 
@@ -200,11 +227,17 @@ class Engine:
 
     def on_bar_close(self, row: int) -> None:
         self._now_time, self._now_row = None, row  # made a datetime only if someone asks
+        if self._day_rows.size:
+            self._read_day_end(row)
         for owner in self.owners:
             owner.on_bar_close(row)
 
     def next_wakeup(self, row: int) -> int:
         wake = self.rows
+        if self._day_rows.size:
+            at = int(np.searchsorted(self._day_rows, row, side="left"))
+            if at < self._day_rows.size:
+                wake = int(self._day_rows[at])
         for owner in self.owners:
             wake = min(wake, owner.next_wakeup(row))
         return wake
@@ -222,6 +255,7 @@ class Engine:
             tuple(self._orders),
             tuple(self._signals),
             self.ledger.equity_curve(self.series, last),
+            tuple(self._alerts),
         )
 
     # --- the broker's calls (BrokerListener) -----------------------------------------------------
@@ -253,15 +287,23 @@ class Engine:
         self._ids += 1
         return str(self._ids)
 
-    def submit(self, owner: Owner, order: Order, *, entry_price: Decimal | None = None) -> None:
-        """Record the placement and send; the outcome comes back as updates (maybe at once)."""
+    def submit(
+        self,
+        owner: Owner,
+        order: Order,
+        *,
+        entry_price: Decimal | None = None,
+        reason: str = "",
+    ) -> None:
+        """Record the placement (with `reason`, e.g. an alert) and send; the outcome comes back
+        as updates (maybe at once)."""
         self._owner_of[order.id] = owner
         if entry_price is not None:
             self._entries[order.id] = (order.qty, entry_price)
-        self._record_placed(owner, order)
+        self._record_placed(owner, order, reason)
         self.broker.submit(order)
 
-    def _record_placed(self, owner: Owner, order: Order) -> None:
+    def _record_placed(self, owner: Owner, order: Order, reason: str = "") -> None:
         self._orders.append(
             OrderEventRecord(
                 self.now,
@@ -273,6 +315,7 @@ class Engine:
                 order.price,
                 order.trigger,
                 OrderEventKind.PLACED,
+                reason=reason,
             )
         )
 
@@ -313,6 +356,10 @@ class Engine:
     def unwatch(self, watch_id: str) -> None:
         if self._watch_of.pop(watch_id, None) is not None:
             self.broker.unwatch(watch_id)
+
+    def alert(self, owner: Owner, kind: str, message: str, order_id: str = "") -> None:
+        """Raise an alert (`EngineResult.alerts`): something to look at, not a refusal."""
+        self._alerts.append(AlertRecord(self.now, owner.name, kind, message, order_id))
 
     def signal(self, row: int, rule: str, side: Side, accepted: bool, reason: str = "") -> None:
         self._signals.append(SignalRecord(self.close_time_of(row), rule, side, accepted, reason))
@@ -359,63 +406,92 @@ class Engine:
 
     def size(self, rule: EntryRule, price: Decimal, row: int) -> Decimal:
         """The quantity of an entry at `price`; raises SizingError with the reason to refuse.
+        See `entry_sizing.size_entry` (no sizing: the venue's smallest step; `units`/`qty` as
+        written; `notional`; `risk`: the 2% rule over the stop as placed, capped by margin)."""
+        marks = self._marks(row)
+        state = self._account_state(self.ledger.equity(marks), marks)
+        return self._size(rule, price, row, state).qty
 
-        No sizing: the instrument's smallest step. `units`/`qty`: that many, floored to the
-        step. `notional`: the amount in the account currency at `price`. `risk`: the 2% rule
-        (SEMANTICS.md section 4) with the stop loss's width plus the spread at the signal, as
-        `exits.py` places it, capped by the leverage's margin."""
-        instrument = self.instrument
-        sizing = rule.sizing
-        if sizing is None:
-            return instrument.step  # the smallest tradable quantity
-        if sizing.mode in ("units", "qty"):
-            fixed = self._fixed_sizes.get(rule.name)
-            if fixed is None:
-                fixed = self._fixed_sizes[rule.name] = fixed_units(sizing.amount, instrument.step)
-            return fixed
-        rate = self.config.quote_rate(price)
-        if sizing.mode == "notional":
-            return instrument.round_qty(sizing.amount / (price * rate))
-        if sizing.mode != "risk":
-            raise SizingError(f"unknown sizing mode {sizing.mode!r}")
-        stop = rule.exits.stop_loss
-        if stop is None:
-            raise SizingError("risk sizing needs a stop loss to measure the risk against")
-        width = stop.magnitude.to_price(price, instrument.pip, instrument.tick_at(price))
-        width += self.spread_at(row)  # the stop is placed one spread further (exits.py)
-        pip = instrument.pip or ONE
-        leverage = sizing.leverage or self.config.leverage
-        result = size_by_risk(
-            self.ledger.balance,
-            sizing.amount / HUNDRED,
-            width / pip,
-            pip,
-            quote_home_rate=rate,
-            step=instrument.step,
-            leverage=leverage,
-            base_home_rate=price * rate,
-        )
-        return result.units
+    def decide_entry(
+        self, rule: EntryRule, price: Decimal, row: int, *, market: bool
+    ) -> EntryDecision:
+        """Size a signal entry at `price` and run every guard on it, against one snapshot of
+        the account at `row`'s close. A refusal reads `code: message; code: message`."""
+        marks = self._marks(row)
+        state = self._judged_state(row, marks)
+        try:
+            size = self._size(rule, price, row, state)
+        except MarginRefusal as exc:
+            return EntryDecision(ZERO, f"insufficient_margin: {exc}")
+        except SizingError as exc:
+            return EntryDecision(ZERO, f"sizing: {exc}")
+        if size.qty <= 0:
+            return EntryDecision(ZERO, "sizing: the size rounds down to zero units")
+        proposed = self._proposed(rule.side, size.qty, price, market, size.risk_amount)
+        verdict = check_order(self._limits, state, proposed, self._venue)
+        if not verdict.ok:
+            return EntryDecision(size.qty, verdict.message)
+        return EntryDecision(size.qty, note=size.note)
 
     def guard(self, side: Side, qty: Decimal, price: Decimal, row: int, *, market: bool) -> str:
         """Every risk guard's reasons to refuse an entry, as one line; empty when it may go."""
-        marks = self._marks(row)
+        state = self._judged_state(row, self._marks(row))
+        proposed = self._proposed(side, qty, price, market, None)
+        verdict = check_order(self._guard_limits, state, proposed, self._venue)
+        return "" if verdict.ok else verdict.message
+
+    def _size(self, rule: EntryRule, price: Decimal, row: int, state: AccountState) -> EntrySize:
+        busy = state.slots_taken > 0 and self.config.leverage is not None
+        account = Account(
+            self.config.currency,
+            self.ledger.balance,
+            self.config.quote_rate,
+            self.config.leverage,
+            state.free_margin if busy else None,
+        )
+        return size_entry(
+            rule,
+            price=price,
+            spread=self.spread_at(row),
+            instrument=self.instrument,
+            venue_step=self._venue.step,
+            account=account,
+        )
+
+    def _judged_state(self, row: int, marks: Callable[[Side], Decimal]) -> AccountState:
+        """The account at `row`'s close, with the daily-loss and drawdown trackers read."""
         equity = self.ledger.equity(marks)
         state = self._account_state(equity, marks)
-        if self._limits.daily_loss_limit is not None or self._limits.max_drawdown is not None:
-            self._tracker = self._tracker.update(self.close_time_of(row), equity)
+        if self._tracking:
+            when = self.now
+            if self._tracker.last_time is None or when >= self._tracker.last_time:
+                self._tracker = self._tracker.update(when, equity)
             state = self._tracker.apply(state)
-        rate = self.config.quote_rate(price)
-        proposed = ProposedOrder(
+        return state
+
+    def _proposed(
+        self, side: Side, qty: Decimal, price: Decimal, market: bool, risk: Decimal | None
+    ) -> ProposedOrder:
+        return ProposedOrder(
             self.instrument.symbol,
             side,
             qty,
             price,
             price_is_reference=market,
-            quote_home_rate=rate,
+            quote_home_rate=self.config.quote_rate(price),
+            risk_amount=risk,
         )
-        verdict = check_order(self._limits, state, proposed, self.instrument)
-        return "" if verdict.ok else verdict.message
+
+    def _read_day_end(self, row: int) -> None:
+        """At the last row of a trading day, equity at its close becomes the next day's start
+        (`trading_days.py`); read just before the boundary so it counts for the day it ends."""
+        at = int(np.searchsorted(self._day_rows, row, side="left"))
+        if at >= self._day_rows.size or int(self._day_rows[at]) != row:
+            return
+        when = _datetime(int(self._day_ns[at]) - 1000)
+        if self._tracker.last_time is not None and when < self._tracker.last_time:
+            return
+        self._tracker = self._tracker.update(when, self.ledger.equity(self._marks(row)))
 
     # --- internals ------------------------------------------------------------------------------
 
@@ -452,6 +528,7 @@ class Engine:
             positions={self.instrument.symbol: exposure},
             margin_used=notional / leverage,
             leverage=leverage,
+            margin_checked=self.config.leverage is not None,
         )
 
     def _record(self, update: OrderUpdate, kind: OrderEventKind, owner: str) -> None:
@@ -473,19 +550,28 @@ class Engine:
         )
 
 
-def _risk_limits(limits: PlanRiskLimits, min_notional: Decimal | None) -> RiskLimits:
-    """The plan's caps (percents) as the guards' caps (fractions)."""
+def _risk_limits(plan: Plan) -> RiskLimits:
+    """The plan's caps (percents) as the guards' caps (fractions).
+
+    `max_notional` is the most total position value at once (docs/language.md): on an FX pair
+    in units of the base currency, as FX brokers state position limits; elsewhere price x
+    quantity. The venue's minimum notional travels with the venue's rules, not here."""
+    limits = plan.risk
+    fx = plan.instrument.asset_class is AssetClass.FX
     return RiskLimits(
         one_position_per_symbol=limits.one_position_per_symbol,
         max_open_positions=limits.max_open_positions,
         max_position_per_symbol=limits.max_position,
-        max_notional=limits.max_notional,
-        min_notional=min_notional,
-        daily_loss_limit=None
-        if limits.daily_loss_limit is None
-        else limits.daily_loss_limit / HUNDRED,
-        max_drawdown=None if limits.max_drawdown is None else limits.max_drawdown / HUNDRED,
+        max_total_notional=None if fx else limits.max_notional,
+        max_total_units=limits.max_notional if fx else None,
+        daily_loss_limit=_fraction(limits.daily_loss_limit),
+        max_drawdown=_fraction(limits.max_drawdown),
+        max_risk_per_trade=_fraction(limits.max_risk_per_trade),
     )
+
+
+def _fraction(percent: Decimal | None) -> Decimal | None:
+    return None if percent is None else percent / HUNDRED
 
 
 def _day_boundary(asset_class: AssetClass) -> DayBoundary:

@@ -1,6 +1,6 @@
 """The exit orders a position gets when its entry fills, priced against the fill.
 
-Pure functions, shared by signal rules and (issue 4) grid slots, so both place exits by the same
+Pure functions, shared by signal rules and grid slots (`slot_run.py`), so both place exits by the same
 arithmetic:
 
 * take profit: a limit at `fill ± take_profit` (+ for a long, - for a short);

@@ -38,6 +38,7 @@ class ExitReason(Enum):
     SIGNAL = "signal"
     MANUAL = "manual"
     END_OF_DATA = "end_of_data"
+    MARGIN_CLOSEOUT = "margin_closeout"  # the broker closed it for lack of margin
 
 
 class OrderEventKind(Enum):
@@ -49,6 +50,7 @@ class OrderEventKind(Enum):
     CANCELLED = "cancelled"
     EXPIRED = "expired"  # time in force ran out (day orders at the session end)
     REJECTED = "rejected"
+    DROPPED = "dropped"  # a re-entry leg withheld because the other one was converted
 
 
 def _require_decimal(record: object, *names: str) -> None:
@@ -131,6 +133,24 @@ class SignalRecord:
     side: Side
     accepted: bool
     reason: str = ""
+
+    def __post_init__(self) -> None:
+        _require_aware(self, "time")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRecord:
+    """Something a trader should look at, raised while the run went on (not a refusal).
+
+    `kind` is a stable word to filter on (`stop_widened_by_spread`: the spread at placement
+    pushed a stop 15 pips or more beyond its setting, SEMANTICS.md section 1); `order_id` names
+    the order it concerns, if any; `message` says it in plain words."""
+
+    time: datetime
+    slot: str
+    kind: str
+    message: str
+    order_id: str = ""
 
     def __post_init__(self) -> None:
         _require_aware(self, "time")

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import AssetClass, OrderType, Session
+from tradeplan.core.units import format_duration
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
 from tradeplan.plan.model import EntryRule
@@ -110,9 +111,9 @@ class RuleRun:
                 self._enter(row)
         elif state == OPEN:
             if self._exit_signal is not None and self._exit_signal[row]:
-                self._close_at_market(OrderTag.SIGNAL, "bar_close")
+                self._close_at_market(OrderTag.SIGNAL, "bar_close", "exit_when true at the close")
             elif self._time_exit_row is not None and row >= self._time_exit_row:
-                self._close_at_market(OrderTag.TIME_EXIT, "clock")
+                self._close_at_market(OrderTag.TIME_EXIT, "clock", self._time_exit_text())
             elif self._break_even_row is not None and row >= self._break_even_row:
                 self._break_even_expired()
 
@@ -209,28 +210,22 @@ class RuleRun:
         side = rule.side
         try:
             order_fields = self._entry_fields(row)
-            price = order_fields.get("price") or order_fields.get("trigger")
-            reference = price if isinstance(price, Decimal) else engine.reference(side, row)
-            qty = engine.size(rule, reference, row)
-            if qty <= 0:
-                raise SizingError("the size rounds down to zero units")
-        except SizingError as exc:
-            engine.signal(row, self._name, side, False, f"sizing: {exc}")
-            return
-        except EntryRefused as exc:
+        except (EntryRefused, SizingError) as exc:
             engine.signal(row, self._name, side, False, f"price: {exc}")
             return
-        refusal = engine.guard(
-            side, qty, reference, row, market=rule.order.type is OrderType.MARKET
+        price = order_fields.get("price") or order_fields.get("trigger")
+        reference = price if isinstance(price, Decimal) else engine.reference(side, row)
+        decision = engine.decide_entry(
+            rule, reference, row, market=rule.order.type is OrderType.MARKET
         )
-        if refusal:
-            engine.signal(row, self._name, side, False, refusal)
+        if decision.refusal:
+            engine.signal(row, self._name, side, False, decision.refusal)
             return
         order = Order(
             engine.new_order_id(),
             side,
             rule.order.type,
-            qty,
+            decision.qty,
             time_in_force=rule.time_in_force,
             extended_hours=self._extended,
             tag=OrderTag.ENTRY,
@@ -247,7 +242,7 @@ class RuleRun:
                 row, self._name, side, False, f"rejected by the broker: {self._entry_rejection}"
             )
         else:
-            engine.signal(row, self._name, side, True)
+            engine.signal(row, self._name, side, True, decision.note)
 
     def _entry_fields(self, row: int) -> dict[str, object]:
         """The entry order's prices at `row`, on the tick grid (buys round up, sells down)."""
@@ -385,14 +380,24 @@ class RuleRun:
             return
         self._move(events, FLAT)
 
-    def _close_at_market(self, tag: OrderTag, event: str) -> None:
+    def _close_at_market(self, tag: OrderTag, event: str, reason: str) -> None:
+        """Close at market; `reason` goes on the order's `placed` row in orders.csv."""
         position = self.engine.ledger.open[self._name]
         self._cancel_exits()
         self._clear_clocks()
         self._move((event,), EXIT_WORKING)
         order = self._market_close(position, tag)
         self._closing = order
-        self.engine.submit(self, order)
+        self.engine.submit(self, order, reason=reason)
+
+    def _time_exit_text(self) -> str:
+        rule = self.rule.exits.time_exit
+        parts = []
+        if rule is not None and rule.after is not None:
+            parts.append(f"held {format_duration(rule.after)}")
+        if rule is not None and rule.at is not None:
+            parts.append(f"{rule.at} {rule.tz or 'UTC'}")
+        return "time_exit: " + " or ".join(parts)
 
     def _break_even_expired(self) -> None:
         """The break-even trigger was not reached in time: close, or simply stop watching."""
@@ -402,7 +407,12 @@ class RuleRun:
             self.engine.unwatch(self._watch_id)
             self._watch_id = None
         if break_even is not None and break_even.otherwise == "close":
-            self._close_at_market(OrderTag.BREAK_EVEN, "clock")
+            within = format_duration(break_even.within or 0)
+            self._close_at_market(
+                OrderTag.BREAK_EVEN,
+                "clock",
+                f"break_even: {break_even.at} of profit not reached within {within}",
+            )
 
     def _market_close(self, position: Position, tag: OrderTag) -> Order:
         return Order(

@@ -36,10 +36,10 @@ def size_by_risk(
         risk=validate.risk_fraction(risk),
         stop_pips=validate.positive(stop_pips, "stop"),
         pip_size=validate.positive(pip_size, "pip size"),
-        quote_home_rate=validate.positive(quote_home_rate, "rate"),
+        quote_home_rate=validate.positive_rate(quote_home_rate, "rate"),
         step=validate.positive(step, "step"),
         leverage=None if leverage is None else validate.positive(leverage, "leverage"),
-        base_home_rate=validate.positive(base_home_rate, "base rate"),
+        base_home_rate=validate.positive_rate(base_home_rate, "base rate"),
         units_available=(
             None
             if units_available is None

@@ -11,8 +11,12 @@ import math
 from decimal import Decimal, localcontext
 from fractions import Fraction
 
+Rate = Decimal | Fraction
+"""A conversion rate. Usually a Decimal; a Fraction when it is the inverse of a price (a USD
+account holding USD/JPY converts yen at 1/price, which no Decimal holds exactly)."""
 
-def frac(value: Decimal) -> Fraction:
+
+def frac(value: Rate) -> Fraction:
     return Fraction(value)
 
 

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING
 
 from tradeplan.core.money import HUNDRED, fmt_decimal
-from tradeplan.sizing.exact import frac, to_decimal_approx
+from tradeplan.sizing.exact import Rate, frac, to_decimal_approx
 
 if TYPE_CHECKING:
     from tradeplan.sizing.result import RiskInputs, SizeResult
@@ -22,6 +22,11 @@ def num(value: Decimal, places: int = 2) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text
+
+
+def rate_text(rate: Rate) -> str:
+    """A rate for display: a Decimal as it is, an exact fraction to 12 places."""
+    return num(rate if isinstance(rate, Decimal) else to_decimal_approx(frac(rate)), 12)
 
 
 def pct(fraction: Decimal) -> str:
@@ -64,7 +69,7 @@ def _risk_lines(result: SizeResult, src: RiskInputs) -> list[str]:
         )
     else:
         lines.append(
-            f"2. In the quote currency: {num(budget, 8)} / {num(src.quote_home_rate, 12)} "
+            f"2. In the quote currency: {num(budget, 8)} / {rate_text(src.quote_home_rate)} "
             "(account currency per unit of quote currency) = "
             f"{num(to_decimal_approx(in_quote), 6)}."
         )
@@ -119,10 +124,11 @@ def _cap_lines(result: SizeResult, src: RiskInputs, ccy: str) -> list[str]:
 def _cap_source(src: RiskInputs) -> str:
     parts: list[str] = []
     if src.leverage is not None:
+        units = frac(src.balance * src.leverage) / frac(src.base_home_rate)
         parts.append(
             f"{num(src.balance)} x {num(src.leverage, 8)} (leverage) / "
-            f"{num(src.base_home_rate, 12)} (account currency per unit of base currency) = "
-            f"{num(src.balance * src.leverage / src.base_home_rate, 2)}, rounded down"
+            f"{rate_text(src.base_home_rate)} (account currency per unit of base currency) = "
+            f"{num(to_decimal_approx(units, 2), 2)}, rounded down"
         )
     if src.units_available is not None:
         parts.append(f"the broker reports {num(src.units_available)} units available")

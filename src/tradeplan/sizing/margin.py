@@ -22,7 +22,7 @@ def leverage_cap(
     notional = frac(validate.positive(balance, "balance")) * frac(
         validate.positive(leverage, "leverage")
     )
-    units = notional / frac(validate.positive(base_home_rate, "base rate"))
+    units = notional / frac(validate.positive_rate(base_home_rate, "base rate"))
     return floor_to_step(units, validate.positive(step, "step"))
 
 

@@ -5,22 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tradeplan.sizing.exact import frac, to_decimal_approx
+from tradeplan.sizing.exact import Rate, frac, to_decimal_approx
 from tradeplan.sizing.explain import explain_size
 
 
 @dataclass(frozen=True, slots=True)
 class RiskInputs:
-    """The numbers a risk sizing used; `quote_home_rate` is account currency per quote unit."""
+    """The numbers a risk sizing used; `quote_home_rate` is account currency per quote unit
+    (a Fraction when it is exactly 1/price)."""
 
     balance: Decimal
     risk: Decimal
     stop_pips: Decimal
     pip_size: Decimal
-    quote_home_rate: Decimal
+    quote_home_rate: Rate
     step: Decimal
     leverage: Decimal | None = None
-    base_home_rate: Decimal = Decimal(1)
+    base_home_rate: Rate = Decimal(1)
     units_available: Decimal | None = None
     currency: str | None = None
 

@@ -12,11 +12,11 @@ from fractions import Fraction
 
 from tradeplan.core.money import ONE
 from tradeplan.sizing import validate
-from tradeplan.sizing.exact import ceil_int, floor_to_step, frac
+from tradeplan.sizing.exact import Rate, ceil_int, floor_to_step, frac
 
 
 def risk_quotient(
-    balance: Decimal, risk: Decimal, stop_pips: Decimal, pip_size: Decimal, quote_home_rate: Decimal
+    balance: Decimal, risk: Decimal, stop_pips: Decimal, pip_size: Decimal, quote_home_rate: Rate
 ) -> Fraction:
     """The exact, unrounded units the rule asks for."""
     budget = frac(balance) * frac(risk)
@@ -37,7 +37,7 @@ def risk_units(
         validate.risk_fraction(risk),
         validate.positive(stop_pips, "stop"),
         validate.positive(pip_size, "pip size"),
-        validate.positive(quote_home_rate, "rate"),
+        validate.positive_rate(quote_home_rate, "rate"),
     )
     return floor_to_step(exact, validate.positive(step, "step"))
 
@@ -55,7 +55,7 @@ def min_stop_pips(
     rule's size fits under the margin cap (seed 003: 11 pips for the USD/JPY example).
     """
     budget = frac(validate.positive(balance, "balance")) * frac(validate.risk_fraction(risk))
-    rate = frac(validate.positive(quote_home_rate, "rate"))
+    rate = frac(validate.positive_rate(quote_home_rate, "rate"))
     cap = frac(validate.positive(units_cap, "units cap"))
     pip = frac(validate.positive(pip_size, "pip size"))
     return ceil_int(budget / rate / cap / pip)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 
 from tradeplan.core.money import ONE, to_decimal
 from tradeplan.sizing.errors import SizingError
+from tradeplan.sizing.exact import Rate
 
-__all__ = ["SizingError", "non_negative", "positive", "risk_fraction"]
+__all__ = ["SizingError", "non_negative", "positive", "positive_rate", "risk_fraction"]
 
 
 def positive(value: object, name: str) -> Decimal:
@@ -15,6 +17,15 @@ def positive(value: object, name: str) -> Decimal:
     if number <= 0:
         raise SizingError(f"{name} must be greater than 0, got {number}")
     return number
+
+
+def positive_rate(value: object, name: str) -> Rate:
+    """A positive rate; an exact Fraction (1/price) is kept as it is."""
+    if isinstance(value, Fraction):
+        if value <= 0:
+            raise SizingError(f"{name} must be greater than 0, got {value}")
+        return value
+    return positive(value, name)
 
 
 def non_negative(value: object, name: str) -> Decimal:

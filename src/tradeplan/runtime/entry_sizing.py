@@ -1,0 +1,186 @@
+"""How big a signal entry is, and what it stands to lose at its stop.
+
+The engine asks this before every entry (SEMANTICS.md section 4). What makes it more than a call
+to `sizing.size_by_risk`:
+
+* **The stop distance is the one `exits.py` will place**: the stop loss's width plus the spread
+  at the signal, rounded away from the price on the tick like the stop itself, measured from the
+  price the entry is judged at (the Ask for a buy). So the 2% is what the stop would really lose.
+* **Currency**: the budget is converted with `quote_home_rate` (account currency per unit of the
+  quote currency). An account in the quote currency needs none; an account in the base currency
+  (a USD account trading USD/JPY) converts at exactly 1/price, as a Fraction, because no Decimal
+  holds 1/109.123 and a rounded rate can floor the size one unit too low (or high).
+* **Steps**: a computed size (risk, notional) is floored to the *venue's* quantity step, which a
+  broker may set coarser than the strategy (Triauto's 1,000-unit lots). A fixed size is the
+  number written, floored only to the strategy's own step: if the venue refuses it, the guards
+  say so (`qty_not_on_step`) rather than trading a different size behind the trader's back.
+* **Margin**: the leverage cap (balance x leverage / base rate) and, while other positions or
+  entries use margin, the units the free margin still allows (OANDA's unitsAvailable). When a
+  cap binds, the entry trades the cap and says so, with the minimum stop that would fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from tradeplan.core.enums import Side
+from tradeplan.core.instrument import Instrument
+from tradeplan.core.money import HUNDRED, ONE, fmt_decimal
+from tradeplan.orders.model import TrailKind
+from tradeplan.plan.model import EntryRule, ExitPlan
+from tradeplan.runtime.exits import level, trail_of, width
+from tradeplan.runtime.ledger import QuoteRate
+from tradeplan.sizing import SizingError, fixed_units, size_by_risk
+from tradeplan.sizing.exact import Rate, floor_to_step, frac, to_decimal_approx
+
+
+class MarginRefusal(SizingError):
+    """The margin leaves no room for a single step: refused as `insufficient_margin`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """The account as the entry sees it. `leverage` is the account's (None: the broker takes
+    any size); `free_margin` is set while other positions or entries hold margin."""
+
+    currency: str
+    balance: Decimal
+    quote_rate: QuoteRate
+    leverage: Decimal | None = None
+    free_margin: Decimal | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntrySize:
+    """`note` goes on the accepted signal's row (a cap that bound); `risk_amount` is the account
+    money lost if the stop fills at its trigger, None when no stop bounds the loss."""
+
+    qty: Decimal
+    note: str = ""
+    risk_amount: Decimal | None = None
+
+
+def sizing_rate(instrument: Instrument, account: Account, price: Decimal) -> Rate:
+    """Account currency per unit of the quote currency when the instrument trades at `price`."""
+    if instrument.quote_currency in (None, account.currency):
+        return ONE
+    if instrument.base_currency == account.currency:
+        return Fraction(1) / Fraction(price)
+    return account.quote_rate(price)
+
+
+def stop_distance(
+    exits: ExitPlan, side: Side, price: Decimal, spread: Decimal, instrument: Instrument
+) -> Decimal | None:
+    """How far from `price` the loss is bounded: the stop loss as `exits.py` would place it for
+    a fill at `price` (width + spread, on the tick), else the trailing distance; None: no bound."""
+    if exits.stop_loss is not None:
+        offset = width(exits.stop_loss, price, instrument) + spread
+        return abs(price - level(instrument, price, -side.sign * offset, side.opposite))
+    if exits.trailing is not None:
+        trail = trail_of(exits.trailing.trail, instrument.pip, instrument.tick_at(price))
+        if trail.kind is TrailKind.RATIO:
+            return price * trail.value / HUNDRED
+        return trail.value
+    return None
+
+
+def size_entry(
+    rule: EntryRule,
+    *,
+    price: Decimal,
+    spread: Decimal,
+    instrument: Instrument,
+    venue_step: Decimal,
+    account: Account,
+) -> EntrySize:
+    """The entry's quantity at `price`; raises SizingError (MarginRefusal) to refuse it."""
+    sizing = rule.sizing
+    distance = stop_distance(rule.exits, rule.side, price, spread, instrument)
+    rate = sizing_rate(instrument, account, price)
+    note = ""
+    if sizing is None:
+        qty = venue_step  # the smallest tradable quantity
+    elif sizing.mode in ("units", "qty"):
+        qty = fixed_units(sizing.amount, instrument.step)
+    elif sizing.mode == "notional":
+        qty = floor_to_step(frac(sizing.amount) / (frac(price) * frac(rate)), venue_step)
+        if qty <= 0:
+            raise SizingError(
+                f"{fmt_decimal(sizing.amount)} at {fmt_decimal(price)} is less than one step "
+                f"({fmt_decimal(venue_step)})"
+            )
+    elif sizing.mode == "risk":
+        qty, note = _risk_size(rule, price, distance, rate, instrument, venue_step, account)
+    else:
+        raise SizingError(f"unknown sizing mode {sizing.mode!r}")
+    risk_amount = None
+    if distance is not None:
+        risk_amount = to_decimal_approx(frac(qty) * frac(distance) * frac(rate), 8)
+    return EntrySize(qty, note, risk_amount)
+
+
+def _risk_size(
+    rule: EntryRule,
+    price: Decimal,
+    distance: Decimal | None,
+    rate: Rate,
+    instrument: Instrument,
+    step: Decimal,
+    account: Account,
+) -> tuple[Decimal, str]:
+    sizing = rule.sizing
+    assert sizing is not None
+    if rule.exits.stop_loss is None or distance is None:
+        raise SizingError("risk sizing needs a stop loss to measure the risk against")
+    pip = instrument.pip or ONE
+    base_rate = frac(price) * frac(rate)  # account currency per unit of the base currency
+    available = None
+    if account.free_margin is not None and account.leverage is not None:
+        room = max(frac(account.free_margin), Fraction(0)) * frac(account.leverage)
+        available = floor_to_step(room / base_rate, step)
+    result = size_by_risk(
+        account.balance,
+        sizing.amount / HUNDRED,
+        distance / pip,
+        pip,
+        quote_home_rate=rate,
+        step=step,
+        leverage=sizing.leverage or account.leverage,
+        base_home_rate=base_rate,
+        units_available=available,
+    )
+    if result.units <= 0:
+        if result.capped:
+            raise MarginRefusal(
+                f"the margin allows no {fmt_decimal(step)}-unit step at {fmt_decimal(price)}"
+            )
+        raise SizingError(
+            f"{fmt_decimal(sizing.amount)}% of {fmt_decimal(account.balance)} over a stop "
+            f"{fmt_decimal(distance)} away buys less than one step ({fmt_decimal(step)})"
+        )
+    if not result.capped:
+        return result.units, ""
+    note = (
+        f"capped_by_margin: {fmt_decimal(result.uncapped_units)} units wanted, "
+        f"{fmt_decimal(result.units)} allowed"
+    )
+    if result.min_stop_pips is not None:
+        unit = " pips" if instrument.pip is not None else ""
+        note += (
+            f", the full {fmt_decimal(sizing.amount)}% fits with a stop at least "
+            f"{fmt_decimal(result.min_stop_pips)}{unit} away, spread included"
+        )
+    return result.units, note
+
+
+__all__ = [
+    "Account",
+    "EntrySize",
+    "MarginRefusal",
+    "size_entry",
+    "sizing_rate",
+    "stop_distance",
+]

@@ -1,0 +1,516 @@
+"""One grid slot's life cycle: Triauto's repeating order (SEMANTICS.md section 1).
+
+A slot owns one entry price of a `GridProgram` and at most one position at a time. Its moves are
+the plan's slot machine (`plan.machines.slot_machine`), checked at every change of state, so what
+`explain` shows is what runs:
+
+* flat: at the close of the first row the slot places its entry at its price: a limit if the
+  market (the Ask for a buy, the Bid for a sell) is on the far side of it, a stop otherwise;
+* entry filled: the take profit (a limit at `fill ± take_profit`, fees added) and the stop loss
+  (a stop at `fill ∓ (stop_loss + spread)`) go out against the fill, one OCO group; a counter /
+  follow pair still working loses its other leg (one order, one position);
+* exit filled (take profit or stop loss: the seed places "the next new order when the exit order
+  fills", whichever exit it was): the slot re-arms from the exit's fill price with a counter LIMIT
+  at `exit + counter` (fees added) and/or a follow STOP at `exit ± spread + follow`; without
+  either, the entry again at the slot price;
+* a re-entry the market has already passed is converted by `orders.reentry.arm_reentry` and the
+  other leg dropped: both show in orders.csv (`converted`, `dropped`).
+
+When a slot re-arms. Triauto places the next order once the exit fill is known, and judges it
+against the market at that moment, which may have moved on ("決済直後相場が乱高下する"). In a
+replay that moment is the first quote after the exit: the slot re-arms at the close of the row in
+which the exit filled, against the next row's opening Bid/Ask (its spread for the follow), and
+its orders work from that row on. With ticks the next quote is the next tick; with bars, the
+next bar's open. Entries placed at a row's close meet the market first at the next open, so this
+check is exactly "is the order already past the market when it starts working".
+
+What stops a slot (no further re-entry, never a silent re-send): a risk guard refusing its
+entry (a row in signals.csv with the reasons), the broker rejecting one of its orders, its
+position closed by hand (`manual_close`) or by a margin close-out (`margin_closeout`), or
+`halt()`. Stopping a slot that holds a position leaves its exits working; when one fills, the
+trade is recorded and nothing is re-armed. A slot's position is never partly closed.
+
+Fees (the strategy's `fees:`) are moved into prices the way the dealer does: a take profit is
+widened by the fees of its entry and of itself, so it nets its width; a counter by the fee of
+its own order. Fee amounts are rounded up to the tick before they are added.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Final
+
+from tradeplan.core.enums import OrderType, Side
+from tradeplan.core.instrument import Instrument
+from tradeplan.core.money import HUNDRED, ZERO, Rounding, fmt_decimal, round_to_increment
+from tradeplan.core.units import Distance, DistanceUnit
+from tradeplan.orders.model import Order, OrderEvent, OrderTag
+from tradeplan.orders.reentry import ReentryRule, arm_reentry
+from tradeplan.plan.model import ExitPlan, Fees, GridProgram
+from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
+from tradeplan.runtime.exits import exit_orders, level, width
+from tradeplan.runtime.ledger import Position
+from tradeplan.runtime.records import ExitReason, OrderEventKind
+
+if TYPE_CHECKING:
+    from tradeplan.runtime.engine import Engine, Settle
+
+FLAT, ENTRY_WORKING, OPEN, REARMING, STOPPED = (
+    "flat",
+    "entry_working",
+    "open",
+    "rearming",
+    "stopped",
+)
+ALERT_PIPS: Final = Decimal(15)  # the dealer mails when a stop sits this far beyond its setting
+STOP_WIDENED: Final = "stop_widened_by_spread"
+_CLOSING_EVENTS: Final = {
+    OrderTag.MANUAL: "manual_close",
+    OrderTag.MARGIN_CLOSEOUT: "margin_closeout",
+}
+
+
+def slot_name(grid: GridProgram, price: Decimal, instrument: Instrument) -> str:
+    """`grid@109.50`: the grid's name and the slot's price (to the pip when it is on one)."""
+    pip = instrument.pip
+    text = format(price.quantize(pip), "f") if pip and price % pip == 0 else fmt_decimal(price)
+    return f"{grid.name}@{text}"
+
+
+def slot_runs(engine: Engine) -> list[SlotRun]:
+    """A `SlotRun` for every price of every grid of the engine's plan, in plan order."""
+    return [SlotRun(engine, grid, price) for grid in engine.plan.grids for price in grid.slots]
+
+
+def fee_per_unit(fees: Fees, price: Decimal, qty: Decimal) -> Decimal:
+    """What one order of `qty` at `price` pays, per unit, in the quote currency."""
+    return fees.per_unit + fees.per_notional / HUNDRED * price + fees.per_order / qty
+
+
+def charges_fees(fees: Fees) -> bool:
+    return bool(fees.per_unit or fees.per_notional or fees.per_order)
+
+
+class SlotRun:
+    """The `Owner` for one slot of a grid; see the module docstring."""
+
+    def __init__(self, engine: Engine, grid: GridProgram, price: Decimal) -> None:
+        self.engine = engine
+        self.grid = grid
+        self.price = price
+        self.side = grid.side
+        self._name = slot_name(grid, price, engine.instrument)
+        self.state = FLAT
+        self.stop_reason = ""
+        self._moves = {
+            (t.source, t.event, t.target)
+            for machine in engine.plan.machines
+            if machine.kind == "slot" and machine.name == grid.name
+            for t in machine.transitions
+        }
+        self._fees = engine.plan.fees if charges_fees(engine.plan.fees) else None
+        self._arm_row = 0  # flat / rearming: the row at whose close the slot (re-)arms
+        self._exit_price: Decimal | None = None  # the last exit's fill, which re-entries key off
+        self._entries: dict[str, Order] = {}  # working entry legs (one, or a counter/follow pair)
+        self._exits: dict[str, OrderTag] = {}
+        self._closing: Order | None = None
+        self._rejection = ""
+
+    @property
+    def name(self) -> str:
+        return self._name
+
+    # --- the engine's calls -------------------------------------------------------------------
+
+    def on_bar_close(self, row: int) -> None:
+        if (self.state == FLAT or self.state == REARMING) and row >= self._arm_row:
+            self._arm(row)
+
+    def next_wakeup(self, row: int) -> int:
+        if self.state == FLAT or self.state == REARMING:
+            return max(self._arm_row, row)
+        return self.engine.rows
+
+    def on_update(self, update: OrderUpdate) -> None:
+        order_id = update.order.id
+        kind = update.kind
+        if order_id in self._entries:
+            self._on_entry_update(update)
+        elif order_id in self._exits:
+            tag = self._exits[order_id]
+            if kind is OrderEvent.FILLED:
+                self._exit_filled(update, tag)
+            elif kind is OrderEvent.PARTIALLY_FILLED:
+                raise RuntimeError(
+                    "a slot's exit filled in part: positions are never partly closed"
+                )
+            elif kind is OrderEvent.REJECTED:
+                del self._exits[order_id]
+                self._halt(f"its {tag.value} order was rejected: {update.reason}", "rejected")
+            elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
+                del self._exits[order_id]  # the position stays; the other exit keeps working
+        elif self._closing is not None and order_id == self._closing.id:
+            if kind is OrderEvent.FILLED:
+                tag = self._closing.tag or OrderTag.MANUAL
+                self._closing = None
+                self._close_trade(update, tag)
+            elif kind is OrderEvent.PARTIALLY_FILLED:
+                raise RuntimeError(
+                    "a slot's close filled in part: positions are never partly closed"
+                )
+            elif kind in (OrderEvent.REJECTED, OrderEvent.CANCELLED, OrderEvent.EXPIRED):
+                self._closing = None  # the position is still there (the slot stopped already)
+
+    def on_touch(self, touch: PriceTouch) -> None:
+        """Slots watch no prices."""
+
+    def finish(self, row: int, settle: Settle) -> None:
+        self._cancel_entries()
+        self._cancel_exits()
+        if self._closing is not None:
+            closing, self._closing = self._closing, None
+            self.engine.cancel(closing.id)
+        position = self.engine.ledger.open.get(self._name)
+        if position is None:
+            return
+        order = self._market_close(position.side.opposite, position.qty, OrderTag.END_OF_DATA)
+        self._closing = order
+        self.engine.settle(self, order, settle, row)
+
+    # --- what a trader (or a live broker's close-out) may do ------------------------------------
+
+    def halt(self, reason: str = "halted") -> None:
+        """Stop the slot: a working entry is cancelled, exits of an open position stay working."""
+        self._halt(reason, "halt")
+
+    def manual_close(self) -> None:
+        """Close the slot's position at market by hand; the slot stops (seed 002: a manual close
+        breaks the auto order's continuity)."""
+        self._close_and_stop(OrderTag.MANUAL)
+
+    def margin_closeout(self) -> None:
+        """The broker's margin close-out of this slot's position; the slot stops."""
+        self._close_and_stop(OrderTag.MARGIN_CLOSEOUT)
+
+    # --- arming -------------------------------------------------------------------------------
+
+    def _arm(self, row: int) -> None:
+        engine = self.engine
+        if row + 1 >= engine.rows:
+            return  # no quote after this row: the data ends here
+        bid, ask = self._next_quote(row)
+        orders, rule, dropped = self._entry_orders(bid, ask)
+        side = self.side
+        if not orders:
+            self._stop_refused(row, "no re-entry can be priced (all legs at or below zero)")
+            return
+        qty = self.grid.units
+        priced = max((o.price or o.trigger or ZERO) for o in orders)
+        refusal = engine.guard(side, qty, priced, row, market=False)
+        if refusal:
+            self._stop_refused(row, refusal)
+            return
+        if rule is not ReentryRule.AS_IS:
+            self._record_conversion(rule, orders[0], dropped, bid, ask)
+        self._move(("bar_close",), ENTRY_WORKING)
+        self._rejection = ""
+        for index, order in enumerate(orders):
+            if self.state != ENTRY_WORKING:
+                break  # an earlier leg was rejected and stopped the slot
+            self._entries[order.id] = order
+            engine.submit(self, order, entry_price=priced if index == 0 else None)
+        if self._rejection:
+            engine.signal(
+                row, self._name, side, False, f"rejected by the broker: {self._rejection}"
+            )
+        else:
+            engine.signal(row, self._name, side, True)
+
+    def _entry_orders(
+        self, bid: Decimal, ask: Decimal
+    ) -> tuple[tuple[Order, ...], ReentryRule, Order | None]:
+        """What to place now: the entry at the slot price, or the counter/follow re-entries
+        after an exit (converted per the irregular rules), and the leg dropped, if any."""
+        grid, exit_price = self.grid, self._exit_price
+        if exit_price is None or (grid.counter is None and grid.follow is None):
+            return (self._slot_entry(bid, ask),), ReentryRule.AS_IS, None
+        spread = ask - bid
+        counter = follow = None
+        if grid.counter is not None:
+            counter = self._counter(exit_price)
+        if grid.follow is not None:
+            follow = self._follow(exit_price, spread)
+        decision = arm_reentry(counter, follow, bid, ask)
+        return decision.place, decision.rule, decision.dropped
+
+    def _slot_entry(self, bid: Decimal, ask: Decimal) -> Order:
+        """A limit when the market is on the far side of the slot price (or at it), else a stop."""
+        side, price = self.side, self.price
+        market = ask if side is Side.BUY else bid
+        as_limit = price <= market if side is Side.BUY else price >= market
+        if as_limit:
+            return self._order(OrderType.LIMIT, OrderTag.ENTRY, price=price)
+        return self._order(OrderType.STOP, OrderTag.ENTRY, trigger=price)
+
+    def _counter(self, exit_price: Decimal) -> Order | None:
+        """A limit at `exit + counter`, the width widened by the order's own fee."""
+        counter = self.grid.counter
+        assert counter is not None
+        instrument = self.engine.instrument
+        amount = width(counter, exit_price, instrument)
+        direction = (1 if counter.value > 0 else -1) if counter.value else -self.side.sign
+        if self._fees is not None:
+            fee = fee_per_unit(self._fees, exit_price, self.grid.units)
+            amount += round_to_increment(fee, instrument.tick_at(exit_price), Rounding.UP)
+        price = level(instrument, exit_price, direction * amount, self.side)
+        if price <= 0:
+            return None
+        return self._order(OrderType.LIMIT, OrderTag.COUNTER, price=price)
+
+    def _follow(self, exit_price: Decimal, spread: Decimal) -> Order | None:
+        """A stop at `exit ± spread + follow`, the spread on the side the slot trades against."""
+        follow = self.grid.follow
+        assert follow is not None
+        instrument = self.engine.instrument
+        offset = self.side.sign * spread + follow.to_price(
+            exit_price, instrument.pip, instrument.tick_at(exit_price)
+        )
+        trigger = level(instrument, exit_price, offset, self.side)
+        if trigger <= 0:
+            return None
+        return self._order(OrderType.STOP, OrderTag.FOLLOW, trigger=trigger)
+
+    def _order(
+        self,
+        kind: OrderType,
+        tag: OrderTag,
+        *,
+        price: Decimal | None = None,
+        trigger: Decimal | None = None,
+    ) -> Order:
+        order_id = self.engine.new_order_id()
+        return Order(
+            order_id,
+            self.side,
+            kind,
+            self.grid.units,
+            price=price,
+            trigger=trigger,
+            oco=f"re{order_id}" if tag is not OrderTag.ENTRY else None,
+            tag=tag,
+            slot=self._name,
+        )
+
+    def _record_conversion(
+        self, rule: ReentryRule, placed: Order, dropped: Order | None, bid: Decimal, ask: Decimal
+    ) -> None:
+        buy = self.side is Side.BUY
+        market = f"{'Ask' if buy else 'Bid'} {fmt_decimal(ask if buy else bid)}"
+        side = self.side.value
+        if rule is ReentryRule.COUNTER_AS_STOP:
+            assert placed.trigger is not None
+            where = "above" if buy else "below"
+            converted = (
+                f"counter limit {fmt_decimal(placed.trigger)} is {where} the market ({market}): "
+                f"placed as a {side} stop at the same price"
+            )
+            why_dropped = "follow not placed: the counter was converted"
+        else:
+            assert placed.price is not None
+            where = "below" if buy else "above"
+            converted = (
+                f"follow stop {fmt_decimal(placed.price)} is {where} the market ({market}): "
+                f"placed as a {side} limit at the same price"
+            )
+            why_dropped = "counter not placed: the follow was converted"
+        self.engine.record(self, placed, OrderEventKind.CONVERTED, converted)
+        if dropped is not None:
+            self.engine.record(self, dropped, OrderEventKind.DROPPED, why_dropped)
+
+    def _next_quote(self, row: int) -> tuple[Decimal, Decimal]:
+        """Bid and Ask at the open of `row + 1`: the first quote after `row`'s close."""
+        engine, series = self.engine, self.engine.series
+        bid = engine.price(int(series.open_scaled[row + 1]))
+        return bid, bid + engine.price(int(series.spread_scaled[row + 1]))
+
+    # --- the entry ----------------------------------------------------------------------------
+
+    def _on_entry_update(self, update: OrderUpdate) -> None:
+        kind = update.kind
+        order_id = update.order.id
+        if kind is OrderEvent.FILLED:
+            self._entry_filled(update)
+        elif kind is OrderEvent.PARTIALLY_FILLED:
+            raise RuntimeError("a slot's entry filled in part: one slot holds one whole position")
+        elif kind is OrderEvent.REJECTED:
+            del self._entries[order_id]
+            self._rejection = update.reason or "rejected"
+            self._cancel_entries()
+            self._stop("rejected", f"its entry was rejected: {self._rejection}")
+        elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
+            del self._entries[order_id]  # not by the slot: it forgets its own cancels first
+            self._cancel_entries()
+            self._stop(kind.value, f"its entry was {kind.value} by the broker")
+
+    def _entry_filled(self, update: OrderUpdate) -> None:
+        engine, grid = self.engine, self.grid
+        entry = self._entries.pop(update.order.id)
+        self._cancel_entries()  # the other re-entry leg: one order, one position
+        assert update.fill_price is not None and update.fill_qty is not None
+        fill, qty = update.fill_price, update.fill_qty
+        moment = update.moment or Moment(0)
+        engine.ledger.open_position(
+            Position(self._name, self.side, qty, fill, update.time, moment, update.fee, entry.id)
+        )
+        self._move(("filled",), OPEN)
+        spread = engine.spread_at(moment.row)
+        planned = exit_orders(
+            ExitPlan(stop_loss=grid.stop_loss, take_profit=self._take_profit(fill, qty)),
+            position=self.side,
+            fill_price=fill,
+            qty=qty,
+            spread=spread,
+            instrument=engine.instrument,
+            order_id=lambda _: engine.new_order_id(),
+            oco=f"oco{entry.id}",
+            slot=self._name,
+        )
+        for order in planned.orders:
+            if self.state != OPEN:
+                break  # an earlier exit was rejected and stopped the slot
+            assert order.tag is not None
+            self._exits[order.id] = order.tag
+            reason = ""
+            if order.tag is OrderTag.STOP_LOSS:
+                reason = self._stop_alert(order, fill, spread)
+            engine.submit(self, order, reason=reason)
+
+    def _take_profit(self, fill: Decimal, qty: Decimal) -> Distance:
+        """The take profit's width, plus the fees of the entry and of the take profit itself
+        when fees are configured (the dealer's "値幅に手数料を加味")."""
+        take_profit = self.grid.take_profit
+        if self._fees is None:
+            return take_profit
+        instrument = self.engine.instrument
+        amount = width(take_profit, fill, instrument)
+        target = fill + self.side.sign * amount
+        fees = fee_per_unit(self._fees, fill, qty) + fee_per_unit(self._fees, target, qty)
+        fees = round_to_increment(fees, instrument.tick_at(fill), Rounding.UP)
+        return Distance(amount + fees, DistanceUnit.PRICE)
+
+    def _stop_alert(self, stop: Order, fill: Decimal, spread: Decimal) -> str:
+        """The alert reason when the spread pushed the stop 15 pips or more beyond its setting."""
+        stop_loss, pip = self.grid.stop_loss, self.engine.instrument.pip
+        if stop_loss is None or pip is None or stop.trigger is None:
+            return ""
+        beyond = abs(stop.trigger - fill) - width(stop_loss, fill, self.engine.instrument)
+        if beyond < ALERT_PIPS * pip:
+            return ""
+        message = (
+            f"the stop loss {fmt_decimal(stop.trigger)} sits {fmt_decimal(beyond / pip)} pips "
+            f"beyond its {stop_loss.magnitude} setting: the spread was "
+            f"{fmt_decimal(spread / pip)} pips when it was placed"
+        )
+        self.engine.alert(self, STOP_WIDENED, message, stop.id)
+        return f"{STOP_WIDENED}: {message}"
+
+    # --- the exits ----------------------------------------------------------------------------
+
+    def _exit_filled(self, update: OrderUpdate, tag: OrderTag) -> None:
+        del self._exits[update.order.id]
+        self._cancel_exits()
+        assert update.fill_price is not None
+        self._close_trade(update, tag)
+        if self.state == STOPPED:
+            self._move(("exit_filled",), STOPPED)
+            return
+        self._exit_price = update.fill_price
+        self._arm_row = (update.moment or Moment(self.engine.rows - 1)).row
+        self._move((f"{tag.value}_filled",), REARMING)
+
+    def _close_trade(self, update: OrderUpdate, tag: OrderTag) -> None:
+        engine = self.engine
+        assert update.fill_price is not None
+        moment = update.moment or Moment(engine.rows - 1)
+        position = engine.ledger.open[self._name]
+        excursion = None
+        if engine.excursion is not None:
+            excursion = engine.excursion(position.side.opposite, position.moment, moment)
+        engine.ledger.close_position(
+            self._name,
+            price=update.fill_price,
+            time=update.time,
+            moment=moment,
+            fee=update.fee,
+            reason=ExitReason(tag.value),
+            excursion=excursion,
+        )
+
+    def _close_and_stop(self, tag: OrderTag) -> None:
+        position = self.engine.ledger.open.get(self._name)
+        if self.state != OPEN or position is None:
+            raise RuntimeError(f"slot {self._name} holds no position to close")
+        self._cancel_exits()
+        event = _CLOSING_EVENTS[tag]
+        self._stop(event, f"its position was closed ({event})")
+        order = self._market_close(position.side.opposite, position.qty, tag)
+        self._closing = order
+        self.engine.submit(self, order)
+
+    def _market_close(self, side: Side, qty: Decimal, tag: OrderTag) -> Order:
+        return Order(
+            self.engine.new_order_id(),
+            side,
+            OrderType.MARKET,
+            qty,
+            reduce_only=True,
+            tag=tag,
+            slot=self._name,
+        )
+
+    # --- stopping -----------------------------------------------------------------------------
+
+    def _stop_refused(self, row: int, reason: str) -> None:
+        self.engine.signal(row, self._name, self.side, False, reason)
+        self._stop("bar_close", f"its entry was refused: {reason}")
+
+    def _halt(self, reason: str, event: str) -> None:
+        if self.state == STOPPED:
+            return
+        if self.state == ENTRY_WORKING:
+            self._cancel_entries()
+        self._stop(event, reason)
+
+    def _stop(self, event: str, reason: str) -> None:
+        self.stop_reason = reason
+        self._move((event,), STOPPED)
+
+    def _cancel_entries(self) -> None:
+        entries, self._entries = self._entries, {}
+        for order_id in entries:
+            self.engine.cancel(order_id)
+
+    def _cancel_exits(self) -> None:
+        exits, self._exits = self._exits, {}
+        for order_id in exits:
+            self.engine.cancel(order_id)
+
+    def _move(self, events: tuple[str, ...], target: str) -> None:
+        for event in events:
+            if (self.state, event, target) in self._moves:
+                self.state = target
+                return
+        raise RuntimeError(
+            f"slot {self._name}: the plan has no transition {self.state} --{events[0]}--> {target}"
+        )
+
+
+__all__ = [
+    "ALERT_PIPS",
+    "STOP_WIDENED",
+    "SlotRun",
+    "charges_fees",
+    "fee_per_unit",
+    "slot_name",
+    "slot_runs",
+]

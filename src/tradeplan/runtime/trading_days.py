@@ -1,0 +1,58 @@
+"""Where the trading days of a data set end, so the daily loss limit starts each day right.
+
+The daily loss limit compares equity with the day's *starting* equity. The engine reads equity
+when it decides an entry, which may be days after the last reading; taking that old reading as
+the new day's start would lock a day for losses made before it began. So the engine also reads
+equity at the close of the last row of every trading day (one wake-up a day, negligible next to
+the rows a backtest skips): that reading is the next day's start.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.risk import DayBoundary
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def day_ends(
+    time_ns: NDArray[np.int64], boundary: DayBoundary
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """(rows, boundaries): each row that is the last to start before a day boundary, with that
+    boundary in epoch nanoseconds; ascending, one entry per row (a weekend maps several
+    boundaries to Friday's last row: the first of them is kept)."""
+    if time_ns.size < 2:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    first = boundary.trading_day(_datetime(int(time_ns[0])))
+    last = boundary.trading_day(_datetime(int(time_ns[-1])))
+    zone = ZoneInfo(boundary.timezone)
+    starts: list[int] = []
+    day = first + timedelta(days=1)
+    while day <= last:
+        start = datetime.combine(day, boundary.at, tzinfo=zone).astimezone(UTC)
+        starts.append(_ns(start))
+        day += timedelta(days=1)
+    instants = np.asarray(starts, dtype=np.int64)
+    rows = np.searchsorted(time_ns, instants, side="left").astype(np.int64) - 1
+    keep = rows >= 0
+    rows, instants = rows[keep], instants[keep]
+    unique, first_index = np.unique(rows, return_index=True)
+    return unique.astype(np.int64), instants[first_index]
+
+
+def _datetime(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+def _ns(moment: datetime) -> int:
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
+
+
+__all__ = ["day_ends"]
