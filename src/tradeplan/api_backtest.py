@@ -263,7 +263,7 @@ def _inverse_price(price: Decimal) -> Decimal:
 
 
 def write_outputs(run: BacktestRun, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """trades.csv, orders.csv, signals.csv, summary.json and report.html into `out_dir`."""
+    """trades.csv, orders.csv, signals.csv, alerts.csv, summary.json and report.html."""
     began = perf_counter()
     folder = Path(out_dir)
     result = run.result
@@ -273,6 +273,7 @@ def write_outputs(run: BacktestRun, out_dir: str | os.PathLike[str]) -> dict[str
         orders=result.orders,
         signals=result.signals,
         summary=run.summary,
+        alerts=result.alerts,
     )
     data = run.data
     plan = run.plan

@@ -72,6 +72,7 @@ def test_all_files_are_written_with_their_columns(tmp_path: Path) -> None:
         summary=summarize(trades, equity),
     )
     assert sorted(p.name for p in paths.values()) == [
+        "alerts.csv",
         "orders.csv",
         "signals.csv",
         "summary.json",

@@ -8,11 +8,14 @@ the re-entry reaches the venue). Every run is made jumping and step by step and 
 
 from __future__ import annotations
 
+import csv
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from grid_harness import grid_plan, placed, quotes, rows, run
 
+from tradeplan.api_backtest import write_outputs
 from tradeplan.core.enums import FillProfile, Side
 from tradeplan.runtime.records import ExitReason
 
@@ -305,6 +308,15 @@ def test_a_stop_pushed_15_pips_beyond_its_setting_by_the_spread_raises_an_alert(
     )
     (alert,) = result.alerts
     assert (alert.slot, alert.kind, alert.order_id) == (SLOT, "stop_widened_by_spread", "3")
+
+
+def test_the_alert_is_written_to_alerts_csv(tmp_path: Path) -> None:
+    data = quotes("109.49/109.50", "109.20/109.21", "108.85/109.00", "108.90/109.00")
+    files = write_outputs(run(grid_plan(stop_loss="100 pips"), data), tmp_path)
+    with files["alerts"].open() as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert (row["slot"], row["kind"], row["order_id"]) == (SLOT, "stop_widened_by_spread", "3")
+    assert "15 pips beyond its 100 pips setting" in row["message"]
 
 
 def test_a_spread_of_14_pips_raises_no_alert() -> None:

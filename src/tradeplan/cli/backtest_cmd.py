@@ -1,6 +1,6 @@
 """`tradeplan backtest FILE --data DATA --out DIR`: run a strategy over recorded bars or ticks.
 
-Writes trades.csv, orders.csv, signals.csv, summary.json and report.html into DIR, prints the
+Writes trades.csv, orders.csv, signals.csv, alerts.csv, summary.json and report.html into DIR, prints the
 summary and where the report is. Exit codes: 0 done, 1 the strategy has errors (its diagnostics
 are printed), 2 bad usage or bad data (the message names the file and the rows).
 """
@@ -35,7 +35,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description=(
             "Replay DATA (CSV bars time,open,high,low,close[,volume][,spread] as bid prices, or "
             "ticks time,bid,ask / time,price; plain or .gz) through the strategy on the paper "
-            "broker, and write trades.csv, orders.csv, signals.csv, summary.json and "
+            "broker, and write trades.csv, orders.csv, signals.csv, alerts.csv, summary.json and "
             "report.html into OUT."
         ),
         epilog=EXAMPLES,

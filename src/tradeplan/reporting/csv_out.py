@@ -18,7 +18,7 @@ from typing import Final, TypeVar
 
 from tradeplan.core.money import fmt_decimal
 from tradeplan.reporting.metrics import Summary
-from tradeplan.runtime.records import OrderEvent, SignalRecord, TradeRecord
+from tradeplan.runtime.records import AlertRecord, OrderEvent, SignalRecord, TradeRecord
 
 TRADE_COLUMNS: Final = (
     "trade_id",
@@ -94,6 +94,14 @@ def write_signals_csv(path: Path, signals: Iterable[SignalRecord]) -> Path:
     return _write(path, SIGNAL_COLUMNS, signals, lambda s: [getattr(s, c) for c in SIGNAL_COLUMNS])
 
 
+ALERT_COLUMNS = ("time", "slot", "kind", "message", "order_id")
+
+
+def write_alerts_csv(path: Path, alerts: Iterable[AlertRecord]) -> Path:
+    """Alerts are events to look at, not refusals: e.g. a stop the spread pushed 15+ pips wide."""
+    return _write(path, ALERT_COLUMNS, alerts, lambda a: [getattr(a, c) for c in ALERT_COLUMNS])
+
+
 def write_summary_json(path: Path, summary: Summary) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(summary.to_json_dict(), indent=2, allow_nan=False)
@@ -108,9 +116,11 @@ def write_run_files(
     orders: Sequence[OrderEvent],
     signals: Sequence[SignalRecord],
     summary: Summary,
+    alerts: Sequence[AlertRecord] = (),
 ) -> dict[str, Path]:
-    """All four files into `out_dir`; returns them by name."""
+    """All the run's files into `out_dir`; returns them by name."""
     return {
+        "alerts": write_alerts_csv(out_dir / "alerts.csv", alerts),
         "trades": write_trades_csv(out_dir / "trades.csv", trades),
         "orders": write_orders_csv(out_dir / "orders.csv", orders),
         "signals": write_signals_csv(out_dir / "signals.csv", signals),
