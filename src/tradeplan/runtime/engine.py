@@ -60,6 +60,7 @@ from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
 from tradeplan.runtime.records import (
     AlertRecord,
     EquityCurve,
+    ExitReason,
     OrderEventKind,
     SignalRecord,
     TradeRecord,
@@ -335,6 +336,26 @@ class Engine:
                 kind,
                 reason=reason,
             )
+        )
+
+    def book_close(self, position_name: str, update: OrderUpdate, reason: ExitReason) -> None:
+        """Close `position_name` in the ledger at the update's fill, with MFE/MAE since entry.
+
+        Shared by signal rules and grid slots: a trade is booked the same way whoever owns it."""
+        assert update.fill_price is not None
+        moment = update.moment or Moment(self.rows - 1)
+        position = self.ledger.open[position_name]
+        excursion = None
+        if self.excursion is not None:
+            excursion = self.excursion(position.side.opposite, position.moment, moment)
+        self.ledger.close_position(
+            position_name,
+            price=update.fill_price,
+            time=update.time,
+            moment=moment,
+            fee=update.fee,
+            reason=reason,
+            excursion=excursion,
         )
 
     def settle(self, owner: Owner, order: Order, settle: Settle, row: int) -> None:

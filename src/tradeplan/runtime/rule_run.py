@@ -356,22 +356,7 @@ class RuleRun:
         self._close_trade(update, tag, events)
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag, events: tuple[str, ...]) -> None:
-        engine = self.engine
-        assert update.fill_price is not None
-        moment = update.moment or Moment(engine.rows - 1)
-        position = engine.ledger.open[self._name]
-        excursion = None
-        if engine.excursion is not None:
-            excursion = engine.excursion(position.side.opposite, position.moment, moment)
-        engine.ledger.close_position(
-            self._name,
-            price=update.fill_price,
-            time=update.time,
-            moment=moment,
-            fee=update.fee,
-            reason=ExitReason(tag.value),
-            excursion=excursion,
-        )
+        self.engine.book_close(self._name, update, ExitReason(tag.value))
         self._clear_clocks()
         if self.state == STOPPED:
             return

@@ -429,22 +429,7 @@ class SlotRun:
         self._move((f"{tag.value}_filled",), REARMING)
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag) -> None:
-        engine = self.engine
-        assert update.fill_price is not None
-        moment = update.moment or Moment(engine.rows - 1)
-        position = engine.ledger.open[self._name]
-        excursion = None
-        if engine.excursion is not None:
-            excursion = engine.excursion(position.side.opposite, position.moment, moment)
-        engine.ledger.close_position(
-            self._name,
-            price=update.fill_price,
-            time=update.time,
-            moment=moment,
-            fee=update.fee,
-            reason=ExitReason(tag.value),
-            excursion=excursion,
-        )
+        self.engine.book_close(self._name, update, ExitReason(tag.value))
 
     def _close_and_stop(self, tag: OrderTag) -> None:
         position = self.engine.ledger.open.get(self._name)
