@@ -11,10 +11,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeplan.core.enums import Side
+from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.reporting.html_report import MarkerKind, markers_from_trades, render_report
 from tradeplan.reporting.metrics import summarize
 from tradeplan.reporting.svg_chart import downsample_minmax, time_ticks, value_ticks
-from tradeplan.runtime.data import ns_from_datetime
 from tradeplan.runtime.records import EquityCurve, ExitReason, TradeRecord
 
 T0 = datetime(2025, 1, 6, tzinfo=UTC)

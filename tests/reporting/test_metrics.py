@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tradeplan.core.enums import Side
+from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.reporting.metrics import (
     daily_returns,
     drawdown,
@@ -22,7 +23,6 @@ from tradeplan.reporting.metrics import (
     sharpe_ratio,
     summarize,
 )
-from tradeplan.runtime.data import ns_from_datetime
 from tradeplan.runtime.records import EquityCurve, ExitReason, TradeRecord
 
 D = Decimal

@@ -18,10 +18,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import Side
+from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.core.money import fmt_decimal
 from tradeplan.reporting.metrics import Summary, drawdown_pct
 from tradeplan.reporting.svg_chart import Chart, downsample_minmax, padded_range
-from tradeplan.runtime.data import ns_from_datetime
 from tradeplan.runtime.records import EquityCurve, TradeRecord
 
 I64 = NDArray[np.int64]

@@ -31,7 +31,7 @@ from decimal import Decimal
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.runtime.data import datetime_from_ns, ns_from_datetime
+from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
 from tradeplan.runtime.records import EquityCurve, TradeRecord
 
 F64 = NDArray[np.float64]

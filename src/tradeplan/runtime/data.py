@@ -41,6 +41,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from tradeplan.core.epoch import NS_PER_SECOND, datetime_from_ns, ns_from_datetime
 from tradeplan.core.money import fmt_decimal
 from tradeplan.diagnostics import Severity, Span
 from tradeplan.diagnostics.suggest import did_you_mean
@@ -49,11 +50,9 @@ I64 = NDArray[np.int64]
 I8 = NDArray[np.int8]
 F64 = NDArray[np.float64]
 
-NS_PER_SECOND: Final = 1_000_000_000
 MAX_DIGITS: Final = 18  # digits an int64 holds without overflow
 MAX_LISTED: Final = 20  # issues shown in a DataError message
 MAX_PER_CHECK: Final = 50  # issues collected per kind of problem, the rest counted
-EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 TIME_NAMES: Final = ("time", "timestamp", "datetime")
 BAR_COLUMNS: Final = ("open", "high", "low", "close")
@@ -210,18 +209,6 @@ _ROW_ARRAYS: Final = (
     "spread",
     "volume",
 )
-
-
-def datetime_from_ns(ns: int) -> datetime:
-    """Epoch nanoseconds to an aware UTC datetime (microsecond precision, no float)."""
-    return EPOCH + timedelta(microseconds=ns // 1000)
-
-
-def ns_from_datetime(moment: datetime) -> int:
-    if moment.tzinfo is None:
-        raise ValueError(f"{moment.isoformat()} has no UTC offset")
-    delta = moment - EPOCH
-    return (delta.days * 86_400 + delta.seconds) * NS_PER_SECOND + delta.microseconds * 1000
 
 
 def parse_bound(value: str | datetime | date, *, end: bool) -> int:

@@ -32,7 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Final, Protocol
 
@@ -40,6 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import AssetClass, Side
+from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.plan.model import EntryRule, Plan
@@ -71,7 +72,6 @@ from tradeplan.runtime.records import (
 from tradeplan.runtime.trading_days import day_ends
 from tradeplan.sizing import SizingError
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 Bools = NDArray[np.bool_]
 Excursion = Callable[[Side, Moment, Moment], tuple[Decimal, Decimal]]
 Settle = Callable[[Order, int], None]
@@ -189,7 +189,7 @@ class Engine:
         self._interval_ns = (
             self.config.interval_ns
             if self.config.interval_ns is not None
-            else _usual_interval(self._time)
+            else usual_interval_ns(self._time)
         )
         self._orders: list[OrderEventRecord] = []
         self._signals: list[SignalRecord] = []
@@ -198,7 +198,7 @@ class Engine:
         self._watch_of: dict[str, Owner] = {}
         self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
         self._ids = 0
-        self._now_time: datetime | None = self.time_of(0) if self.rows else _EPOCH
+        self._now_time: datetime | None = self.time_of(0) if self.rows else EPOCH
         self._now_row = -1  # when _now_time is None: the close of this row
         self._close = series.close_scaled
         self._spreads = series.spread_scaled
@@ -305,20 +305,7 @@ class Engine:
         self.broker.submit(order)
 
     def _record_placed(self, owner: Owner, order: Order, reason: str = "") -> None:
-        self._orders.append(
-            OrderEventRecord(
-                self.now,
-                order.id,
-                owner.name,
-                order.type,
-                order.side,
-                order.qty,
-                order.price,
-                order.trigger,
-                OrderEventKind.PLACED,
-                reason=reason,
-            )
-        )
+        self.record(owner, order, OrderEventKind.PLACED, reason)
 
     def record(self, owner: Owner, order: Order, kind: OrderEventKind, reason: str = "") -> None:
         """Add an order event the engine itself decided, e.g. a re-entry CONVERTED from a limit
@@ -392,7 +379,7 @@ class Engine:
         return self._now_time
 
     def time_of(self, row: int) -> datetime:
-        return _datetime(int(self._time[row]))
+        return datetime_from_ns(int(self._time[row]))
 
     def close_ns(self, row: int) -> int:
         if row + 1 < self.rows:
@@ -400,11 +387,11 @@ class Engine:
         return int(self._time[row]) + self._interval_ns
 
     def close_time_of(self, row: int) -> datetime:
-        return _datetime(self.close_ns(row))
+        return datetime_from_ns(self.close_ns(row))
 
     def deadline_row(self, deadline: datetime, row: int) -> int:
         """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""
-        target = _ns(deadline)
+        target = ns_from_datetime(deadline)
         first_start = int(np.searchsorted(self._time, target, side="left"))
         if first_start < self.rows:
             return max(first_start - 1, row)
@@ -509,7 +496,7 @@ class Engine:
         at = int(np.searchsorted(self._day_rows, row, side="left"))
         if at >= self._day_rows.size or int(self._day_rows[at]) != row:
             return
-        when = _datetime(int(self._day_ns[at]) - 1000)
+        when = datetime_from_ns(int(self._day_ns[at]) - 1000)
         if self._tracker.last_time is not None and when < self._tracker.last_time:
             return
         self._tracker = self._tracker.update(when, self.ledger.equity(self._marks(row)))
@@ -602,21 +589,6 @@ def _day_boundary(asset_class: AssetClass) -> DayBoundary:
     if asset_class is AssetClass.US_STOCK:
         return DayBoundary("America/New_York")
     return UTC_MIDNIGHT
-
-
-def _usual_interval(time_ns: NDArray[np.int64]) -> int:
-    if time_ns.size < 2:
-        return 0
-    return int(np.median(np.diff(time_ns[: min(time_ns.size, 10_001)])))
-
-
-def _datetime(ns: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=ns // 1000)
-
-
-def _ns(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
 __all__ = [

@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import OrderType, Side
-from tradeplan.runtime.data import ns_from_datetime
+from tradeplan.core.epoch import ns_from_datetime
 
 
 class ExitReason(Enum):

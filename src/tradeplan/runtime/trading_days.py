@@ -15,9 +15,8 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
+from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
 from tradeplan.risk import DayBoundary
-
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def day_ends(
@@ -29,14 +28,14 @@ def day_ends(
     if time_ns.size < 2:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    first = boundary.trading_day(_datetime(int(time_ns[0])))
-    last = boundary.trading_day(_datetime(int(time_ns[-1])))
+    first = boundary.trading_day(datetime_from_ns(int(time_ns[0])))
+    last = boundary.trading_day(datetime_from_ns(int(time_ns[-1])))
     zone = ZoneInfo(boundary.timezone)
     starts: list[int] = []
     day = first + timedelta(days=1)
     while day <= last:
         start = datetime.combine(day, boundary.at, tzinfo=zone).astimezone(UTC)
-        starts.append(_ns(start))
+        starts.append(ns_from_datetime(start))
         day += timedelta(days=1)
     instants = np.asarray(starts, dtype=np.int64)
     rows = np.searchsorted(time_ns, instants, side="left").astype(np.int64) - 1
@@ -44,15 +43,6 @@ def day_ends(
     rows, instants = rows[keep], instants[keep]
     unique, first_index = np.unique(rows, return_index=True)
     return unique.astype(np.int64), instants[first_index]
-
-
-def _datetime(ns: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=ns // 1000)
-
-
-def _ns(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000
 
 
 __all__ = ["day_ends"]

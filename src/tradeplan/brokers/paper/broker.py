@@ -27,12 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
-
-import numpy as np
-from numpy.typing import NDArray
 
 from tradeplan.brokers.paper.fills import (
     Bar,
@@ -53,6 +50,7 @@ from tradeplan.brokers.paper.scan import (
 )
 from tradeplan.brokers.paper.sessions import SessionCalendar, SessionCode, tradable
 from tradeplan.core.enums import OrderType, Side, TimeInForce
+from tradeplan.core.epoch import datetime_from_ns, usual_interval_ns
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ONE, ZERO
 from tradeplan.orders.model import Order, OrderEvent, TrailKind
@@ -67,7 +65,6 @@ from tradeplan.ports.broker import (
 )
 from tradeplan.ports.profiles import PAPER, BrokerProfile
 
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 _MAX_EVENTS_PER_ROW: Final = 100_000
 _LIMIT_STAGE = frozenset(
     {OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED, OrderType.TRAILING_STOP_LIMIT}
@@ -170,7 +167,9 @@ class PaperBroker:
         )
         self._calendar = SessionCalendar(instrument.asset_class)
         self._codes = self._calendar.session_codes(self._time)
-        self._interval_ns = interval_ns if interval_ns is not None else _usual_interval(self._time)
+        self._interval_ns = (
+            interval_ns if interval_ns is not None else usual_interval_ns(self._time)
+        )
         self._listener: BrokerListener | None = None
         self._report_accepted = report_accepted
         self._bars: dict[int, Bar] = {}  # the last rows walked, for excursions
@@ -260,12 +259,12 @@ class PaperBroker:
     # --- replay ---------------------------------------------------------------------------
 
     def time_of(self, row: int) -> datetime:
-        return _datetime(int(self._time[row]))
+        return datetime_from_ns(int(self._time[row]))
 
     def close_time_of(self, row: int) -> datetime:
         if row + 1 < self._rows:
-            return _datetime(int(self._time[row + 1]))
-        return _datetime(int(self._time[row]) + self._interval_ns)
+            return datetime_from_ns(int(self._time[row + 1]))
+        return datetime_from_ns(int(self._time[row]) + self._interval_ns)
 
     def process_row(self, row: int) -> None:
         if row < self._cursor:
@@ -811,7 +810,7 @@ class PaperBroker:
     def _now(self) -> datetime:
         if self._row_bar is not None:
             return self._row_bar.time
-        return _datetime(self._now_ns())
+        return datetime_from_ns(self._now_ns())
 
     def _moment(self) -> Moment:
         if self._row_bar is not None:
@@ -857,18 +856,3 @@ def _bid_at(path: tuple[Decimal, Decimal, Decimal, Decimal], moment: Moment) -> 
         return path[3]
     origin, target = path[moment.segment - 1], path[moment.segment]
     return origin + moment.travelled if target >= origin else origin - moment.travelled
-
-
-def _usual_interval(time_ns: NDArray[np.int64]) -> int:
-    if time_ns.size < 2:
-        return 0
-    return int(np.median(np.diff(time_ns[: min(time_ns.size, 10_001)])))
-
-
-def _datetime(ns: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=ns // 1000)
-
-
-def _ns(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000_000 + delta.microseconds * 1000

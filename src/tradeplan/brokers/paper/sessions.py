@@ -15,7 +15,7 @@ stamped 16:00 is post-market).
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import IntEnum
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -24,11 +24,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import AssetClass
+from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime
 
 NEW_YORK: Final = ZoneInfo("America/New_York")
 NS_PER_SECOND: Final = 1_000_000_000
 NS_PER_DAY: Final = 86_400 * NS_PER_SECOND
-_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 GTC_DAYS: Final = 90
 
 
@@ -65,11 +65,11 @@ class SessionCalendar:
     def day_end_ns(self, now_ns: int, extended_hours: bool) -> int:
         """When a day order placed at `now_ns` ends: the next session end strictly after it."""
         end = self._extended_end if extended_hours else self._regular_end
-        local = _from_ns(now_ns).astimezone(self._zone)
+        local = datetime_from_ns(now_ns).astimezone(self._zone)
         candidate = datetime.combine(local.date(), end, tzinfo=self._zone)
         if candidate <= local:
             candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=self._zone)
-        return _to_ns(candidate)
+        return ns_from_datetime(candidate)
 
     def gtc_end_ns(self, now_ns: int) -> int | None:
         """US-stock brokers keep a good-till-cancelled order up to 90 days (SEMANTICS.md §3);
@@ -105,17 +105,8 @@ def _utc_offsets_ns(time_ns: NDArray[np.int64], zone: ZoneInfo) -> NDArray[np.in
     unique, inverse = np.unique(days, return_inverse=True)
     offsets = np.empty(unique.size, dtype=np.int64)
     for k, day in enumerate(unique.tolist()):
-        noon = _EPOCH + timedelta(days=int(day), hours=12)
+        noon = EPOCH + timedelta(days=int(day), hours=12)
         delta = noon.astimezone(zone).utcoffset()
         offsets[k] = int(delta.total_seconds()) * NS_PER_SECOND if delta is not None else 0
     result: NDArray[np.int64] = offsets[inverse.reshape(-1)]
     return result
-
-
-def _from_ns(ns: int) -> datetime:
-    return _EPOCH + timedelta(microseconds=ns // 1000)
-
-
-def _to_ns(moment: datetime) -> int:
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * NS_PER_SECOND + delta.microseconds * 1000
