@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from decimal import Decimal as D
 
+from backtest_harness import ticks
 from grid_harness import grid_plan, placed, quotes, rows, run, run_with_hooks, slot
 
 from tradeplan.brokers.paper.broker import PaperAccount
@@ -48,7 +49,7 @@ def test_a_rejected_entry_stops_its_slot_and_is_never_sent_again() -> None:
     assert ("5", "limit", "buy", "108.50") in placed(result, "g@108.50")
 
 
-def test_an_entry_refused_by_a_risk_guard_stops_the_slot() -> None:
+def test_an_entry_refused_by_a_cap_waits_for_the_next_day() -> None:
     extra = "risk: {max_open_positions: 2}\n"
     plan = grid_plan(slots=THREE_SLOTS, extra=extra)
     data = quotes("109.49/109.50", "109.49/109.50", "109.40/109.41")
@@ -160,3 +161,31 @@ def test_a_daily_loss_limit_refuses_the_reentry_after_a_stop_loss() -> None:
     assert not refused.accepted
     assert refused.reason.startswith("daily_loss_limit_reached:")
     assert len(placed(result)) == 3  # entry, take profit, stop loss: nothing after the refusal
+
+
+def test_a_daily_loss_limit_pauses_a_slot_until_the_next_trading_day() -> None:
+    # Hourly quotes over four FX days (they roll at 17:00 New York, 22:00 UTC). Every day the
+    # slot buys at 109.00 and is stopped out at 108.40 (-0.6% of equity, over the 0.3% limit):
+    # the re-entry is refused for the rest of that day, and the slot arms again the next day.
+    limit = "risk: {daily_loss_limit: 0.3%}\n"
+    plan = grid_plan(units="100000", stop_loss="50 pips", extra=limit)
+    day = [("109.49", "109.50"), ("108.99", "109.00"), ("108.40", "108.41")]
+    day += [("109.49", "109.50")] * 21
+    result = run(plan, ticks(day * 4, seconds=3600)).result
+    assert [(t.entry_time.day, t.exit_reason) for t in result.trades] == [
+        (6, ExitReason.STOP_LOSS),
+        (7, ExitReason.STOP_LOSS),
+        (8, ExitReason.STOP_LOSS),
+        (9, ExitReason.STOP_LOSS),
+    ]
+    refused = [s for s in result.signals if not s.accepted]
+    assert len(refused) == 4
+    assert all(s.reason.startswith("daily_loss_limit_reached:") for s in refused)
+    accepted = [s.time.isoformat() for s in result.signals if s.accepted]
+    assert accepted == [
+        "2025-01-06T01:00:00+00:00",
+        "2025-01-06T22:00:00+00:00",
+        "2025-01-07T22:00:00+00:00",
+        "2025-01-08T22:00:00+00:00",
+        "2025-01-09T22:00:00+00:00",
+    ]

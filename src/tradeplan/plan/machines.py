@@ -140,7 +140,8 @@ def slot_machine(grid: GridProgram) -> StateMachine:
 
     flat -> entry_working -> open -> rearming -> entry_working -> ... until something stops it.
     `bar_close` moves happen at the close of a row and are checked against the first quote after
-    it; a refused or rejected entry, a manual close and a margin close-out stop the slot for good.
+    it; an entry refused for the day waits for the next trading day; the drawdown halt, a rejected
+    entry, a manual close and a margin close-out stop the slot for good.
     """
     side = grid.side
     close = side.opposite.value
@@ -170,10 +171,13 @@ def slot_machine(grid: GridProgram) -> StateMachine:
         "a re-entry already passed by the market converts (limit <-> stop); the other is dropped"
     )
     guards = "every risk guard passes"
-    refused = "a risk guard refuses"
+    refused = "the drawdown halt (or the kill switch) refuses"
+    paused = "another risk guard refuses (daily loss limit, a cap)"
+    wait = ("record refused signal", "arm again at the next trading day")
     exited = ("cancel the other exit", "record trade")
     transitions = (
         Transition("flat", "bar_close", "entry_working", first, condition=guards),
+        Transition("flat", "bar_close", "flat", wait, condition=paused),
         Transition("flat", "bar_close", "stopped", ("record refused signal",), condition=refused),
         Transition("entry_working", "filled", "open", tuple(on_fill)),
         Transition("open", "take_profit_filled", "rearming", exited),
@@ -189,6 +193,7 @@ def slot_machine(grid: GridProgram) -> StateMachine:
             tuple(rearm),
             condition=f"at the first quote after the exit; {guards}",
         ),
+        Transition("rearming", "bar_close", "rearming", wait, condition=paused),
         Transition(
             "rearming", "bar_close", "stopped", ("record refused signal",), condition=refused
         ),

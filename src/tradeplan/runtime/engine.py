@@ -215,6 +215,7 @@ class Engine:
             self._limits.max_drawdown is not None
         )
         self._day_rows, self._day_ns = day_ends(self._time, boundary)
+        self._trading_day_ends = self._day_rows
         if not self._tracking:
             self._day_rows = self._day_rows[:0]
         elif self.rows:
@@ -388,6 +389,15 @@ class Engine:
 
     def close_time_of(self, row: int) -> datetime:
         return datetime_from_ns(self.close_ns(row))
+
+    def next_trading_day_row(self, row: int) -> int:
+        """The first row after `row` whose close falls in a later trading day than `row`'s
+        close (the last row of its day); `rows` when the data ends first. A slot refused for
+        the day arms again there."""
+        at = int(np.searchsorted(self._trading_day_ends, row, side="right"))
+        if at < self._trading_day_ends.size:
+            return int(self._trading_day_ends[at])
+        return self.rows
 
     def deadline_row(self, deadline: datetime, row: int) -> int:
         """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""

@@ -24,8 +24,12 @@ its orders work from that row on. With ticks the next quote is the next tick; wi
 next bar's open. Entries placed at a row's close meet the market first at the next open, so this
 check is exactly "is the order already past the market when it starts working".
 
-What stops a slot (no further re-entry, never a silent re-send): a risk guard refusing its
-entry (a row in signals.csv with the reasons), the broker rejecting one of its orders, its
+What pauses a slot: a risk guard refusing its entry for the day (the daily loss limit, a cap
+such as max_open_positions): a row in signals.csv with the reasons, and the slot arms again at
+the first close of the next trading day (the day boundary of docs/risk.md).
+
+What stops a slot (no further re-entry, never a silent re-send): the drawdown halt or the kill
+switch refusing its entry (a row in signals.csv with the reasons), the broker rejecting one of its orders, its
 position closed by hand (`manual_close`) or by a margin close-out (`margin_closeout`), or
 `halt()`. Stopping a slot that holds a position leaves its exits working; when one fills, the
 trade is recorded and nothing is re-armed. A slot's position is never partly closed.
@@ -208,7 +212,10 @@ class SlotRun:
         priced = max((o.price or o.trigger or ZERO) for o in orders)
         refusal = engine.guard(side, qty, priced, row, market=False)
         if refusal:
-            self._stop_refused(row, refusal)
+            if _stops_for_good(refusal):
+                self._stop_refused(row, refusal)
+            else:
+                self._pause_refused(row, refusal)
             return
         if rule is not ReentryRule.AS_IS:
             self._record_conversion(rule, orders[0], dropped, bid, ask)
@@ -455,6 +462,13 @@ class SlotRun:
 
     # --- stopping -----------------------------------------------------------------------------
 
+    def _pause_refused(self, row: int, reason: str) -> None:
+        """A refusal for the day (daily loss limit, a cap): the slot keeps its state and arms
+        again at the first close of the next trading day, when the guards judge afresh."""
+        self.engine.signal(row, self._name, self.side, False, reason)
+        self._move(("bar_close",), self.state)
+        self._arm_row = self.engine.next_trading_day_row(row)
+
     def _stop_refused(self, row: int, reason: str) -> None:
         self.engine.signal(row, self._name, self.side, False, reason)
         self._stop("bar_close", f"its entry was refused: {reason}")
@@ -488,6 +502,15 @@ class SlotRun:
         raise RuntimeError(
             f"slot {self._name}: the plan has no transition {self.state} --{events[0]}--> {target}"
         )
+
+
+_STOPPING_REASONS: Final = frozenset({"drawdown_halt", "kill_switch"})
+
+
+def _stops_for_good(refusal: str) -> bool:
+    """Only the drawdown halt and the kill switch end a slot (they last until someone resumes on
+    purpose); any other guard's refusal holds for the day. `refusal` is `code: message; ...`."""
+    return any(part.split(":", 1)[0] in _STOPPING_REASONS for part in refusal.split("; "))
 
 
 __all__ = [
