@@ -210,3 +210,21 @@ def test_the_command_line_stops_with_exit_2_when_the_rate_is_missing(
     rows = (tmp_path / "o" / "trades.csv").read_text().splitlines()
     # 10,000 JPY / 150 / 0.002 = 33,333.3 -> 33,333 units.
     assert rows[1].split(",")[3] == "33333"
+
+
+def test_risk_covers_the_fees_of_both_sides_of_a_stop_out() -> None:
+    # 0.5% of 1,000,000 JPY is 5,000 JPY. Over the 20-pip stop alone that is 25,000 units, and
+    # 0.04% fees on both fills (about 2,200 JPY) would lose 0.72%. Sized with the fees, the
+    # stop-out loses at most 5,000 JPY, within one unit's loss of the floor to the step.
+    body = (
+        "fees: {per_notional: 0.04%}\nsizing: {risk: 0.5%}\n"
+        "entries:\n  - {name: r, side: long, when: close > 0}\nexits:\n  stop_loss: 20 pips\n"
+    )
+    plan = strategy(body, symbol="{symbol: USD/JPY, pip: 0.01}")
+    rows = [*flat(2, "110.000"), (2, "110.000", "110.000", "109.500", "109.600", "0")]
+    run = backtest(plan, timed_rows(rows))
+    first = run.result.trades[0]
+    assert first.exit_reason.value == "stop_loss" and first.exit_price == D("109.8")
+    one_unit = D("0.2") + D("0.0004") * (D(110) + D("109.8"))
+    assert first.pnl >= -D(5000) - one_unit
+    assert first.pnl < -D(4999)  # the budget is used, not halved

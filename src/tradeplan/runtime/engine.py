@@ -474,6 +474,7 @@ class Engine:
             instrument=self.instrument,
             venue_step=self._venue.step,
             account=account,
+            fees=self.plan.fees,
         )
 
     def _judged_state(self, row: int, marks: Callable[[Side], Decimal]) -> AccountState:

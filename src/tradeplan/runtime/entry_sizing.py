@@ -10,6 +10,9 @@ to `sizing.size_by_risk`:
   quote currency). An account in the quote currency needs none; an account in the base currency
   (a USD account trading USD/JPY) converts at exactly 1/price, as a Fraction, because no Decimal
   holds 1/109.123 and a rounded rate can floor the size one unit too low (or high).
+* **Fees**: the risk covers the loss at the stop *with* the fees of both sides (the entry at
+  `price`, the stop at its level; per unit, per notional and per order), so a stop-out loses at
+  most the risk share of the balance, not that plus commissions.
 * **Steps**: a computed size (risk, notional) is floored to the *venue's* quantity step, which a
   broker may set coarser than the strategy (Triauto's 1,000-unit lots). A fixed size is the
   number written, floored only to the strategy's own step: if the venue refuses it, the guards
@@ -22,14 +25,14 @@ to `sizing.size_by_risk`:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
 
 from tradeplan.core.enums import Side
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ONE, fmt_decimal
 from tradeplan.orders.model import TrailKind
-from tradeplan.plan.model import EntryRule, ExitPlan
+from tradeplan.plan.model import EntryRule, ExitPlan, Fees
 from tradeplan.runtime.exits import level, trail_of, width
 from tradeplan.runtime.ledger import QuoteRate
 from tradeplan.sizing import SizingError, fixed_units, size_by_risk
@@ -95,11 +98,13 @@ def size_entry(
     instrument: Instrument,
     venue_step: Decimal,
     account: Account,
+    fees: Fees | None = None,
 ) -> EntrySize:
     """The entry's quantity at `price`; raises SizingError (MarginRefusal) to refuse it."""
     sizing = rule.sizing
     distance = stop_distance(rule.exits, rule.side, price, spread, instrument)
     rate = sizing_rate(instrument, account, price)
+    unit_fees, order_fees = round_trip_fees(fees, rule.side, price, distance)
     note = ""
     if sizing is None:
         qty = venue_step  # the smallest tradable quantity
@@ -113,13 +118,28 @@ def size_entry(
                 f"({fmt_decimal(venue_step)})"
             )
     elif sizing.mode == "risk":
-        qty, note = _risk_size(rule, price, distance, rate, instrument, venue_step, account)
+        qty, note = _risk_size(
+            rule, price, distance, rate, instrument, venue_step, account, unit_fees, order_fees
+        )
     else:
         raise SizingError(f"unknown sizing mode {sizing.mode!r}")
     risk_amount = None
     if distance is not None:
-        risk_amount = to_decimal_approx(frac(qty) * frac(distance) * frac(rate), 8)
+        loss = frac(qty) * (frac(distance) + unit_fees) + order_fees
+        risk_amount = to_decimal_approx(loss * frac(rate), 8)
     return EntrySize(qty, note, risk_amount)
+
+
+def round_trip_fees(
+    fees: Fees | None, side: Side, price: Decimal, distance: Decimal | None
+) -> tuple[Fraction, Fraction]:
+    """(per unit, per position) fees in the quote currency of an entry at `price` closed by its
+    stop `distance` away: the entry's and the stop's, as the paper broker charges them."""
+    if fees is None or distance is None:
+        return Fraction(0), Fraction(0)
+    stop = frac(price) - side.sign * frac(distance)
+    per_unit = 2 * frac(fees.per_unit) + frac(fees.per_notional) / 100 * (frac(price) + stop)
+    return per_unit, 2 * frac(fees.per_order)
 
 
 def _risk_size(
@@ -130,6 +150,8 @@ def _risk_size(
     instrument: Instrument,
     step: Decimal,
     account: Account,
+    unit_fees: Fraction = Fraction(0),
+    order_fees: Fraction = Fraction(0),
 ) -> tuple[Decimal, str]:
     sizing = rule.sizing
     assert sizing is not None
@@ -141,10 +163,20 @@ def _risk_size(
     if account.free_margin is not None and account.leverage is not None:
         room = max(frac(account.free_margin), Fraction(0)) * frac(account.leverage)
         available = floor_to_step(room / base_rate, step)
+    risk = sizing.amount / HUNDRED
+    loss_per_unit = distance
+    if unit_fees or order_fees:
+        # The fees lengthen the loss per unit and, per order, come off the budget; both exact
+        # (Fractions) up to the last digit of a 28-digit Decimal, rounded so the size only shrinks.
+        budget = frac(account.balance) * frac(risk) - order_fees * frac(rate)
+        if budget <= 0:
+            raise SizingError("the fees of one round trip exceed the risk budget")
+        risk = to_decimal_floor(budget / frac(account.balance))
+        loss_per_unit = to_decimal_ceil(frac(distance) + unit_fees)
     result = size_by_risk(
         account.balance,
-        sizing.amount / HUNDRED,
-        distance / pip,
+        risk,
+        loss_per_unit / pip,
         pip,
         quote_home_rate=rate,
         step=step,
@@ -174,6 +206,21 @@ def _risk_size(
             f"{fmt_decimal(result.min_stop_pips)}{unit} away, spread included"
         )
     return result.units, note
+
+
+def to_decimal_floor(value: Fraction) -> Decimal:
+    return _to_decimal(value, ROUND_FLOOR)
+
+
+def to_decimal_ceil(value: Fraction) -> Decimal:
+    return _to_decimal(value, ROUND_CEILING)
+
+
+def _to_decimal(value: Fraction, rounding: str) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = 28
+        ctx.rounding = rounding
+        return Decimal(value.numerator) / Decimal(value.denominator)
 
 
 __all__ = [
