@@ -144,7 +144,9 @@ def run_backtest(
     began = perf_counter()
     result = engine.result()
     periods = 365.0 if plan.instrument.asset_class is AssetClass.CRYPTO_PERP else 252.0
-    summary = summarize(result.trades, result.equity, periods_per_year=periods)
+    summary = summarize(
+        result.trades, result.equity, periods_per_year=periods, currency=plan.account.currency
+    )
     timings["summary"] = perf_counter() - began
     return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
 

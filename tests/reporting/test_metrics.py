@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeplan.core.enums import Side
@@ -112,10 +113,10 @@ def test_undefined_figures_are_none_not_infinite() -> None:
 
 
 def test_json_dict_uses_numbers_and_null() -> None:
-    data = summarize(TRADES, curve()).to_json_dict()
-    assert data["net_pnl"] == 60 and isinstance(data["net_pnl"], int)
+    data = summarize(TRADES, curve(), currency="USD").to_json_dict()
+    assert data["net_pnl"] == 60 and str(data["net_pnl"]) == "60.00"
     assert data["average_mfe"] == 41
-    assert data["profit_factor"] == pytest.approx(1.857142857)
+    assert data["profit_factor"] == Decimal("1.8571")
     assert data["start"] == "2025-01-06T00:00:00+00:00"
     assert summarize([], curve()).to_json_dict()["profit_factor"] is None
 
@@ -134,3 +135,32 @@ def test_drawdown_is_never_negative_and_zero_at_new_highs(values: list[float]) -
     amount, pct = max_drawdown(equity)
     assert amount == pytest.approx(float(dd.max()))
     assert 0 <= pct < 100
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.sampled_from(["USD", "JPY", "USDT", "BTC"]),
+    st.lists(st.decimals("-5000", "5000", places=8, allow_nan=False), min_size=1, max_size=8),
+)
+def test_summary_json_money_is_exact_on_the_minor_unit(currency: str, pnls: list[Decimal]) -> None:
+    import json
+    import tempfile
+    from pathlib import Path
+
+    from tradeplan.core.money import minor_unit_decimals
+    from tradeplan.reporting.csv_out import write_summary_json
+
+    trades = [replace(TRADES[0], pnl=p, fees=abs(p) / 7) for p in pnls]
+    points = np.array([174219.99999999988, 174100.1, 174300.0])
+    times = np.array([0, 60, 120], dtype=np.int64) * 1_000_000_000
+    summary = summarize(trades, EquityCurve(times, points, points), currency=currency)
+    with tempfile.TemporaryDirectory() as folder:
+        text = write_summary_json(Path(folder) / "summary.json", summary).read_text()
+    data = json.loads(text, parse_float=Decimal)
+    decimals = minor_unit_decimals(currency)
+    for name in ("initial_equity", "final_equity", "net_pnl", "fees", "max_drawdown"):
+        value = data[name]
+        exponent = Decimal(value).as_tuple().exponent
+        assert exponent == -decimals, (name, value)
+    assert data["final_equity"] == data["initial_equity"] + data["net_pnl"]
+    assert "e-" not in text.lower() and "E+" not in text

@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
 def summary_text(run: Any, files: dict[str, Path]) -> str:
     """The figures a trader reads first, then where everything went."""
-    from tradeplan.core.money import fmt_decimal
+    from tradeplan.core.money import money_text, to_decimal
 
     s = run.summary
     currency = run.plan.account.currency
@@ -143,11 +143,12 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
 
     lines = [
         f"{run.plan.name}: {len(run.data):,} rows from {Path(run.data.source).name}",
-        f"  net P&L        {fmt_decimal(s.net_pnl)} {currency}",
+        f"  net P&L        {money_text(s.net_pnl, currency)} {currency}",
         f"  trades         {s.trade_count} ({s.wins} won, {s.losses} lost, "
         f"win rate {pct(s.win_rate_pct)})",
         f"  profit factor  {num(s.profit_factor)}",
-        f"  max drawdown   {s.max_drawdown:.2f} {currency} ({s.max_drawdown_pct:.2f}%)",
+        f"  max drawdown   {money_text(to_decimal(s.max_drawdown), currency)} {currency} "
+        f"({s.max_drawdown_pct:.2f}%)",
         f"  Sharpe         {num(s.sharpe)}",
         f"  exposure       {pct(s.exposure_pct)}",
         f"  run phase      {stats.seconds:.2f} s, {stats.rows_per_second:,.0f} rows/s",

@@ -69,3 +69,46 @@ def fmt_decimal(value: Decimal) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in {"-0", ""} else text
+
+
+# --- money in an account currency ----------------------------------------------------------------
+#
+# The one rounding rule for every money figure a report shows (summary.json, the console summary,
+# report.html): the amount in the account currency, rounded half-even to the currency's minor
+# unit. Minor units are ISO 4217's (JPY and KRW 0 decimals, most others 2, BHD/KWD/OMR 3); a
+# US-dollar stablecoin (USDT, USDC, ...) is counted in cents like the dollar it tracks; BTC and ETH
+# in 8 decimals (the satoshi); any other currency in 2. Sums are taken from exact Decimals first
+# and rounded once, and a total that is the sum of shown figures (final equity = initial balance +
+# net P&L) is computed from the rounded figures, so the shown numbers add up exactly.
+
+_MINOR_UNITS: dict[str, int] = {
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "HUF": 2,
+    "BHD": 3,
+    "KWD": 3,
+    "OMR": 3,
+    "JOD": 3,
+    "TND": 3,
+    "BTC": 8,
+    "ETH": 8,
+}
+
+
+def minor_unit_decimals(currency: str) -> int:
+    """Decimals of `currency`'s minor unit (see the rule above): JPY 0, USD 2, USDT 2, BTC 8."""
+    return _MINOR_UNITS.get(currency.upper(), 2)
+
+
+def round_money(value: Decimal, currency: str) -> Decimal:
+    """`value` on `currency`'s minor unit, half-even, with exactly that many decimals."""
+    return value.quantize(Decimal(1).scaleb(-minor_unit_decimals(currency)), ROUND_HALF_EVEN)
+
+
+def money_text(value: Decimal, currency: str) -> str:
+    """`-3083.53` for USDT, `-953120` for JPY: rounded by the rule, never in exponent form."""
+    text = format(round_money(value, currency), "f")
+    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text

@@ -1,8 +1,9 @@
 """The run's files: trades.csv, orders.csv, signals.csv and summary.json.
 
 CSV cells hold Decimals as exact plain text (`109.995`, never `1.09995E+2` nor a float's
-expansion), times as ISO 8601 with offset, enums by their word. summary.json uses JSON numbers,
-since its figures are statistics rather than amounts to reconcile.
+expansion), times as ISO 8601 with offset, enums by their word. summary.json uses JSON numbers
+written as exact decimal literals: money on the account currency's minor unit, ratios rounded
+(reporting.metrics).
 """
 
 from __future__ import annotations
@@ -102,9 +103,28 @@ def write_alerts_csv(path: Path, alerts: Iterable[AlertRecord]) -> Path:
     return _write(path, ALERT_COLUMNS, alerts, lambda a: [getattr(a, c) for c in ALERT_COLUMNS])
 
 
+def exact_json(value: object, indent: str = "") -> str:
+    """JSON with Decimals written as their exact plain literals (`174220.00`, never
+    `174219.99999999988`): `json` would pass them through a binary float."""
+    inner = indent + "  "
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, dict):
+        if not value:
+            return "{}"
+        items = [f"{inner}{json.dumps(str(k))}: {exact_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list | tuple):
+        if not value:
+            return "[]"
+        items = [inner + exact_json(v, inner) for v in value]
+        return "[\n" + ",\n".join(items) + "\n" + indent + "]"
+    return json.dumps(value, allow_nan=False)
+
+
 def write_summary_json(path: Path, summary: Summary) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(summary.to_json_dict(), indent=2, allow_nan=False)
+    text = exact_json(summary.to_json_dict())
     path.write_text(text + "\n", encoding="utf-8")
     return path
 

@@ -17,7 +17,11 @@ Definitions (the numbers in summary.json mean exactly this):
 * exposure = the share of equity-curve points (one per bar when the engine records every bar)
   at which a position was open, i.e. entry_time <= t < exit_time for some trade, in percent.
 
-Money sums stay Decimal (exact); ratios and curve statistics are floats (analytics).
+Money sums stay Decimal (exact); ratios and curve statistics are floats (analytics). In
+summary.json every money figure is rounded once to the account currency's minor unit
+(`core.money.round_money`) and written as an exact decimal literal; `final_equity` is
+`initial_equity + net_pnl` of the rounded figures, so it adds up exactly. Percentages and
+ratios are rounded to 2 decimals (Sharpe and profit factor to 4).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
+from tradeplan.core.money import round_money, to_decimal
 from tradeplan.runtime.records import EquityCurve, TradeRecord
 
 F64 = NDArray[np.float64]
@@ -66,21 +71,49 @@ class Summary:
     max_drawdown_pct: float
     sharpe: float | None
     exposure_pct: float | None
+    currency: str = ""
 
     def to_json_dict(self) -> dict[str, object]:
-        """JSON-ready: numbers as numbers, times as ISO 8601, undefined figures as null."""
+        """JSON-ready: money as exact Decimals on the currency's minor unit, ratios as Decimals
+        rounded for display, times as ISO 8601, undefined figures as null (see the module
+        docstring). `csv_out.write_summary_json` writes the Decimals as plain number literals."""
         out: dict[str, object] = {}
         for item in fields(self):
             name, value = item.name, getattr(self, item.name)
-            if isinstance(value, Decimal):
-                out[name] = int(value) if value == value.to_integral_value() else float(value)
+            if value is None:
+                out[name] = None
+            elif name in MONEY_FIELDS:
+                out[name] = round_money(to_decimal(value), self.currency)
             elif isinstance(value, datetime):
                 out[name] = value.isoformat()
-            elif isinstance(value, float) and not math.isfinite(value):
-                out[name] = None
+            elif isinstance(value, float):
+                digits = "0.0001" if name in ("sharpe", "profit_factor") else "0.01"
+                finite = math.isfinite(value)
+                out[name] = to_decimal(value).quantize(Decimal(digits)) if finite else None
             else:
                 out[name] = value
+        initial, net = out["initial_equity"], out["net_pnl"]
+        if isinstance(initial, Decimal) and isinstance(net, Decimal):
+            out["final_equity"] = initial + net
         return out
+
+
+MONEY_FIELDS = frozenset(
+    {
+        "initial_equity",
+        "final_equity",
+        "net_pnl",
+        "gross_profit",
+        "gross_loss",
+        "fees",
+        "average_trade",
+        "best_trade",
+        "worst_trade",
+        "average_mfe",
+        "average_mae",
+        "max_drawdown",
+    }
+)
 
 
 def net_pnl(trades: Sequence[TradeRecord]) -> Decimal:
@@ -181,6 +214,7 @@ def summarize(
     equity: EquityCurve,
     *,
     periods_per_year: float = 252.0,
+    currency: str = "",
 ) -> Summary:
     """Every figure of the report header and summary.json."""
     pnls = [t.pnl for t in trades]
@@ -212,4 +246,5 @@ def summarize(
         max_drawdown_pct=dd_pct,
         sharpe=sharpe_ratio(equity, periods_per_year),
         exposure_pct=exposure_pct(trades, equity),
+        currency=currency,
     )
