@@ -145,7 +145,11 @@ def run_backtest(
     result = engine.result()
     periods = 365.0 if plan.instrument.asset_class is AssetClass.CRYPTO_PERP else 252.0
     summary = summarize(
-        result.trades, result.equity, periods_per_year=periods, currency=plan.account.currency
+        result.trades,
+        result.equity,
+        periods_per_year=periods,
+        currency=plan.account.currency,
+        signals=result.signals,
     )
     timings["summary"] = perf_counter() - began
     return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))

@@ -175,3 +175,24 @@ def test_bundled_data_slice(
     ])  # fmt: skip
     assert code == 0, capsys.readouterr().err
     assert (out / "report.html").exists()
+
+
+def test_summary_counts_flat_trades_and_refused_signals_by_reason(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A notional cap below one 10,000-unit entry refuses every signal.
+    text = STRATEGY.replace("broker: paper\n", "broker: paper\nrisk: {max_notional: 100}\n")
+    path = tmp_path / "capped.yaml"
+    path.write_text(text)
+    data = write_bars(tmp_path / "bars.csv")
+    code = main(
+        ["backtest", str(path), "--data", str(data), "--out", str(tmp_path / "o"), "--quiet"]
+    )
+    assert code == 0
+    out = capsys.readouterr().out
+    summary = json.loads((tmp_path / "o" / "summary.json").read_text())
+    refused = summary["refused_signals"]
+    assert list(refused) == ["notional_above_max"] and refused["notional_above_max"] > 0
+    assert summary["flat"] == 0 and summary["trade_count"] == 0
+    assert f"refused        {refused['notional_above_max']} signals (notional_above_max " in out
+    assert "0 flat" in out

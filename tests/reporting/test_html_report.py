@@ -140,3 +140,17 @@ def test_axis_ticks_are_round_and_labelled_for_the_span() -> None:
     assert morning[0] == "Jan 6, 2025 09:00" and morning[1] == "09:30"
     assert value_ticks(985_000, 1_040_000) == [990_000, 1_000_000, 1_010_000, 1_020_000,
                                                1_030_000, 1_040_000]  # fmt: skip
+
+
+def test_report_money_is_on_the_currency_minor_unit() -> None:
+    # A JPY loss of 953,120.277 shows as −953,120 (0 decimals); in USD it shows its cents.
+    trades, equity, prices = synthetic_run(bars=2_000, trades=2)
+    trades[0] = TradeRecord(
+        1, "s", Side.BUY, Decimal(10_000), trades[0].entry_time, Decimal("110"),
+        trades[0].exit_time, Decimal("14.688"), ExitReason.STOP_LOSS, Decimal("-953120.277"),
+        Decimal("0.2775"), Decimal(0), Decimal("952000.5"),
+    )  # fmt: skip
+    jpy = render_report("r", summarize(trades, equity), trades, equity, prices, currency="JPY")
+    assert "−953,120<" in jpy and "953,120.277" not in jpy
+    usd = render_report("r", summarize(trades, equity), trades, equity, prices, currency="USD")
+    assert "−953,120.28<" in usd

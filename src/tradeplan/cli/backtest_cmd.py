@@ -123,6 +123,8 @@ def run(args: argparse.Namespace) -> int:
     if bar:
         bar.clear()
     files = write_outputs(result, args.out)
+    for warning in result.warnings:
+        sys.stderr.write(f"tradeplan: warning: {warning}\n")
     sys.stdout.write(summary_text(result, files))
     return EXIT_OK
 
@@ -144,7 +146,7 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
     lines = [
         f"{run.plan.name}: {len(run.data):,} rows from {Path(run.data.source).name}",
         f"  net P&L        {money_text(s.net_pnl, currency)} {currency}",
-        f"  trades         {s.trade_count} ({s.wins} won, {s.losses} lost, "
+        f"  trades         {s.trade_count} ({s.wins} won, {s.losses} lost, {s.flat} flat, "
         f"win rate {pct(s.win_rate_pct)})",
         f"  profit factor  {num(s.profit_factor)}",
         f"  max drawdown   {money_text(to_decimal(s.max_drawdown), currency)} {currency} "
@@ -153,8 +155,9 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
         f"  exposure       {pct(s.exposure_pct)}",
         f"  run phase      {stats.seconds:.2f} s, {stats.rows_per_second:,.0f} rows/s",
     ]
-    for warning in run.warnings:
-        lines.append(f"  warning: {warning}")
+    if s.refused_signals:
+        reasons = ", ".join(f"{code} {count}" for code, count in s.refused_signals.items())
+        lines.insert(3, f"  refused        {sum(s.refused_signals.values())} signals ({reasons})")
     lines.append(f"report: {Path(files['report']).resolve()}")
     lines.append(f"files:  {', '.join(str(files[k].name) for k in files if k != 'report')}")
     return "\n".join(lines) + "\n"

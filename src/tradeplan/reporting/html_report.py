@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from enum import Enum
 from html import escape
 
@@ -19,7 +20,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.enums import Side
 from tradeplan.core.epoch import ns_from_datetime
-from tradeplan.core.money import fmt_decimal
+from tradeplan.core.money import fmt_decimal, minor_unit_decimals, to_decimal
 from tradeplan.reporting.metrics import Summary, drawdown_pct
 from tradeplan.reporting.svg_chart import Chart, downsample_minmax, padded_range
 from tradeplan.runtime.records import EquityCurve, TradeRecord
@@ -89,7 +90,38 @@ def render_report(
     price_label: str = "Price",
     max_table_rows: int = 2000,
 ) -> str:
-    """The whole page as a string. `prices` is (epoch ns, close); markers default to the trades'."""
+    """The whole page as a string. `prices` is (epoch ns, close); markers default to the trades'.
+    Money is shown on `currency`'s minor unit (`core.money.round_money`)."""
+    token = _DECIMALS.set(minor_unit_decimals(currency or summary.currency))
+    try:
+        return _render(
+            title,
+            summary,
+            trades,
+            equity,
+            prices,
+            markers,
+            subtitle,
+            currency,
+            price_label,
+            max_table_rows,
+        )
+    finally:
+        _DECIMALS.reset(token)
+
+
+def _render(
+    title: str,
+    summary: Summary,
+    trades: Sequence[TradeRecord],
+    equity: EquityCurve,
+    prices: tuple[I64, F64] | None,
+    markers: Sequence[Marker] | None,
+    subtitle: str,
+    currency: str,
+    price_label: str,
+    max_table_rows: int,
+) -> str:
     if markers is None:
         markers = markers_from_trades(trades)
     sections = [
@@ -200,7 +232,8 @@ def _equity_note(s: Summary, currency: str) -> str:
         return ""
     unit = f" {escape(currency)}" if currency else ""
     return (
-        f"{_money_float(s.initial_equity)}{unit} → {_money_float(s.final_equity)}{unit}; "
+        f"{_money_float(s.initial_equity)}{unit} → "
+        f"{_money(_rounded(s.initial_equity) + _rounded(s.net_pnl))}{unit}; "
         "dashed line: starting equity."
     )
 
@@ -434,16 +467,24 @@ def _tone(value: Decimal | float | None) -> str:
     return "pos" if value > 0 else "neg"
 
 
+_DECIMALS: ContextVar[int] = ContextVar("money_decimals", default=2)
+
+
+def _rounded(value: Decimal | float) -> Decimal:
+    """On the report currency's minor unit, half-even: the rule of summary.json."""
+    return to_decimal(value).quantize(Decimal(1).scaleb(-_DECIMALS.get()), ROUND_HALF_EVEN)
+
+
 def _money(value: Decimal | None) -> str:
     if value is None:
         return "—"
-    return _money_float(float(value))
+    return _money_float(value)
 
 
-def _money_float(value: float) -> str:
-    digits = 0 if abs(value) >= 100_000 else 2
-    text = f"{abs(value):,.{digits}f}"
-    return ("−" if value < 0 and text.strip("0.,") else "") + text
+def _money_float(value: Decimal | float) -> str:
+    exact = _rounded(value)
+    text = f"{abs(exact):,f}"
+    return ("−" if exact < 0 else "") + text
 
 
 def _signed(value: Decimal | None) -> str:

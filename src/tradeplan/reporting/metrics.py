@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 
@@ -37,7 +37,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
 from tradeplan.core.money import round_money, to_decimal
-from tradeplan.runtime.records import EquityCurve, TradeRecord
+from tradeplan.runtime.records import EquityCurve, SignalRecord, TradeRecord
 
 F64 = NDArray[np.float64]
 NS_PER_DAY = 86_400 * 1_000_000_000
@@ -72,6 +72,8 @@ class Summary:
     sharpe: float | None
     exposure_pct: float | None
     currency: str = ""
+    flat: int = 0  # trades with pnl == 0: neither won nor lost
+    refused_signals: dict[str, int] = field(default_factory=dict, hash=False)  # by reason code
 
     def to_json_dict(self) -> dict[str, object]:
         """JSON-ready: money as exact Decimals on the currency's minor unit, ratios as Decimals
@@ -86,6 +88,8 @@ class Summary:
                 out[name] = round_money(to_decimal(value), self.currency)
             elif isinstance(value, datetime):
                 out[name] = value.isoformat()
+            elif isinstance(value, dict):
+                out[name] = dict(value)
             elif isinstance(value, float):
                 digits = "0.0001" if name in ("sharpe", "profit_factor") else "0.01"
                 finite = math.isfinite(value)
@@ -215,6 +219,7 @@ def summarize(
     *,
     periods_per_year: float = 252.0,
     currency: str = "",
+    signals: Sequence[SignalRecord] = (),
 ) -> Summary:
     """Every figure of the report header and summary.json."""
     pnls = [t.pnl for t in trades]
@@ -247,4 +252,19 @@ def summarize(
         sharpe=sharpe_ratio(equity, periods_per_year),
         exposure_pct=exposure_pct(trades, equity),
         currency=currency,
+        flat=sum(1 for p in pnls if p == 0),
+        refused_signals=refused_by_reason(signals),
     )
+
+
+def refused_by_reason(signals: Sequence[SignalRecord]) -> dict[str, int]:
+    """Refused signals counted by reason code (the words before the first `:` of each reason;
+    a signal refused for two reasons counts under both), in order of first appearance."""
+    counts: dict[str, int] = {}
+    for signal in signals:
+        if signal.accepted:
+            continue
+        codes = {part.split(":", 1)[0].strip() for part in signal.reason.split("; ")} or {""}
+        for code in sorted(codes):
+            counts[code or "unknown"] = counts.get(code or "unknown", 0) + 1
+    return counts
