@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
 from time import perf_counter
@@ -41,6 +41,7 @@ from tradeplan.runtime.engine import (
 from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.ledger import QuoteRate, same_currency
 from tradeplan.runtime.replay import Progress, ReplayStats, replay
+from tradeplan.runtime.slot_run import STOPPED, SlotRun
 from tradeplan.spec.expr import Expr
 
 DEFAULT_BALANCE = Decimal(100_000)
@@ -151,6 +152,12 @@ def run_backtest(
         currency=plan.account.currency,
         signals=result.signals,
     )
+    stopped = {
+        owner.name: owner.stop_reason
+        for owner in engine.owners
+        if isinstance(owner, SlotRun) and owner.state == STOPPED
+    }
+    summary = replace(summary, stopped_slots=stopped)
     timings["summary"] = perf_counter() - began
     return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
 

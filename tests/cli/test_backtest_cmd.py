@@ -196,3 +196,17 @@ def test_summary_counts_flat_trades_and_refused_signals_by_reason(
     assert summary["flat"] == 0 and summary["trade_count"] == 0
     assert f"refused        {refused['notional_above_max']} signals (notional_above_max " in out
     assert "0 flat" in out
+
+
+def test_a_run_without_trades_says_whether_the_entry_condition_held(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "never.yaml"
+    path.write_text(STRATEGY.replace("close crosses_above sma(close, 20)", "close < 0"))
+    data = write_bars(tmp_path / "bars.csv")
+    code = main(
+        ["backtest", str(path), "--data", str(data), "--out", str(tmp_path / "o"), "--quiet"]
+    )
+    assert code == 0
+    assert "no trades      the entry condition never held" in capsys.readouterr().out
+    assert json.loads((tmp_path / "o" / "summary.json").read_text())["signals"] == 0

@@ -155,6 +155,15 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
         f"  exposure       {pct(s.exposure_pct)}",
         f"  run phase      {stats.seconds:.2f} s, {stats.rows_per_second:,.0f} rows/s",
     ]
+    if s.trade_count == 0:
+        held = (
+            "the entry condition never held"
+            if s.signals == 0
+            else (f"the entry condition held {s.signals} times; no entry filled")
+        )
+        lines.insert(3, f"  no trades      {held}")
+    for name, why in s.stopped_slots.items():
+        lines.append(f"  stopped slot   {name}: {why}")
     if s.refused_signals:
         reasons = ", ".join(f"{code} {count}" for code, count in s.refused_signals.items())
         lines.insert(3, f"  refused        {sum(s.refused_signals.values())} signals ({reasons})")

@@ -74,6 +74,8 @@ class Summary:
     currency: str = ""
     flat: int = 0  # trades with pnl == 0: neither won nor lost
     refused_signals: dict[str, int] = field(default_factory=dict, hash=False)  # by reason code
+    signals: int = 0  # every signal: accepted or refused (0 with 0 trades: `when` never held)
+    stopped_slots: dict[str, str] = field(default_factory=dict, hash=False)  # slot -> why
 
     def to_json_dict(self) -> dict[str, object]:
         """JSON-ready: money as exact Decimals on the currency's minor unit, ratios as Decimals
@@ -254,6 +256,7 @@ def summarize(
         currency=currency,
         flat=sum(1 for p in pnls if p == 0),
         refused_signals=refused_by_reason(signals),
+        signals=len(signals),
     )
 
 
