@@ -394,9 +394,9 @@ class RuleRun:
         if break_even is not None and break_even.otherwise == "close":
             within = format_duration(break_even.within or 0)
             self._close_at_market(
-                OrderTag.BREAK_EVEN,
+                OrderTag.BREAK_EVEN_TIMEOUT,
                 "clock",
-                f"break_even: {break_even.at} of profit not reached within {within}",
+                f"break_even_timeout: {break_even.at} of profit not reached within {within}",
             )
 
     def _market_close(self, position: Position, tag: OrderTag) -> Order:
