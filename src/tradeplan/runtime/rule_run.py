@@ -181,6 +181,7 @@ class RuleRun:
             trigger=self._break_even_stop,
             time_in_force=self.rule.exits.time_in_force,
             reduce_only=True,
+            extended_hours=self._extended,
             oco=self._oco,
             tag=OrderTag.BREAK_EVEN,
             slot=self._name,
@@ -321,6 +322,7 @@ class RuleRun:
             order_id=lambda _: engine.new_order_id(),
             oco=self._oco,
             slot=self._name,
+            extended_hours=self._extended,
         )
         row = moment.row
         exits = rule.exits
