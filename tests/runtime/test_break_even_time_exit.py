@@ -119,7 +119,7 @@ def test_break_even_reached_in_time_stops_the_clock() -> None:
 def test_otherwise_keep_only_stops_watching() -> None:
     run = backtest(plan(WITHIN.format("keep")), timed_rows(held_flat(40)))
     assert trades_csv(run, "exit_time", "exit_reason") == [
-        ("2025-01-06T10:39:00+00:00", "end_of_data")
+        ("2025-01-06T10:40:00+00:00", "end_of_data")  # the last row's close
     ]
 
 
