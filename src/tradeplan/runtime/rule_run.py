@@ -21,6 +21,7 @@ What happens on each event:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import AssetClass, OrderType, Session
+from tradeplan.core.enums import AssetClass, OrderType, Session, TimeInForce
 from tradeplan.core.units import format_duration
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
@@ -147,6 +148,8 @@ class RuleRun:
                 del self._exits[order_id]
                 if order_id == self._stop_id:
                     self._stop_id = None
+                if kind is OrderEvent.EXPIRED and update.order.time_in_force is TimeInForce.GTC:
+                    self._replace_expired(update.order, tag)
         elif self._closing is not None and order_id == self._closing.id:
             if kind is OrderEvent.FILLED:
                 tag = self._closing.tag or OrderTag.MANUAL
@@ -400,6 +403,22 @@ class RuleRun:
                 "clock",
                 f"break_even_timeout: {break_even.at} of profit not reached within {within}",
             )
+
+    def _replace_expired(self, expired: Order, tag: OrderTag) -> None:
+        """US-stock brokers drop a GTC order after 90 days (seed 000); a protective exit is
+        re-placed at once with the same levels so the position never runs unprotected."""
+        if self.state != OPEN:
+            return
+        order = replace(expired, id=self.engine.new_order_id())
+        self._exits[order.id] = tag
+        if expired.tag in (OrderTag.STOP_LOSS, OrderTag.BREAK_EVEN):
+            self._stop_id = order.id
+        message = (
+            f"{tag.value} order {expired.id} expired (GTC kept 90 days); "
+            f"re-placed as order {order.id} with the same levels"
+        )
+        self.engine.alert(self, "gtc_expired", message, order.id)
+        self.engine.submit(self, order, reason=f"re-placed: GTC order {expired.id} expired")
 
     def _market_close(self, position: Position, tag: OrderTag) -> Order:
         return Order(
