@@ -90,7 +90,7 @@ def test_break_even_not_reached_in_time_closes_at_market() -> None:
     # row, and the market order fills at the 10:32 row's open.
     run = backtest(plan(WITHIN.format("close")), timed_rows(held_flat(40)))
     assert trades_csv(run, "exit_time", "exit_price", "exit_reason", "pnl") == [
-        ("2025-01-06T10:32:00+00:00", "110.05", "break_even", "500")
+        ("2025-01-06T10:32:00+00:00", "110.05", "break_even_timeout", "500")
     ]
     closing = orders_csv(run, "time", "order_id", "type", "side", "event", "reason")[-3:]
     assert closing == [
@@ -101,7 +101,7 @@ def test_break_even_not_reached_in_time_closes_at_market() -> None:
             "market",
             "sell",
             "placed",
-            "break_even: 20 pips of profit not reached within 30m",
+            "break_even_timeout: 20 pips of profit not reached within 30m",
         ),
         ("2025-01-06T10:32:00+00:00", "4", "market", "sell", "filled", "market"),
     ]
@@ -119,7 +119,7 @@ def test_break_even_reached_in_time_stops_the_clock() -> None:
 def test_otherwise_keep_only_stops_watching() -> None:
     run = backtest(plan(WITHIN.format("keep")), timed_rows(held_flat(40)))
     assert trades_csv(run, "exit_time", "exit_reason") == [
-        ("2025-01-06T10:39:00+00:00", "end_of_data")
+        ("2025-01-06T10:40:00+00:00", "end_of_data")  # the last row's close
     ]
 
 

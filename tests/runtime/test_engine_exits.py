@@ -282,7 +282,7 @@ def test_break_even_not_reached_in_time_closes_at_market() -> None:
     rows = [*long_entry_at_109(), quiet, quiet, ("108.95", "109.00", "108.90", "108.97", "0.01")]
     result = both_modes(fx_plan(MARKET_10K, exits), bars(rows), [0])
     (trade,) = result.trades
-    assert (trade.exit_price, trade.exit_reason.value) == (D("108.95"), "break_even")
+    assert (trade.exit_price, trade.exit_reason.value) == (D("108.95"), "break_even_timeout")
     assert trade.exit_time.minute == 4
 
 

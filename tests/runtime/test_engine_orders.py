@@ -201,8 +201,10 @@ def test_market_orders_outside_regular_hours_are_refused_and_never_resent() -> N
 
 def test_extended_hours_orders_work_in_pre_market() -> None:
     pre_market = datetime(2025, 1, 6, 13, 0, tzinfo=UTC)
-    plan = stock_plan("market", session="eth")
-    result = both_modes(plan, bars([FLAT, FLAT, FLAT], start=pre_market, spread="0"), [0])
+    # A limit: market orders are refused outside regular hours (TP303 under `session: eth`).
+    plan = stock_plan("{type: limit, price: close}", session="eth")
+    data = bars([FLAT, FLAT, FLAT], start=pre_market, spread="0")
+    result = both_modes(plan, data, [0], price=D("100.00"))
     assert result.trades[0].entry_time == datetime(2025, 1, 6, 13, 1, tzinfo=UTC)
 
 

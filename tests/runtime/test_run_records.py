@@ -48,6 +48,7 @@ def test_exit_reasons_and_order_events_are_the_documented_words() -> None:
         "stop_loss",
         "trailing_stop",
         "break_even",
+        "break_even_timeout",
         "time_exit",
         "signal",
         "manual",

@@ -124,8 +124,14 @@ def check_market_hours(
             "regular hours, where market orders are refused",
             "use `order: {type: limit, price: close}` for extended-hours entries",
         )
-    elif session is Session.RTH:
-        return
+    elif session is Session.ETH:
+        out.report(
+            "TP303",
+            entry.where("order") if "order" in entry.spans else entry.where("when"),
+            f"entry `{entry.name}` sends a market order, but `session: eth` trades only outside "
+            "regular hours, where market orders are refused",
+            "use `order: {type: limit, price: close}`, or `session: all`",
+        )
 
 
 def check_exits(exits: ExitsSpec, inst: Instrument, timeframe: int | None, out: Collector) -> None:

@@ -200,4 +200,20 @@ def mentions_session(expr: Expr | None, word: str) -> bool:
     if isinstance(expr, Compare) and expr.op == "==":
         names = {e.name for e in (expr.left, expr.right) if isinstance(e, Name)}
         return names == {"session", word}
+    if isinstance(expr, TimeBetween):
+        return _outside_regular_hours(expr)
     return False
+
+
+def _outside_regular_hours(window: TimeBetween) -> bool:
+    """`time between 16:30 and 19:00` never holds in 09:30-16:00 New York (a window that does
+    not wrap past midnight and lies wholly in pre- or post-market hours)."""
+    try:
+        start, end = (
+            int(h) * 60 + int(m) for h, m in (t.split(":") for t in (window.start, window.end))
+        )
+    except ValueError:
+        return False
+    if start > end:
+        return False
+    return end <= 9 * 60 + 30 or start >= 16 * 60

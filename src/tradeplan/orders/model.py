@@ -67,6 +67,7 @@ class OrderTag(Enum):
     STOP_LOSS = "stop_loss"
     TRAILING_STOP = "trailing_stop"
     BREAK_EVEN = "break_even"
+    BREAK_EVEN_TIMEOUT = "break_even_timeout"  # the break-even clock ran out: closed
     TIME_EXIT = "time_exit"
     SIGNAL = "signal"
     MANUAL = "manual"

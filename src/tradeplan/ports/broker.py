@@ -75,6 +75,8 @@ class OrderUpdate:
     reason: str = ""
     bid: Decimal | None = None
     ask: Decimal | None = None
+    trigger: Decimal | None = None  # a trailing order's current trigger (stop) level
+    limit: Decimal | None = None  # ... and its current limit, once known
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,6 +189,10 @@ def explain_plan(plan: Plan) -> str:
     out.append(f"Prices are rounded to the {', '.join(details)}.")
     if inst.asset_class.value == "us_stock":
         out.append(f"Session: {plan.session.value} (market orders only in regular hours).")
+        out.append(
+            "GTC exit orders expire after 90 days at US brokers; each is re-placed at once "
+            "with the same levels and an alert (alerts.csv)."
+        )
     out.append("")
     for rule in plan.rules:
         out.append(

@@ -577,6 +577,7 @@ table.trades tbody tr:hover{background:#f8fafc}
 background:#f1f5f9;color:#334155}
 .r-take_profit{background:#dcfce7;color:#166534}.r-stop_loss{background:#fee2e2;color:#991b1b}
 .r-trailing_stop{background:#fef3c7;color:#92400e}.r-break_even{background:#e0e7ff;color:#3730a3}
+.r-break_even_timeout{background:#e0e7ff;color:#3730a3}
 .r-time_exit{background:#f3e8ff;color:#6b21a8}
 .empty-table{color:var(--muted)}
 footer{color:var(--muted);font-size:12px;text-align:center;margin-top:8px}

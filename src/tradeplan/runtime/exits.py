@@ -24,7 +24,7 @@ profits at most one tick nearer.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -83,8 +83,13 @@ def exit_orders(
     order_id: Callable[[OrderTag], str],
     oco: str,
     slot: str | None = None,
+    extended_hours: bool = False,
 ) -> ExitOrders:
-    """The exits of a `position` (BUY for a long) that opened at `fill_price`."""
+    """The exits of a `position` (BUY for a long) that opened at `fill_price`.
+
+    `extended_hours` is the strategy's session: exits work in the same hours as the entry, so a
+    post-market move under `session: all` reaches the take profit or the stop when it happens,
+    not at the next regular open (seed 000: an order works outside RTH only when flagged)."""
     close = position.opposite
     sign = position.sign
     tif = exits.time_in_force
@@ -115,6 +120,8 @@ def exit_orders(
     watch = stop = None
     if exits.break_even is not None:
         watch, stop = break_even_levels(exits.break_even, position, fill_price, instrument)
+    if extended_hours:
+        orders = [replace(order, extended_hours=True) for order in orders]
     return ExitOrders(tuple(orders), watch, stop)
 
 

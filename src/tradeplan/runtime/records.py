@@ -33,7 +33,8 @@ class ExitReason(Enum):
     TAKE_PROFIT = "take_profit"
     STOP_LOSS = "stop_loss"
     TRAILING_STOP = "trailing_stop"
-    BREAK_EVEN = "break_even"
+    BREAK_EVEN = "break_even"  # the moved stop filled
+    BREAK_EVEN_TIMEOUT = "break_even_timeout"  # not reached in time: closed (`otherwise: close`)
     TIME_EXIT = "time_exit"
     SIGNAL = "signal"
     MANUAL = "manual"

@@ -21,6 +21,7 @@ What happens on each event:
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import AssetClass, OrderType, Session
+from tradeplan.core.enums import AssetClass, OrderType, Session, TimeInForce
 from tradeplan.core.units import format_duration
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
@@ -147,6 +148,8 @@ class RuleRun:
                 del self._exits[order_id]
                 if order_id == self._stop_id:
                     self._stop_id = None
+                if kind is OrderEvent.EXPIRED and update.order.time_in_force is TimeInForce.GTC:
+                    self._replace_expired(update.order, tag)
         elif self._closing is not None and order_id == self._closing.id:
             if kind is OrderEvent.FILLED:
                 tag = self._closing.tag or OrderTag.MANUAL
@@ -181,6 +184,7 @@ class RuleRun:
             trigger=self._break_even_stop,
             time_in_force=self.rule.exits.time_in_force,
             reduce_only=True,
+            extended_hours=self._extended,
             oco=self._oco,
             tag=OrderTag.BREAK_EVEN,
             slot=self._name,
@@ -321,6 +325,7 @@ class RuleRun:
             order_id=lambda _: engine.new_order_id(),
             oco=self._oco,
             slot=self._name,
+            extended_hours=self._extended,
         )
         row = moment.row
         exits = rule.exits
@@ -394,10 +399,26 @@ class RuleRun:
         if break_even is not None and break_even.otherwise == "close":
             within = format_duration(break_even.within or 0)
             self._close_at_market(
-                OrderTag.BREAK_EVEN,
+                OrderTag.BREAK_EVEN_TIMEOUT,
                 "clock",
-                f"break_even: {break_even.at} of profit not reached within {within}",
+                f"break_even_timeout: {break_even.at} of profit not reached within {within}",
             )
+
+    def _replace_expired(self, expired: Order, tag: OrderTag) -> None:
+        """US-stock brokers drop a GTC order after 90 days (seed 000); a protective exit is
+        re-placed at once with the same levels so the position never runs unprotected."""
+        if self.state != OPEN:
+            return
+        order = replace(expired, id=self.engine.new_order_id())
+        self._exits[order.id] = tag
+        if expired.tag in (OrderTag.STOP_LOSS, OrderTag.BREAK_EVEN):
+            self._stop_id = order.id
+        message = (
+            f"{tag.value} order {expired.id} expired (GTC kept 90 days); "
+            f"re-placed as order {order.id} with the same levels"
+        )
+        self.engine.alert(self, "gtc_expired", message, order.id)
+        self.engine.submit(self, order, reason=f"re-placed: GTC order {expired.id} expired")
 
     def _market_close(self, position: Position, tag: OrderTag) -> Order:
         return Order(

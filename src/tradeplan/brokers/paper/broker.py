@@ -175,6 +175,8 @@ class PaperBroker:
         self._bars: dict[int, Bar] = {}  # the last rows walked, for excursions
         self._expiring = 0
         self._working: dict[str, _Working] = {}
+        # A trailing order's last trigger state, kept after it stops working for its final row.
+        self._trail_states: dict[str, TriggerState] = {}
         self._seq = 0
         self._cursor = 0  # next row not yet processed or skipped
         self._row_bar: Bar | None = None  # the row being processed
@@ -212,6 +214,8 @@ class PaperBroker:
         working = self._working.get(order_id)
         if working is None or working.watch:
             return  # already filled, cancelled or expired: nothing to do, nothing to report
+        if working.trailing:
+            self._materialize(working)
         self._forget(working)
         self._emit(OrderEvent.CANCELLED, working.order, self._now(), self._moment())
 
@@ -302,7 +306,8 @@ class PaperBroker:
 
     def settle_at_close(self, order: Order, row: int) -> None:
         price = self._to_decimal(int(self._close[row]))
-        flat = Bar(self.time_of(row), price, price, price, price, self._row_spread(row))
+        # Stamped at the row's close, when the order is placed: orders.csv never runs backwards.
+        flat = Bar(self.close_time_of(row), price, price, price, price, self._row_spread(row))
         working = self._add(order, watch=False)
         result = fill_on_bar(order, working.state, flat, self._instrument, self._config)
         moment = Moment.close_of(row)
@@ -560,6 +565,8 @@ class PaperBroker:
 
     def _forget(self, working: _Working) -> None:
         del self._working[working.order.id]
+        if working.trailing:
+            self._trail_states[working.order.id] = working.state
         if working.expires_ns is not None:
             self._expiring -= 1
 
@@ -835,9 +842,16 @@ class PaperBroker:
     ) -> None:
         if self._listener is not None:
             bid, ask = quote if quote is not None else (None, None)
+            trigger = limit = None
+            if order.is_trailing:  # orders.csv shows a trailing order's current levels
+                working = self._working.get(order.id)
+                state = working.state if working else self._trail_states.pop(order.id, None)
+                if state is not None:
+                    trigger, limit = state.stop, state.limit
             update = OrderUpdate(
-                kind, order, when, moment, fill_price, fill_qty, fee, reason, bid, ask
-            )
+                kind, order, when, moment, fill_price, fill_qty, fee, reason, bid, ask,
+                trigger, limit,
+            )  # fmt: skip
             self._listener.on_order_update(update)
 
     def _quote(self, point: PathPoint | None) -> tuple[Decimal, Decimal] | None:
