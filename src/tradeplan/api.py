@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,10 +79,38 @@ def iter_strategy_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Pat
             raise StrategyFileError(f"{path}: no such file or folder")
 
 
+MAX_STRATEGY_BYTES = 1 << 20
+"""Strategy files are a few kilobytes; past 1 MiB a file is refused before it is parsed."""
+
+
+class _NotReadable(Exception):
+    pass
+
+
+def _read_regular(path: Path) -> bytes:
+    """Read a regular file of bounded size; never block on a FIFO or a device like /dev/zero."""
+    info = path.stat()
+    if not stat.S_ISREG(info.st_mode):
+        raise _NotReadable("not a regular file (a device, FIFO or socket): refused")
+    if info.st_size > MAX_STRATEGY_BYTES:
+        raise _NotReadable(
+            f"the file is {info.st_size:,} bytes; strategy files are limited to "
+            f"{MAX_STRATEGY_BYTES:,} bytes"
+        )
+    with path.open("rb") as handle:
+        data = handle.read(MAX_STRATEGY_BYTES + 1)
+    if len(data) > MAX_STRATEGY_BYTES:
+        raise _NotReadable(f"the file grew past {MAX_STRATEGY_BYTES:,} bytes while being read")
+    return data
+
+
 def _read(path: Path, out: Collector) -> tuple[str | None, Form | None]:
     file = str(path)
     try:
-        data = path.read_bytes()
+        data = _read_regular(path)
+    except _NotReadable as exc:
+        out.report("TP007", Span(file, 1, 1), str(exc))
+        return None, None
     except OSError as exc:
         out.report("TP007", Span(file, 1, 1), f"cannot read the file: {exc.strerror or exc}")
         return None, None
@@ -115,8 +144,14 @@ def lint_file(path: Path) -> FileResult:
     return lint_source(text, str(path), form)
 
 
-def lint(paths: Iterable[str | os.PathLike[str]]) -> LintReport:
-    """Lint files and folders; every file is checked even when an earlier one is broken."""
+def lint(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> LintReport:
+    """Lint files and folders; every file is checked even when an earlier one is broken.
+
+    One path may be given alone: a `str` is itself iterable, and walking its characters as
+    paths was a trap.
+    """
+    if isinstance(paths, str | os.PathLike):
+        paths = (paths,)
     return LintReport(tuple(lint_file(p) for p in iter_strategy_files(paths)))
 
 

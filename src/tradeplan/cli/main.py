@@ -93,7 +93,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
         sys.stderr.write(f"tradeplan: error: {exc}\n")
         return EXIT_USAGE
     color = args.color == "always" or (
-        args.color == "auto" and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        args.color == "auto" and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     )
     text = make_formatter(args.format, color=color).format(report.files)
     sys.stdout.write(text)

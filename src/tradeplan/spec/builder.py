@@ -59,7 +59,9 @@ MARKET_KINDS = {"usdm_futures": "crypto_perp", "us": "us_stock", "fx": "fx"}
 BROKER_NAMES = ("paper", "oanda", "binance", "futu")
 _SECRET_KEY = re.compile(r"(secret|passw|token|api_?key|private_?key)", re.IGNORECASE)
 _SECRET_VALUE = re.compile(r"^[A-Za-z0-9+/=_\-]{32,}$")
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+# Names may be written in any script (traders of seed 002's market write Japanese): a letter or
+# digit of any alphabet first, then letters, digits, `_`, `.` and `-`.
+_NAME = re.compile(r"^[^\W_][\w.\-]*$")
 
 
 class Fields:
@@ -161,7 +163,7 @@ def read_name(text: str) -> str:
     if not _NAME.match(text):
         raise ValueProblem(
             f"`{text}` is not a usable name",
-            "use letters, digits, `-`, `_` and `.`, starting with a letter or digit",
+            "use letters (any script), digits, `-`, `_` and `.`, starting with a letter or digit",
         )
     return text
 

@@ -41,14 +41,33 @@ class ValueProblem(Exception):
         self.code = code
 
 
+MAX_NUMBER_CHARS = 40
+MAX_EXPONENT = 18
+
+
 def read_decimal(text: str, what: str = "a number") -> Decimal:
     cleaned = text.strip().replace("_", "").replace(",", "")
     if not cleaned or not re.fullmatch(r"[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?", cleaned, re.I):
         raise ValueProblem(f"`{text}` is not {what}", "write a plain number such as 1000 or 0.5")
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        raise ValueProblem(
+            f"`{text[:20]}...` has more than {MAX_NUMBER_CHARS} characters",
+            "no price, size or distance needs that many digits",
+            code="TP210",
+        )
     try:
-        return Decimal(cleaned)
+        value = Decimal(cleaned)
     except InvalidOperation as exc:  # pragma: no cover - regex above already filters
         raise ValueProblem(f"`{text}` is not {what}") from exc
+    # Bounded before anything converts it: `int(Decimal("1e999999999"))` never returns, and
+    # exponents this far out reach no instrument's tick, size or balance.
+    if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        raise ValueProblem(
+            f"`{text}` is out of range",
+            f"numbers here lie between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT}",
+            code="TP210",
+        )
+    return value
 
 
 def read_int(text: str, what: str = "a whole number") -> int:

@@ -1,0 +1,104 @@
+"""Regression tests for issue 7 items 11, 22, 26 and 27 (NO_COLOR): each failed on 0ea5a3e."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import tradeplan
+from tradeplan import api
+
+GRID = """tradeplan: 1
+name: {name}
+instrument: USDJPY
+broker: paper
+timeframe: 1m
+sizing: {{units: 1000}}
+entries:
+  - name: dip
+    side: long
+    order: market
+    when: close < 150
+exits:
+  stop_loss: 20 pips
+  take_profit: 20 pips
+"""
+
+
+def _codes(text: str, tmp_path: Path, name: str = "s.yaml") -> list[str]:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return [d.code for d in api.lint([path]).files[0].diagnostics]
+
+
+def test_a_name_in_japanese_is_accepted(tmp_path: Path) -> None:
+    assert "TP203" not in _codes(GRID.format(name="ドル円グリッド"), tmp_path)
+
+
+def test_a_name_with_a_space_is_still_refused(tmp_path: Path) -> None:
+    assert "TP203" in _codes(GRID.format(name='"two words"'), tmp_path)
+
+
+@pytest.mark.parametrize("value", ["1e999999999", "1e-999999999", "9" * 5000])
+def test_huge_numbers_are_a_range_error_at_once(tmp_path: Path, value: str) -> None:
+    text = GRID.format(name="x").replace("tradeplan: 1", f"tradeplan: {value}")
+    text = text.replace("units: 1000", f"units: {value}")
+    start = time.monotonic()
+    codes = _codes(text, tmp_path)
+    assert time.monotonic() - start < 5
+    assert "TP210" in codes
+    assert "TP901" not in codes
+
+
+def test_lint_accepts_one_path_alone(tmp_path: Path) -> None:
+    path = tmp_path / "one.yaml"
+    path.write_text(GRID.format(name="one"), encoding="utf-8")
+    for given in (str(path), path):
+        report = tradeplan.lint(given)
+        assert [f.path for f in report.files] == [str(path)]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_named_yaml_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    link = tmp_path / "zero.yaml"
+    link.symlink_to("/dev/zero")
+    report = api.lint([fifo, link])
+    assert [d.code for f in report.files for d in f.diagnostics] == ["TP007", "TP007"]
+    assert "not a regular file" in report.files[0].diagnostics[0].message
+
+
+def test_a_file_over_the_size_limit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_bytes(b"# " + b"x" * api.MAX_STRATEGY_BYTES + b"\n")
+    (diag,) = api.lint([path]).files[0].diagnostics
+    assert diag.code == "TP007"
+    assert "limited to" in diag.message
+
+
+def test_an_empty_no_color_does_not_turn_colour_off(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(GRID.format(name="x").replace("side: long", "side: lonk"), encoding="utf-8")
+    script = (
+        "import sys, tradeplan.cli.main as m; sys.stdout.isatty = lambda: True; "
+        "sys.exit(m.main(['lint', sys.argv[1]]))"
+    )
+
+    def run(no_color: str | None) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+        if no_color is not None:
+            env["NO_COLOR"] = no_color
+        done = subprocess.run(
+            [sys.executable, "-c", script, str(path)], capture_output=True, text=True, env=env
+        )
+        return done.stdout
+
+    assert "\x1b[" in run(None)
+    assert "\x1b[" in run("")
+    assert "\x1b[" not in run("1")
