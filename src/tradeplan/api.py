@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import builtins
 import os
+import re
 import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -42,6 +43,8 @@ __all__ = [
 @dataclass(frozen=True, slots=True)
 class LintReport:
     files: tuple[FileResult, ...]
+    skipped: int = 0
+    """YAML files in the folders searched that are not strategy files (no `tradeplan:` key)."""
 
     def count(self, severity: Severity) -> int:
         return sum(1 for f in self.files for d in f.diagnostics if d.severity is severity)
@@ -63,8 +66,51 @@ class StrategyFileError(Exception):
     """A path that is neither a strategy file nor a folder of them."""
 
 
-def iter_strategy_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
-    """Files as given, folders searched recursively (sorted, hidden folders skipped)."""
+_FIRST_KEY = re.compile(r"""^["']?([A-Za-z_][\w.-]*)["']?\s*:(?:\s|$)""")
+
+
+def looks_like_strategy(path: Path) -> bool:
+    """A `*.tp` file, or YAML whose first key is `tradeplan:`.
+
+    Folders hold other YAML too (docker-compose.yml, CI workflows); only files that say they are
+    strategies are linted when a folder is searched. A file named on the command line is always
+    linted.
+    """
+    if path.name.lower().endswith(TEXT_SUFFIXES):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096).decode("utf-8", errors="replace")
+    except OSError:
+        return True  # let the reader report it with a proper diagnostic
+    if "\x00" in head:
+        return True  # not text: the reader says so (TP006)
+    for line in head.lstrip("\ufeff").splitlines():
+        stripped = line.strip()
+        if not stripped or stripped.startswith(("#", "%", "---")):
+            continue
+        key = _FIRST_KEY.match(stripped)
+        # Only a file that plainly starts with another key (docker-compose's `services:`) is
+        # someone else's YAML; anything else is linted and gets a diagnostic.
+        return key is None or key.group(1) == "tradeplan"
+    return True
+
+
+@dataclass(frozen=True, slots=True)
+class FileSelection:
+    files: tuple[Path, ...]
+    skipped: tuple[Path, ...]
+
+
+def select_strategy_files(
+    paths: Iterable[str | os.PathLike[str]], only_strategies: bool = False
+) -> FileSelection:
+    """Files as given, folders searched recursively (sorted, hidden folders skipped).
+
+    `only_strategies` filters named files too: pre-commit passes every staged YAML file by name.
+    """
+    chosen: list[Path] = []
+    skipped: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
@@ -72,11 +118,18 @@ def iter_strategy_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Pat
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d != "node_modules")
                 for name in sorted(files):
                     if name.lower().endswith(STRATEGY_SUFFIXES):
-                        yield Path(root) / name
-        elif path.exists():
-            yield path
+                        found = Path(root) / name
+                        (chosen if looks_like_strategy(found) else skipped).append(found)
+        elif path.exists() or path.is_symlink():
+            keep = not only_strategies or not path.is_file() or looks_like_strategy(path)
+            (chosen if keep else skipped).append(path)
         else:
             raise StrategyFileError(f"{path}: no such file or folder")
+    return FileSelection(tuple(chosen), tuple(skipped))
+
+
+def iter_strategy_files(paths: Iterable[str | os.PathLike[str]]) -> Iterator[Path]:
+    yield from select_strategy_files(paths).files
 
 
 MAX_STRATEGY_BYTES = 1 << 20
@@ -144,7 +197,10 @@ def lint_file(path: Path) -> FileResult:
     return lint_source(text, str(path), form)
 
 
-def lint(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> LintReport:
+def lint(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    only_strategies: bool = False,
+) -> LintReport:
     """Lint files and folders; every file is checked even when an earlier one is broken.
 
     One path may be given alone: a `str` is itself iterable, and walking its characters as
@@ -152,7 +208,8 @@ def lint(paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]]) -> Li
     """
     if isinstance(paths, str | os.PathLike):
         paths = (paths,)
-    return LintReport(tuple(lint_file(p) for p in iter_strategy_files(paths)))
+    selection = select_strategy_files(paths, only_strategies)
+    return LintReport(tuple(lint_file(p) for p in selection.files), len(selection.skipped))
 
 
 def load(path: str | os.PathLike[str]) -> CompileResult:

@@ -350,6 +350,15 @@ SARIF_SUBSET_SCHEMA: dict[str, Any] = {
                 "additionalProperties": False,
                 "properties": {
                     "columnKind": {"enum": ["utf16CodeUnits", "unicodeCodePoints"]},
+                    # SARIF 3.14.14: a map from base id to an artifactLocation with an absolute URI
+                    "originalUriBaseIds": {
+                        "type": "object",
+                        "additionalProperties": {
+                            "type": "object",
+                            "required": ["uri"],
+                            "properties": {"uri": {"type": "string", "pattern": "^file://"}},
+                        },
+                    },
                     "tool": {
                         "type": "object",
                         "required": ["driver"],
@@ -419,7 +428,8 @@ SARIF_SUBSET_SCHEMA: dict[str, Any] = {
                                                             "uri": {
                                                                 "type": "string",
                                                                 "pattern": r"^[^\s\\]*$",
-                                                            }
+                                                            },
+                                                            "uriBaseId": {"type": "string"},
                                                         },
                                                     },
                                                     "region": {
@@ -505,7 +515,7 @@ def test_sarif_results_point_at_their_rule_and_region() -> None:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": "strategies/plan.yaml"},
+                    "artifactLocation": {"uri": "strategies/plan.yaml", "uriBaseId": "%SRCROOT%"},
                     "region": {"startLine": 3, "startColumn": 3, "endLine": 3, "endColumn": 13},
                 }
             }
@@ -573,3 +583,21 @@ def test_make_formatter_passes_colour_to_human_only() -> None:
 def test_every_format_handles_an_empty_run(name: str) -> None:
     out = make_formatter(name).format([])
     assert out == "" or out.endswith("\n")
+
+
+def test_sarif_paths_are_relative_to_the_checkout_with_a_base_id() -> None:
+    """Issue 7 item 27: GitHub code scanning places results only by checkout-relative URIs."""
+    root = "/home/runner/work/strategies"
+    results = [
+        FileResult(f"{root}/fx/grid.yaml", None, (diag("TP101", 1, 1),)),
+        FileResult("local/a.tp", None, (diag("TP101", 1, 1),)),
+        FileResult("/elsewhere/b.yaml", None, (diag("TP101", 1, 1),)),
+    ]
+    run = json.loads(SarifFormatter(root=root).format(results))["runs"][0]
+    locations = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    assert locations == [
+        {"uri": "fx/grid.yaml", "uriBaseId": "%SRCROOT%"},
+        {"uri": "local/a.tp", "uriBaseId": "%SRCROOT%"},
+        {"uri": "file:///elsewhere/b.yaml"},
+    ]
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": f"file://{root}/"}}

@@ -102,3 +102,38 @@ def test_an_empty_no_color_does_not_turn_colour_off(tmp_path: Path) -> None:
     assert "\x1b[" in run(None)
     assert "\x1b[" in run("")
     assert "\x1b[" not in run("1")
+
+
+def test_a_folder_lint_skips_yaml_that_is_not_a_strategy(tmp_path: Path) -> None:
+    (tmp_path / "docker-compose.yml").write_text("services:\n  web: {image: nginx}\n")
+    (tmp_path / "grid.yaml").write_text("# a grid\n\n" + GRID.format(name="grid"))
+    report = api.lint([tmp_path])
+    assert [Path(f.path).name for f in report.files] == ["grid.yaml"]
+    assert report.skipped == 1
+    done = subprocess.run(
+        [sys.executable, "-m", "tradeplan", "lint", str(tmp_path)], capture_output=True, text=True
+    )
+    assert "1 YAML file skipped" in done.stdout
+    named = api.lint([tmp_path / "docker-compose.yml"], only_strategies=True)
+    assert named.files == () and named.skipped == 1
+
+
+def test_lint_dash_reads_standard_input() -> None:
+    text = GRID.format(name="x").replace("side: long", "side: lonk")
+    done = subprocess.run(
+        [sys.executable, "-m", "tradeplan", "lint", "-", "--stdin-filename", "buf.yaml"],
+        input=text,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1
+    assert "buf.yaml:9:" in done.stdout
+
+
+def test_the_pre_commit_hook_is_shipped() -> None:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2]
+    (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
+    assert hook["id"] == "tradeplan-lint"
+    assert hook["entry"].startswith("tradeplan lint")

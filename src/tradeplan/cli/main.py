@@ -37,6 +37,17 @@ def build_parser() -> argparse.ArgumentParser:
     lint.add_argument("--format", choices=["human", "json", "github", "sarif"], default="human")
     lint.add_argument("--strict", action="store_true", help="fail on warnings too")
     lint.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    lint.add_argument(
+        "--only-strategies",
+        action="store_true",
+        help="skip named YAML files whose first key is not `tradeplan:` (for pre-commit)",
+    )
+    lint.add_argument(
+        "--stdin-filename",
+        metavar="NAME",
+        default="<stdin>",
+        help="the path to report for `-` (standard input); its suffix picks the form",
+    )
 
     comp = sub.add_parser("compile", help="compile a strategy and print its plan")
     comp.add_argument("file")
@@ -88,7 +99,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from tradeplan.reporting.formatters import make_formatter
 
     try:
-        report = api.lint(args.paths)
+        if args.paths == ["-"]:
+            # Editors and pre-commit pipe the buffer in; the name only labels the diagnostics.
+            source = sys.stdin.buffer.read(api.MAX_STRATEGY_BYTES + 1).decode("utf-8", "replace")
+            report = api.LintReport((api.lint_source(source, args.stdin_filename),))
+        else:
+            report = api.lint(args.paths, args.only_strategies)
     except api.StrategyFileError as exc:
         sys.stderr.write(f"tradeplan: error: {exc}\n")
         return EXIT_USAGE
@@ -97,6 +113,12 @@ def cmd_lint(args: argparse.Namespace) -> int:
     )
     text = make_formatter(args.format, color=color).format(report.files)
     sys.stdout.write(text)
+    if report.skipped:
+        note = (
+            f"{report.skipped} YAML file{'s' if report.skipped != 1 else ''} skipped: "
+            "not strategy files (the first key is not `tradeplan:`)\n"
+        )
+        (sys.stdout if args.format == "human" else sys.stderr).write(note)
     if any(d.code.startswith("TP9") for f in report.files for d in f.diagnostics):
         return EXIT_USAGE
     return report.exit_code(args.strict)

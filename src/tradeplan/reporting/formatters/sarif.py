@@ -7,6 +7,7 @@ Columns are counted in Unicode code points (as tradeplan's spans are), so the ru
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -39,6 +40,28 @@ def artifact_uri(path: str) -> str:
     return quote(posix.removeprefix("./"))
 
 
+SRCROOT = "%SRCROOT%"
+
+
+def artifact_location(path: str, root: str) -> dict[str, str]:
+    """Paths under `root` (the current folder) become relative to `%SRCROOT%`.
+
+    GitHub code scanning places a result only when its URI is relative to the checkout; an
+    absolute `file://` URI from the runner's disk matches nothing in the repository.
+    """
+    posix = path.replace("\\", "/")
+    if posix.startswith("/") or _WINDOWS_DRIVE.match(posix):
+        base = root.replace("\\", "/").rstrip("/") + "/"
+        if not posix.startswith(base):
+            return {"uri": artifact_uri(path)}
+        posix = posix[len(base) :]
+    return {"uri": artifact_uri(posix), "uriBaseId": SRCROOT}
+
+
+def _root_uri(root: str) -> str:
+    return artifact_uri(root.replace("\\", "/").rstrip("/") + "/")
+
+
 def _rule(code: str, example: Diagnostic, docs_uri: str) -> dict[str, Any]:
     info = CODES.get(code)
     name = info.name if info else example.name
@@ -53,7 +76,7 @@ def _rule(code: str, example: Diagnostic, docs_uri: str) -> dict[str, Any]:
     }
 
 
-def _result(path: str, d: Diagnostic, rule_index: int) -> dict[str, Any]:
+def _result(path: str, d: Diagnostic, rule_index: int, root: str) -> dict[str, Any]:
     span = d.span
     text = d.message if not d.hint else f"{d.message}\nhint: {d.hint}"
     start_line = max(span.line, 1)
@@ -68,7 +91,7 @@ def _result(path: str, d: Diagnostic, rule_index: int) -> dict[str, Any]:
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": artifact_uri(path)},
+                    "artifactLocation": artifact_location(path, root),
                     "region": {
                         "startLine": start_line,
                         "startColumn": start_col,
@@ -86,9 +109,15 @@ class SarifFormatter(Formatter):
 
     name: ClassVar[str] = "sarif"
 
-    def __init__(self, information_uri: str = PROJECT_URI, docs_uri: str = DOCS_URI) -> None:
+    def __init__(
+        self,
+        information_uri: str = PROJECT_URI,
+        docs_uri: str = DOCS_URI,
+        root: str | None = None,
+    ) -> None:
         self.information_uri = information_uri
         self.docs_uri = docs_uri
+        self.root = root if root is not None else os.getcwd()
 
     def format(self, results: Sequence[FileResult]) -> str:
         findings = [(result.path, d) for result in results for d in ordered(result)]
@@ -110,8 +139,9 @@ class SarifFormatter(Formatter):
                             "rules": [_rule(c, examples[c], self.docs_uri) for c in codes],
                         }
                     },
+                    "originalUriBaseIds": {SRCROOT: {"uri": _root_uri(self.root)}},
                     "columnKind": "unicodeCodePoints",
-                    "results": [_result(path, d, index[d.code]) for path, d in findings],
+                    "results": [_result(path, d, index[d.code], self.root) for path, d in findings],
                 }
             ],
         }
