@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
             bar.clear()
         sys.stderr.write(f"tradeplan: bad data:\n{exc}\n")
         return EXIT_USAGE
-    except (BacktestError, ValueError) as exc:
+    except (BacktestError, ValueError, OverflowError) as exc:
         if bar:
             bar.clear()
         sys.stderr.write(f"tradeplan: error: {exc}\n")
@@ -201,6 +201,11 @@ class ProgressBar:
             self.shown = False
 
 
+MAX_EXPONENT = 15
+MAX_SLIPPAGE_TICKS = 10_000
+"""Beyond this no market's slippage is plausible, and each tick is a step of the fill loop."""
+
+
 def _decimal(text: str | None, name: str, *, allow_zero: bool = False) -> Decimal | None:
     if text is None:
         return None
@@ -210,6 +215,8 @@ def _decimal(text: str | None, name: str, *, allow_zero: bool = False) -> Decima
         raise _Usage(f"{name} must be a number, got {text!r}") from None
     if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
         raise _Usage(f"{name} must be a positive number, got {text!r}")
+    if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        raise _Usage(f"{name} is out of range, got {text!r} (between 1e-12 and 1e15)")
     return value
 
 
@@ -220,4 +227,6 @@ def _ticks(text: str) -> int:
         raise _Usage(f"--slippage is a whole number of ticks, got {text!r}") from None
     if value < 0:
         raise _Usage("--slippage counts ticks against the trader: use 0 or more")
+    if value > MAX_SLIPPAGE_TICKS:
+        raise _Usage(f"--slippage is at most {MAX_SLIPPAGE_TICKS:,} ticks, got {text!r}")
     return value

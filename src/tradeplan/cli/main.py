@@ -184,6 +184,15 @@ COMMANDS = {
 }
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail a second time."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -194,11 +203,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:  # pragma: no cover - argparse only accepts known commands
         return EXIT_USAGE
     try:
-        return int(handler(args))
+        code = int(handler(args))
+        sys.stdout.flush()  # a full disk or closed pipe is reported here, not at exit
+        return code
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return EXIT_OK
+    except OSError as exc:
+        # A folder given as an output file, an unwritable --out, a full standard output: the
+        # user's environment, not a bug, so one line and exit 2.
+        _silence_stdout()
+        where = f" {exc.filename}" if exc.filename else " standard output"
+        sys.stderr.write(f"tradeplan: error: cannot write{where}: {exc.strerror or exc}\n")
+        return EXIT_USAGE
     except Exception as exc:
         sys.stderr.write(
             f"tradeplan: internal error (TP901): {type(exc).__name__}: {exc}\n"

@@ -402,7 +402,10 @@ def _slip(price: Decimal, side: Side, ticks: int, instrument: Instrument) -> Dec
             price += instrument.tick_at(price)
         else:
             step = instrument.tick_at(price)
-            price -= min(step, instrument.tick_at(price - step))
+            lower = price - min(step, instrument.tick_at(price - step))
+            if lower <= 0:
+                break  # slippage never pushes a sell to a price of zero or below
+            price = lower
         price = instrument.round_price(price, rounding_for(side))
     return price
 
