@@ -12,7 +12,9 @@ replay, the phase the speed targets are about), report (summary and files).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal, localcontext
 from pathlib import Path
@@ -275,10 +277,80 @@ def _inverse_price(price: Decimal) -> Decimal:
         return ONE / price
 
 
-def write_outputs(run: BacktestRun, out_dir: str | os.PathLike[str]) -> dict[str, Path]:
-    """trades.csv, orders.csv, signals.csv, alerts.csv, summary.json and report.html."""
+OUTPUT_NAMES = frozenset(
+    {"trades.csv", "orders.csv", "signals.csv", "alerts.csv", "summary.json", "report.html"}
+)
+
+
+class OutputFolderError(BacktestError):
+    """An --out folder that must not be replaced: it holds the inputs or someone else's files."""
+
+
+def _check_output_folder(folder: Path, inputs: Sequence[str | os.PathLike[str]]) -> None:
+    target = folder.resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        if source == target or target in source.parents:
+            raise OutputFolderError(
+                f"--out {folder} holds the input {given}: choose another folder, "
+                "the results replace the whole folder"
+            )
+    if folder.is_dir():
+        others = sorted(p.name for p in folder.iterdir() if p.name not in OUTPUT_NAMES)
+        if others:
+            raise OutputFolderError(
+                f"--out {folder} holds other files ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}): choose an empty or new folder"
+            )
+    elif folder.exists():
+        raise OutputFolderError(f"--out {folder} is a file, not a folder")
+
+
+def write_outputs(
+    run: BacktestRun,
+    out_dir: str | os.PathLike[str],
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> dict[str, Path]:
+    """trades.csv, orders.csv, signals.csv, alerts.csv, summary.json and report.html.
+
+    The files are written into a temporary folder beside `out_dir` and renamed into place, so an
+    interrupted run (Ctrl-C, a full disk) leaves the previous results whole instead of new CSVs
+    beside an old report.
+    """
     began = perf_counter()
     folder = Path(out_dir)
+    _check_output_folder(folder, (run.data.source, *inputs))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent)
+    )
+    try:
+        files = _write_files(run, staging)
+        _swap_into_place(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = {key: folder / path.name for key, path in files.items()}
+    run.timings["write"] = perf_counter() - began
+    return files
+
+
+def _swap_into_place(staging: Path, folder: Path) -> None:
+    """Replace `folder` by `staging` with renames only; the old results go last."""
+    if not folder.exists():
+        staging.rename(folder)
+        return
+    retired = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    folder.rename(retired)
+    try:
+        staging.rename(folder)
+    except BaseException:
+        retired.rename(folder)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_files(run: BacktestRun, folder: Path) -> dict[str, Path]:
     result = run.result
     files = write_run_files(
         folder,
@@ -303,5 +375,4 @@ def write_outputs(run: BacktestRun, out_dir: str | os.PathLike[str]) -> dict[str
     report = folder / "report.html"
     report.write_text(page, encoding="utf-8")
     files["report"] = report
-    run.timings["write"] = perf_counter() - began
     return files

@@ -312,7 +312,7 @@ def test_a_stop_pushed_15_pips_beyond_its_setting_by_the_spread_raises_an_alert(
 
 def test_the_alert_is_written_to_alerts_csv(tmp_path: Path) -> None:
     data = quotes("109.49/109.50", "109.20/109.21", "108.85/109.00", "108.90/109.00")
-    files = write_outputs(run(grid_plan(stop_loss="100 pips"), data), tmp_path)
+    files = write_outputs(run(grid_plan(stop_loss="100 pips"), data), tmp_path / "out")
     with files["alerts"].open() as handle:
         (row,) = list(csv.DictReader(handle))
     assert (row["slot"], row["kind"], row["order_id"]) == (SLOT, "stop_widened_by_spread", "3")

@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if bar:
         bar.clear()
-    files = write_outputs(result, args.out)
+    try:
+        files = write_outputs(result, args.out, inputs=(args.file,))
+    except BacktestError as exc:
+        sys.stderr.write(f"tradeplan: error: {exc}\n")
+        return EXIT_USAGE
     for warning in result.warnings:
         sys.stderr.write(f"tradeplan: warning: {warning}\n")
     sys.stdout.write(summary_text(result, files))
