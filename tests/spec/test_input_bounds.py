@@ -137,3 +137,24 @@ def test_the_pre_commit_hook_is_shipped() -> None:
     (hook,) = yaml.safe_load((root / ".pre-commit-hooks.yaml").read_text())
     assert hook["id"] == "tradeplan-lint"
     assert hook["entry"].startswith("tradeplan lint")
+
+
+def test_a_billion_laughs_file_is_refused_at_once(tmp_path: Path) -> None:
+    lines = ['a0: &a0 ["x","x","x","x","x","x","x","x","x"]']
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [{','.join(f'*a{i - 1}' for _ in range(9))}]")
+    text = "tradeplan: 1\n" + "\n".join(lines) + "\n"
+    start = time.monotonic()
+    codes = _codes(text, tmp_path)
+    assert time.monotonic() - start < 5
+    assert set(codes) == {"TP008"}
+
+
+def test_a_merge_key_is_refused(tmp_path: Path) -> None:
+    text = GRID.format(name="x").replace(
+        "exits:\n", "base: &b {stop_loss: 20 pips}\nexits:\n  <<: {take_profit: 5 pips}\n"
+    )
+    path = tmp_path / "m.yaml"
+    path.write_text(text)
+    found = [d for d in api.lint([path]).files[0].diagnostics if d.code == "TP008"]
+    assert [(d.span.line, d.span.col) for d in found] == [(14, 3)]

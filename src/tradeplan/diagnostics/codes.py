@@ -32,6 +32,7 @@ _TABLE: tuple[tuple[str, str, Severity, str], ...] = (
     ("TP005", "empty-file", E, "The file is empty or holds only comments."),
     ("TP006", "not-text", E, "The file is binary or not UTF-8 text."),
     ("TP007", "unreadable-file", E, "The file cannot be opened or has an unknown extension."),
+    ("TP008", "yaml-alias", E, "The YAML file uses an alias (`*name`) or a merge key (`<<`)."),
     # TP1xx: structure
     ("TP101", "unknown-key", E, "A key that the language does not know."),
     ("TP102", "missing-field", E, "A required field is missing."),

@@ -146,12 +146,61 @@ def _missing_colon(text: str, line: int) -> tuple[int, int, str, str] | None:
     )
 
 
+def _aliases_refused(text: str, file: str, out: Collector) -> bool:
+    """Refuse aliases and merge keys before anything is composed.
+
+    A strategy file never needs them, and expanding them is how a few hundred bytes ("billion
+    laughs", `<<` bombs) take minutes and gigabytes. Scanning the event stream is linear in the
+    file and builds nothing.
+    """
+    found = False
+    stack: list[str] = []  # per open collection: "key" or "value" (mappings) or "item"
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            stack.pop()
+            continue
+        if not isinstance(
+            event,
+            yaml.ScalarEvent | yaml.AliasEvent | yaml.MappingStartEvent | yaml.SequenceStartEvent,
+        ):
+            continue
+        is_key = bool(stack) and stack[-1] == "key"
+        if stack and stack[-1] != "item":
+            stack[-1] = "value" if is_key else "key"
+        mark = event.start_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        if isinstance(event, yaml.AliasEvent):
+            out.report(
+                "TP008",
+                Span(file, line, col, line, col + 1),
+                f"YAML aliases are not accepted in strategy files (`*{event.anchor}`)",
+                "write the value out where it is used",
+            )
+            found = True
+        elif isinstance(event, yaml.ScalarEvent) and is_key and event.value == "<<":
+            if not event.style:  # plain; the C parser says "" where PyYAML says None
+                out.report(
+                    "TP008",
+                    Span(file, line, col, line, col + 2),
+                    "YAML merge keys (`<<`) are not accepted in strategy files",
+                    "write the keys out in this mapping",
+                )
+                found = True
+        elif isinstance(event, yaml.MappingStartEvent):
+            stack.append("key")
+        elif isinstance(event, yaml.SequenceStartEvent):
+            stack.append("item")
+    return found
+
+
 def read_yaml(text: str, file: str, out: Collector) -> Node | None:
     if tab_problems(text, file, out):
         return None
     # YAML also breaks lines at NEL, LS and PS; editors and our spans count only "\n".
     text = text.translate(_ODD_BREAKS)
     try:
+        if _aliases_refused(text, file, out):
+            return None
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
