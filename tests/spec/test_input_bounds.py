@@ -158,3 +158,29 @@ def test_a_merge_key_is_refused(tmp_path: Path) -> None:
     path.write_text(text)
     found = [d for d in api.lint([path]).files[0].diagnostics if d.code == "TP008"]
     assert [(d.span.line, d.span.col) for d in found] == [(14, 3)]
+
+
+SECRET = "9f8e7d6c5b4a39281706f5e4d3c2b1a0ffeeddcc"
+
+
+@pytest.mark.parametrize("fmt", ["human", "json", "github", "sarif"])
+def test_a_secret_in_the_file_is_never_echoed(tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / "leak.yaml"
+    path.write_text(
+        GRID.format(name="x").replace("broker: paper\n", f"broker: paper\napi_secret: {SECRET}\n")
+    )
+    for command in (["lint", "--format", fmt, str(path)], ["compile", str(path)]):
+        done = subprocess.run(
+            [sys.executable, "-m", "tradeplan", *command], capture_output=True, text=True
+        )
+        assert "TP108" in done.stdout + done.stderr
+        assert SECRET not in done.stdout + done.stderr
+        assert SECRET[:12] not in done.stdout + done.stderr
+
+
+def test_masking_keeps_the_carets_in_place() -> None:
+    from tradeplan.diagnostics.secrets import mask_line
+
+    assert mask_line(f"api_secret: {SECRET}  # mine") == f"api_secret: {'*' * len(SECRET)}  # mine"
+    assert mask_line("  stop_loss: 20 pips") == "  stop_loss: 20 pips"
+    assert mask_line(f"key {SECRET}") == f"key {'*' * len(SECRET)}"

@@ -13,6 +13,7 @@ from typing import ClassVar
 
 from tradeplan.diagnostics.model import Diagnostic, Severity, Span
 from tradeplan.diagnostics.results import FileResult
+from tradeplan.diagnostics.secrets import mask_line
 from tradeplan.reporting.formatters.base import Formatter, Summary, ordered, plural
 
 TAB_SIZE = 4
@@ -124,7 +125,7 @@ class HumanFormatter(Formatter):
         )
         block = [head]
         if lines is not None and 1 <= span.line <= len(lines):
-            text, carets = caret_line(lines[span.line - 1].removesuffix("\r"), span)
+            text, carets = caret_line(mask_line(lines[span.line - 1].removesuffix("\r")), span)
             number = str(span.line)
             block.append((self._paint(f" {number} |", _BLUE) + " " + text).rstrip())
             block.append(
