@@ -522,7 +522,10 @@ def _parse_fast(table: _Table, columns: _Columns) -> _Parsed:
     if epoch_rows not in (0, n):
         raise _Fallback  # epoch numbers and ISO text mixed: the slow path explains
     if epoch_rows:
-        time_values = _epoch_to_ns(time_values, time_decimals.astype(np.int64))
+        try:
+            time_values = _epoch_to_ns(time_values, time_decimals.astype(np.int64))
+        except _OutOfRange:
+            raise _Fallback from None  # the slow path names the rows
     volume: F64 | None = None
     if "volume" in mantissas:
         volume = mantissas.pop("volume") / np.power(10.0, decimals.pop("volume"))
@@ -640,6 +643,8 @@ def _fast_iso(buf: NDArray[np.uint8], start: I64, width: int) -> I64:
         raise _Fallback
     days = _days_from_civil(year, month, day)
     seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_s
+    if np.any(seconds < _MIN_SECONDS) or np.any(seconds > _MAX_SECONDS):
+        raise _Fallback  # past int64 nanoseconds: the slow path names the rows
     result: I64 = seconds * NS_PER_SECOND + frac_ns
     return result
 
@@ -675,8 +680,29 @@ def _epoch_to_ns(mantissa: I64, decimals: I64) -> I64:
     shift = unit_exp - decimals
     if np.any(shift < 0):
         raise _Fallback  # finer than a nanosecond
-    result: I64 = mantissa * _POW10[np.clip(shift, 0, 18)]
+    factor = _POW10[np.clip(shift, 0, 18)]
+    outside = np.abs(mantissa) > _INT64_MAX // factor
+    if np.any(outside):
+        raise _OutOfRange(np.flatnonzero(outside))
+    result: I64 = mantissa * factor
     return result
+
+
+_INT64_MAX: Final = np.int64(2**63 - 1)
+_MIN_SECONDS: Final = -(2**63) // NS_PER_SECOND + 1
+_MAX_SECONDS: Final = (2**63 - 1) // NS_PER_SECOND - 1
+_RANGE_TEXT: Final = (
+    "is outside the times a backtest can hold (1677-09-22 to 2262-04-11 UTC); "
+    "check the year, or the unit of epoch numbers"
+)
+
+
+class _OutOfRange(Exception):
+    """Epoch numbers whose nanoseconds do not fit an int64 (they would wrap round)."""
+
+    def __init__(self, positions: NDArray[np.intp]) -> None:
+        super().__init__()
+        self.positions = positions
 
 
 def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
@@ -754,6 +780,10 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
             time_ns[rows] = _epoch_to_ns(epoch, places)
         except _Fallback:
             issues.add("time", lines[0], 1, 1, "epoch times finer than a nanosecond")
+        except _OutOfRange as exc:
+            for at in exc.positions[:MAX_PER_CHECK].tolist():
+                row = int(rows[at])
+                issues.add("time-range", lines[row], row + 1, 1, f"`time` {_RANGE_TEXT}")
     issues.raise_if_any()
     return _Parsed(
         time_ns,
@@ -810,7 +840,10 @@ def _parse_time_text(text: str) -> int | tuple[int, int] | str:
             f"`time` {text!r} has no UTC offset; add one (e.g. {text}+00:00 or {text}Z) so "
             "the moment is unambiguous"
         )
-    return ns_from_datetime(moment)
+    ns = ns_from_datetime(moment)
+    if not -(2**63) < ns < 2**63:
+        return f"`time` {text!r} {_RANGE_TEXT}"
+    return ns
 
 
 # --------------------------------------------------------------------------------------------
@@ -977,6 +1010,21 @@ def _validate_and_build(
             spread = np.full(n, value * 10 ** (target - exp), dtype=np.int64)
             from_file = False
         o_ = h_ = l_ = c_ = bid
+    for name in ("open", "high", "low", "close", "bid", "ask", "price"):
+        if name not in scaled:
+            continue
+        values_ = scaled[name]
+
+        def not_positive(r: int, name: str = name, values_: I64 = values_) -> str:
+            return f"{name} {text(int(values_[r]))} is not positive: prices must be above zero"
+
+        log.add_rows(
+            f"price<=0:{name}",
+            np.flatnonzero(values_ <= 0),
+            line_no,
+            parsed.column(name),
+            not_positive,
+        )
     if from_file and columns.kind is DataKind.BARS:
         log.add_rows(
             "spread<0",
