@@ -118,11 +118,11 @@ def test_explain_says_what_happens_after_each_exit(capsys: pytest.CaptureFixture
     code, out, _ = run(capsys, "explain", str(GRID))
     assert code == 0
     assert "21 buy slot(s) of 1000 units from 105.00 to 115.00" in out
-    assert "buy LIMIT at the exit price -100 pips (counter)" in out
+    assert "buy LIMIT at the exit price - 100 pips (counter)" in out
     assert "at most 21 positions open at once" in out
     code, out, _ = run(capsys, "explain", str(REPEAT))
-    assert "buy LIMIT at the exit price -50 pips (counter)" in out
-    assert "buy STOP at the exit price + spread 50 pips (follow)" in out
+    assert "buy LIMIT at the exit price - 50 pips (counter)" in out
+    assert "buy STOP at the exit price + spread + 50 pips (follow)" in out
     code, out, _ = run(capsys, "explain", str(BTC))
     assert "if that does not happen within 30m, the position is closed" in out
     assert "time exit: closed at market 6h after entry" in out

@@ -11,16 +11,24 @@ from decimal import Decimal
 
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.core.money import fmt_decimal
-from tradeplan.core.units import Distance, format_duration
+from tradeplan.core.units import Distance, DistanceUnit, format_duration
 from tradeplan.plan.model import EntryRule, ExitPlan, GridProgram, Plan, RiskLimits, StateMachine
+from tradeplan.runtime.bars import exchange_timezone
+from tradeplan.runtime.slot_run import charges_fees
+from tradeplan.spec.expr import Expr
 from tradeplan.spec.unparse import unparse
+
+
+def _has_clock(expr: Expr) -> bool:
+    """`time between` is read in the exchange's zone (`runtime.evaluate`): say which."""
+    return "time between" in unparse(expr)
 
 
 def _pos(side: Side) -> str:
     return "long" if side is Side.BUY else "short"
 
 
-def _sized(rule: EntryRule) -> str:
+def _sized(rule: EntryRule, ccy: str | None = None) -> str:
     s = rule.sizing
     if s is None:
         return "the minimum quantity (no size is given)"
@@ -28,6 +36,8 @@ def _sized(rule: EntryRule) -> str:
         lev = f", leverage capped at {fmt_decimal(s.leverage)}x" if s.leverage else ""
         return f"sized so that a stop-loss hit costs {fmt_decimal(s.amount)}% of the balance{lev}"
     unit = {"units": "units", "qty": "shares/contracts", "notional": "of notional value"}[s.mode]
+    if s.mode == "notional" and ccy:
+        unit = f"{ccy} {unit}"
     return f"{fmt_decimal(s.amount)} {unit}"
 
 
@@ -53,38 +63,58 @@ def _order(rule: EntryRule) -> str:
     return " ".join(parts)
 
 
-def _dist(d: Distance) -> str:
-    return str(d.magnitude)
+def _dist(d: Distance, ccy: str | None = None) -> str:
+    """A distance's size with its unit; a bare price amount carries the quote currency."""
+    text = str(d.magnitude)
+    if d.unit is DistanceUnit.PRICE and ccy:
+        return f"{text} {ccy}"
+    return text
 
 
-def exit_lines(exits: ExitPlan, side: Side) -> list[str]:
-    up, down = ("above", "below") if side is Side.BUY else ("below", "above")
+def _signed(d: Distance, ccy: str | None = None) -> str:
+    return f"{'-' if d.value < 0 else '+'} {_dist(d, ccy)}"
+
+
+def exit_lines(
+    exits: ExitPlan, side: Side, ccy: str | None = None, *, tp_fees: bool = False
+) -> list[str]:
+    """Each exit as the formula `runtime.exits.exit_orders` prices it (+ for a long's take
+    profit, the spread added on the adverse side of every stop)."""
+    plus, minus = ("+", "-") if side is Side.BUY else ("-", "+")
+    close = side.opposite.value
     lines: list[str] = []
     if exits.take_profit:
-        lines.append(f"take profit: a limit {_dist(exits.take_profit)} {up} the entry fill")
+        fee = " + the fees of the entry and of the take profit" if tp_fees else ""
+        lines.append(
+            f"take profit: a {close} limit at the entry fill {plus} {_dist(exits.take_profit, ccy)}{fee}"
+        )
     if exits.stop_loss:
         lines.append(
-            f"stop loss: a stop {_dist(exits.stop_loss)} {down} the entry fill "
-            "(plus the spread at the time it is placed)"
+            f"stop loss: a {close} stop at the entry fill {minus} ({_dist(exits.stop_loss, ccy)}"
+            " + the spread at the time it is placed)"
         )
-    else:
+    elif not exits.trailing:
         lines.append("no stop loss: the loss is not bounded")
     if exits.trailing:
         t = exits.trailing
         what = "trailing stop-limit" if t.spread else "trailing stop"
-        line = f"{what}: follows the best price at {_dist(t.trail)} behind it and only moves in your favour"
+        line = (
+            f"{what} (the position's stop loss): follows the best price at {_dist(t.trail, ccy)}"
+            " behind it and only moves in your favour"
+        )
         if t.spread:
-            line += f"; when hit, a limit {_dist(t.spread)} {down} the trigger price"
+            line += (
+                f"; when hit, a {close} limit at the trigger price {minus} {_dist(t.spread, ccy)}"
+            )
         if t.activate:
-            line += f"; starts once the profit reaches {_dist(t.activate)}"
+            line += f"; starts once the profit reaches {_dist(t.activate, ccy)}"
         lines.append(line)
     if exits.break_even:
         be = exits.break_even
-        line = (
-            f"break-even: when the profit reaches {_dist(be.at)}, the stop moves to the entry price"
-        )
-        if be.offset:  # an offset locks profit in: above a long's entry, below a short's
-            line += f" {'+' if side is Side.BUY else '-'} {_dist(be.offset)}"
+        line = f"break-even: when the profit reaches {_dist(be.at, ccy)}, the stop moves to the entry price"
+        if be.offset:  # `break_even_levels`: fill + side sign * signed offset
+            sign = side.sign * (-1 if be.offset.value < 0 else 1)
+            line += f" {'+' if sign > 0 else '-'} {_dist(be.offset, ccy)}"
         if be.within:
             action = "the position is closed" if be.otherwise == "close" else "nothing changes"
             line += f"; if that does not happen within {format_duration(be.within)}, {action}"
@@ -94,7 +124,8 @@ def exit_lines(exits: ExitPlan, side: Side) -> list[str]:
         if te.after:
             lines.append(f"time exit: closed at market {format_duration(te.after)} after entry")
         else:
-            lines.append(f"time exit: closed at market at {te.at} {te.tz or ''}".rstrip())
+            # `runtime.exits.time_exit_deadline` reads a clock time without a zone as UTC.
+            lines.append(f"time exit: closed at market at {te.at} {te.tz or 'UTC'}")
     if exits.exit_when is not None:
         lines.append(f"signal exit: closed at market when {unparse(exits.exit_when)}")
     lines.append(f"exit orders are {exits.time_in_force.value.upper()}")
@@ -104,6 +135,9 @@ def exit_lines(exits: ExitPlan, side: Side) -> list[str]:
 def grid_lines(plan: Plan, grid: GridProgram) -> list[str]:
     side = grid.side
     prices = grid.slots
+    ccy = plan.instrument.quote_currency
+    fees = charges_fees(plan.fees)  # the slot's fee add-ons (`runtime.slot_run`)
+    slot_exits = exit_lines(ExitPlan(grid.stop_loss, grid.take_profit), side, ccy, tp_fees=fees)
     lines = [
         f"Grid `{grid.name}`: {len(prices)} {side.value} slot(s) of {fmt_decimal(grid.units)} units"
         + (
@@ -114,17 +148,25 @@ def grid_lines(plan: Plan, grid: GridProgram) -> list[str]:
             else ""
         ),
         "  Each slot holds at most one position at a time.",
-        f"  When a slot's entry fills: {exit_lines(ExitPlan(grid.stop_loss, grid.take_profit), side)[0]}",
+        f"  When a slot's entry fills: {slot_exits[0]}",
     ]
     if grid.stop_loss:
-        lines.append(f"  and {exit_lines(ExitPlan(grid.stop_loss, grid.take_profit), side)[1]}")
+        lines.append(f"  and {slot_exits[1]}")
     else:
         lines.append("  No stop loss: if the market leaves the range, open slots keep their loss.")
     after = []
-    if grid.counter:
-        after.append(f"a {side.value} LIMIT at the exit price {grid.counter} (counter)")
-    if grid.follow:
-        after.append(f"a {side.value} STOP at the exit price + spread {grid.follow} (follow)")
+    if grid.counter:  # `SlotRun._counter`: the counter's sign, else against the slot's side
+        c = grid.counter
+        sign = (1 if c.value > 0 else -1) if c.value else -side.sign
+        fee = " + its own fee" if fees else ""
+        after.append(
+            f"a {side.value} LIMIT at the exit price {'+' if sign > 0 else '-'} {_dist(c, ccy)}{fee} (counter)"
+        )
+    if grid.follow:  # `SlotRun._follow`: exit + side sign * spread + signed follow
+        spread = "+ spread" if side is Side.BUY else "- spread"
+        after.append(
+            f"a {side.value} STOP at the exit price {spread} {_signed(grid.follow, ccy)} (follow)"
+        )
     if after:
         lines.append("  After an exit fills, the slot re-enters with " + " and ".join(after) + ".")
         lines.append(
@@ -144,7 +186,7 @@ def grid_lines(plan: Plan, grid: GridProgram) -> list[str]:
     return lines
 
 
-def risk_lines(risk: RiskLimits, fx_base: str | None = None) -> list[str]:
+def risk_lines(risk: RiskLimits, fx_base: str | None = None, ccy: str | None = None) -> list[str]:
     lines: list[str] = []
     if risk.max_open_positions is not None:
         noun = "position" if risk.max_open_positions == 1 else "positions"
@@ -156,7 +198,8 @@ def risk_lines(risk: RiskLimits, fx_base: str | None = None) -> list[str]:
                 "(FX positions are counted in units of the base currency)"
             )
         else:
-            lines.append(f"at most {fmt_decimal(risk.max_notional)} of total position value")
+            unit = f" {ccy}" if ccy else ""
+            lines.append(f"at most {fmt_decimal(risk.max_notional)}{unit} of total position value")
     if risk.max_position is not None:
         lines.append(f"at most {fmt_decimal(risk.max_position)} units in the symbol")
     if risk.daily_loss_limit is not None:
@@ -183,9 +226,10 @@ def explain_plan(plan: Plan) -> str:
     ]
     if plan.description:
         out.append(plan.description)
-    details = [f"tick {inst.tick}", f"quantity step {inst.step}"]
+    ccy = f" {inst.quote_currency}" if inst.quote_currency else ""
+    details = [f"tick {inst.tick}{ccy}", f"quantity step {inst.step}"]
     if inst.pip:
-        details.insert(0, f"pip {inst.pip}")
+        details.insert(0, f"pip {inst.pip}{ccy}")
     out.append(f"Prices are rounded to the {', '.join(details)}.")
     if inst.asset_class.value == "us_stock":
         out.append(f"Session: {plan.session.value} (market orders only in regular hours).")
@@ -194,23 +238,29 @@ def explain_plan(plan: Plan) -> str:
             "with the same levels and an alert (alerts.csv)."
         )
     out.append("")
+    tz = exchange_timezone(inst.asset_class)
     for rule in plan.rules:
         out.append(
-            f"Entry `{rule.name}`: goes {_pos(rule.side)} with {_order(rule)}, {_sized(rule)},"
+            f"Entry `{rule.name}`: goes {_pos(rule.side)} with {_order(rule)}, {_sized(rule, inst.quote_currency)},"
         )
         out.append(
             f"  when, on a closed {format_duration(plan.timeframe)} bar: {unparse(rule.when)}"
         )
-        out.append(f"  The entry order is {rule.time_in_force.value.upper()}.")
+        if rule.order.type is not OrderType.MARKET:  # a market order never rests, so never expires
+            out.append(f"  The entry order is {rule.time_in_force.value.upper()}.")
+        if _has_clock(rule.when):
+            out.append(f"  Times of day are read in {tz}.")
         out.append("  Once filled:")
-        out.extend(f"    - {line}" for line in exit_lines(rule.exits, rule.side))
+        out.extend(
+            f"    - {line}" for line in exit_lines(rule.exits, rule.side, inst.quote_currency)
+        )
         out.append("  After an exit the rule waits for its next signal.")
         out.append("")
     for grid in plan.grids:
         out.extend(grid_lines(plan, grid))
         out.append("")
     fx_base = inst.base_currency if inst.asset_class.value == "fx" else None
-    caps = risk_lines(plan.risk, fx_base)
+    caps = risk_lines(plan.risk, fx_base, inst.quote_currency)
     if caps:
         out.append("Risk caps checked before every order:")
         out.extend(f"  - {line}" for line in caps)
