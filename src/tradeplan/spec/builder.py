@@ -17,6 +17,7 @@ from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInFo
 from tradeplan.core.units import Distance
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
+from tradeplan.diagnostics.secrets import SECRET_KEY, SECRET_VALUE
 from tradeplan.diagnostics.suggest import did_you_mean
 from tradeplan.spec import keys
 from tradeplan.spec.expr import Expr
@@ -57,8 +58,6 @@ E = TypeVar("E", bound=Enum)
 SUPPORTED_VERSIONS = (1,)
 MARKET_KINDS = {"usdm_futures": "crypto_perp", "us": "us_stock", "fx": "fx"}
 BROKER_NAMES = ("paper", "oanda", "binance", "futu")
-_SECRET_KEY = re.compile(r"(secret|passw|token|api_?key|private_?key)", re.IGNORECASE)
-_SECRET_VALUE = re.compile(r"^[A-Za-z0-9+/=_\-]{32,}$")
 # Names may be written in any script (traders of seed 002's market write Japanese): a letter or
 # digit of any alphabet first, then letters, digits, `_`, `.` and `-`.
 _NAME = re.compile(r"^[^\W_][\w.\-]*$")
@@ -76,7 +75,7 @@ class Fields:
             name = key.value or ""
             if name in table:
                 continue
-            if _SECRET_KEY.search(name):
+            if SECRET_KEY.search(name):
                 continue  # reported by the secret scan, with the value hidden
             builder.out.report(
                 "TP101",
@@ -298,7 +297,7 @@ class Builder:
         """Keys, passwords and tokens come from the environment, never from a strategy file."""
         if isinstance(node, Mapping):
             for key, value in node.entries:
-                if key.value and _SECRET_KEY.search(key.value):
+                if key.value and SECRET_KEY.search(key.value):
                     self.out.report(
                         "TP108",
                         key.span,
@@ -312,7 +311,7 @@ class Builder:
         elif isinstance(node, Sequence):
             for item in node.items:
                 self.scan_secrets(item)
-        elif node.value and _SECRET_VALUE.match(node.value) and _looks_random(node.value):
+        elif node.value and SECRET_VALUE.fullmatch(node.value) and _looks_random(node.value):
             self.out.report(
                 "TP108",
                 node.span,
