@@ -25,13 +25,14 @@ import numpy as np
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
 from tradeplan.core.enums import AssetClass, FillProfile
+from tradeplan.core.instrument import exchange_timezone
 from tradeplan.core.money import HUNDRED, ONE, Rounding, round_to_increment
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
 from tradeplan.reporting.csv_out import write_run_files
 from tradeplan.reporting.html_report import render_report
 from tradeplan.reporting.metrics import Summary, summarize
-from tradeplan.runtime.bars import BarArrays, exchange_timezone
+from tradeplan.runtime.bars import BarArrays
 from tradeplan.runtime.data import MarketData, load_market_data
 from tradeplan.runtime.engine import (
     Engine,

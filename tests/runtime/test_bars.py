@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeplan.core.enums import AssetClass
+from tradeplan.core.instrument import exchange_timezone
 from tradeplan.runtime.bars import (
     SESSION_CLOSED,
     SESSION_POST,
@@ -18,7 +19,6 @@ from tradeplan.runtime.bars import (
     SESSION_RTH,
     BarArrays,
     day_ids,
-    exchange_timezone,
     minute_of_day,
     us_session_codes,
     utc_offsets,

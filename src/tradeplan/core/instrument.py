@@ -104,3 +104,15 @@ def default_instrument(symbol: str, asset_class: AssetClass | None = None) -> In
         quote_currency=quote,
         min_notional=Decimal(5),
     )
+
+
+US_EXCHANGE_TZ = "America/New_York"
+
+
+def exchange_timezone(asset_class: AssetClass) -> str:
+    """The zone in which a market's clock times (sessions, `time between`) are read.
+
+    Kept in core, not the engine, because `explain` states it too and must not load the engine
+    (and numpy) to do so: that cost every cold `tradeplan lint` 120 ms.
+    """
+    return US_EXCHANGE_TZ if asset_class is AssetClass.US_STOCK else "UTC"

@@ -36,6 +36,11 @@ class Fees:
     per_order: Decimal
 
 
+def charges_fees(fees: Fees) -> bool:
+    """Whether any fee is charged: grid slots then widen their exits, and `explain` says so."""
+    return bool(fees.per_unit or fees.per_notional or fees.per_order)
+
+
 @dataclass(frozen=True, slots=True)
 class Sizing:
     mode: str  # "units" | "qty" | "notional" | "risk"

@@ -10,11 +10,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tradeplan.core.enums import OrderType, Side
+from tradeplan.core.instrument import exchange_timezone
 from tradeplan.core.money import fmt_decimal
 from tradeplan.core.units import Distance, DistanceUnit, format_duration
-from tradeplan.plan.model import EntryRule, ExitPlan, GridProgram, Plan, RiskLimits, StateMachine
-from tradeplan.runtime.bars import exchange_timezone
-from tradeplan.runtime.slot_run import charges_fees
+from tradeplan.plan.model import (
+    EntryRule,
+    ExitPlan,
+    GridProgram,
+    Plan,
+    RiskLimits,
+    StateMachine,
+    charges_fees,
+)
 from tradeplan.spec.expr import Expr
 from tradeplan.spec.unparse import unparse
 

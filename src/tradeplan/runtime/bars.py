@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from tradeplan.core.enums import AssetClass
+from tradeplan.core.instrument import US_EXCHANGE_TZ
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
@@ -39,14 +39,8 @@ US_PRE_OPEN: Final = 4 * 3600  # 04:00 New York
 US_RTH_OPEN: Final = 9 * 3600 + 30 * 60  # 09:30
 US_RTH_CLOSE: Final = 16 * 3600  # 16:00
 US_POST_CLOSE: Final = 20 * 3600  # 20:00
-US_EXCHANGE_TZ: Final = "America/New_York"
 _UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "GMT", "Etc/GMT", "Z"})
 _DENSE_DAYS: Final = 100_000  # wider ranges sample only the days that hold bars
-
-
-def exchange_timezone(asset_class: AssetClass) -> str:
-    """The zone in which a market's clock times (sessions, `time between`) are read."""
-    return US_EXCHANGE_TZ if asset_class is AssetClass.US_STOCK else "UTC"
 
 
 def _offset_at(zone: ZoneInfo, second: int) -> int:

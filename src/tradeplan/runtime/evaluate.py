@@ -44,10 +44,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import AssetClass
-from tradeplan.core.instrument import PENNY, Instrument
+from tradeplan.core.instrument import PENNY, Instrument, exchange_timezone
 from tradeplan.plan.vocabulary import FUNCTIONS
 from tradeplan.runtime import indicators
-from tradeplan.runtime.bars import SESSION_CODES, BarArrays, exchange_timezone, minute_of_day
+from tradeplan.runtime.bars import SESSION_CODES, BarArrays, minute_of_day
 from tradeplan.spec.expr import (
     Binary,
     Call,

@@ -50,7 +50,7 @@ from tradeplan.core.money import HUNDRED, ZERO, Rounding, fmt_decimal, round_to_
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.reentry import ReentryRule, arm_reentry
-from tradeplan.plan.model import ExitPlan, Fees, GridProgram
+from tradeplan.plan.model import ExitPlan, Fees, GridProgram, charges_fees
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
 from tradeplan.runtime.exits import exit_orders, level, width
 from tradeplan.runtime.ledger import Position
@@ -89,10 +89,6 @@ def slot_runs(engine: Engine) -> list[SlotRun]:
 def fee_per_unit(fees: Fees, price: Decimal, qty: Decimal) -> Decimal:
     """What one order of `qty` at `price` pays, per unit, in the quote currency."""
     return fees.per_unit + fees.per_notional / HUNDRED * price + fees.per_order / qty
-
-
-def charges_fees(fees: Fees) -> bool:
-    return bool(fees.per_unit or fees.per_notional or fees.per_order)
 
 
 class SlotRun:
