@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck imports unit bench clean data
+.PHONY: demo test lint typecheck imports unit bench fuzz clean data
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP)
 	$(VENV)/bin/tradeplan explain strategies/usdjpy-grid.yaml
 	$(VENV)/bin/tradeplan backtest strategies/usdjpy-grid.yaml \
 		--data data/usdjpy_1m_2025.csv.gz --out out/demo
+
+# The fuzz tests of `make test` with 50 times the examples (TRADEPLAN_FUZZ=N to choose).
+fuzz: $(STAMP)
+	TRADEPLAN_FUZZ=$${TRADEPLAN_FUZZ:-50} $(PY) -m pytest tests/fuzz -q
 
 bench: $(STAMP)
 	$(PY) bench/lint_bench.py

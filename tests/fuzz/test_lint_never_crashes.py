@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fuzz_budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -130,14 +131,14 @@ def _assert_sane(text: str, name: str) -> None:
         assert d.message
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mutated())
 def test_mutated_strategies_get_diagnostics_not_exceptions(case: tuple[str, str]) -> None:
     name, text = case
     _assert_sane(text, name)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(st.sampled_from(SOURCES), st.data())
 def test_flipped_bytes_never_crash(case: tuple[str, str], data: st.DataObject) -> None:
     name, text = case
@@ -153,7 +154,7 @@ def test_flipped_bytes_never_crash(case: tuple[str, str], data: st.DataObject) -
     _assert_sane(decoded, name)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=300), st.sampled_from(["x.yaml", "x.tp"]))
 def test_arbitrary_text_never_crashes(text: str, name: str) -> None:
     _assert_sane(text, name)
