@@ -21,19 +21,22 @@ from pathlib import Path
 from time import perf_counter
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
 from tradeplan.core.enums import AssetClass, FillProfile
+from tradeplan.core.epoch import usual_interval_ns
 from tradeplan.core.instrument import exchange_timezone
 from tradeplan.core.money import HUNDRED, ONE, Rounding, round_to_increment
+from tradeplan.core.units import format_duration
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
 from tradeplan.reporting.csv_out import write_run_files
 from tradeplan.reporting.html_report import render_report
 from tradeplan.reporting.metrics import Summary, summarize
 from tradeplan.runtime.bars import BarArrays
-from tradeplan.runtime.data import MarketData, load_market_data
+from tradeplan.runtime.data import DataKind, MarketData, load_market_data
 from tradeplan.runtime.engine import (
     Engine,
     EngineConfig,
@@ -44,6 +47,7 @@ from tradeplan.runtime.engine import (
 from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.ledger import QuoteRate, same_currency
 from tradeplan.runtime.replay import Progress, ReplayStats, replay
+from tradeplan.runtime.resample import Resampled, resample
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
 from tradeplan.spec.expr import Expr
 
@@ -175,20 +179,86 @@ def _profile(name: str) -> BrokerProfile:
 
 
 def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
-    """Every rule's `when`, `exit_when` and entry prices over the whole data set."""
-    evaluator = SeriesEvaluator(bar_arrays(plan, data), plan.instrument)
-    inputs: dict[str, RuleInputs] = {}
+    """Every rule's `when`, `exit_when` and entry prices over the whole data set.
+
+    Conditions are evaluated on closed bars of the plan's timeframe (runtime/resample.py) and
+    land on the last fine row of each bar; fills stay on the fine rows.
+    """
+    fine = bar_arrays(plan, data)
+    resampled = _timeframe_bars(plan, data, fine)
+    if resampled is None:
+        evaluator = SeriesEvaluator(fine, plan.instrument)
+        inputs: dict[str, RuleInputs] = {}
+        for rule in plan.rules:
+            exit_when = rule.exits.exit_when
+            inputs[rule.name] = RuleInputs(
+                entry=np.ascontiguousarray(evaluator.condition(rule.when)),
+                exit=None
+                if exit_when is None
+                else np.ascontiguousarray(evaluator.condition(exit_when)),
+                price=_price_source(evaluator, rule, rule.order.price),
+                trigger=_price_source(evaluator, rule, rule.order.trigger),
+            )
+        return inputs
+    evaluator = SeriesEvaluator(resampled.bars, plan.instrument)
+    rows, bar_of_row = len(fine), resampled.bar_of_row
+    inputs = {}
     for rule in plan.rules:
         exit_when = rule.exits.exit_when
+        price = _price_source(evaluator, rule, rule.order.price)
+        trigger = _price_source(evaluator, rule, rule.order.trigger)
         inputs[rule.name] = RuleInputs(
-            entry=np.ascontiguousarray(evaluator.condition(rule.when)),
+            entry=resampled.spread_signal(evaluator.condition(rule.when), rows),
             exit=None
             if exit_when is None
-            else np.ascontiguousarray(evaluator.condition(exit_when)),
-            price=_price_source(evaluator, rule, rule.order.price),
-            trigger=_price_source(evaluator, rule, rule.order.trigger),
+            else resampled.spread_signal(evaluator.condition(exit_when), rows),
+            price=None if price is None else _on_bar_of_row(price, bar_of_row),
+            trigger=None if trigger is None else _on_bar_of_row(trigger, bar_of_row),
         )
     return inputs
+
+
+def _on_bar_of_row(
+    source: Callable[[int], Decimal], bar_of_row: NDArray[np.int64]
+) -> Callable[[int], Decimal]:
+    def at_row(row: int) -> Decimal:
+        return source(int(bar_of_row[row]))
+
+    return at_row
+
+
+def _timeframe_bars(plan: Plan, data: MarketData, fine: BarArrays) -> Resampled | None:
+    """The plan's timeframe bars, or None when the data already is that timeframe.
+
+    Data coarser than the timeframe, or bars that do not divide it, cannot make its bars: that
+    is refused, naming both intervals, rather than run on the wrong bars.
+    """
+    timeframe = plan.timeframe
+    if timeframe is None:
+        return None
+    ticks = data.kind is DataKind.TICKS
+    interval = 0 if ticks else usual_interval_ns(data.time_ns) // 1_000_000_000
+    if not ticks and interval == timeframe:
+        return None
+    if not ticks and interval > timeframe:
+        raise BacktestError(
+            f"the data has {format_duration(interval)} bars but the strategy's timeframe is "
+            f"{format_duration(timeframe)}: give data of {format_duration(timeframe)} or finer, "
+            f"or set `timeframe: {format_duration(interval)}`"
+        )
+    if not ticks and interval > 0 and timeframe % interval:
+        raise BacktestError(
+            f"the strategy's timeframe {format_duration(timeframe)} is not a whole number of "
+            f"the data's {format_duration(interval)} bars: give data whose bars divide it"
+        )
+    us_stock = plan.instrument.asset_class is AssetClass.US_STOCK
+    return resample(
+        fine,
+        timeframe,
+        tz=exchange_timezone(plan.instrument.asset_class) if us_stock else "UTC",
+        us_sessions=us_stock,
+        row_interval=interval,
+    )
 
 
 def bar_arrays(plan: Plan, data: MarketData) -> BarArrays:

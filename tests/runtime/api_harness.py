@@ -29,11 +29,11 @@ def strategy(
     account: str = "{currency: JPY, balance: 1000000}",
     broker: str = "paper",
 ) -> Plan:
-    """A compiled plan: the head says instrument, account and broker; `body` the rest."""
-    head = (
-        f"tradeplan: 1\nname: e2e\ninstrument: {symbol}\naccount: {account}\n"
-        f"broker: {broker}\ntimeframe: 1m\n"
-    )
+    """A compiled plan: the head says instrument, account and broker; `body` the rest.
+
+    No `timeframe`: signals run on the rows given, whatever their spacing.
+    """
+    head = f"tradeplan: 1\nname: e2e\ninstrument: {symbol}\naccount: {account}\nbroker: {broker}\n"
     return plan_from(head + body)
 
 

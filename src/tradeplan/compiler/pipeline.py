@@ -49,8 +49,6 @@ from tradeplan.spec.source import Form, is_blank
 from tradeplan.spec.text_reader import read_text
 from tradeplan.spec.yaml_reader import read_yaml
 
-DEFAULT_TIMEFRAME = 60
-
 
 @dataclass(frozen=True, slots=True)
 class CompileResult:
@@ -152,7 +150,7 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
             "regular and extended hours",
             "remove `session:`",
         )
-    timeframe = spec.timeframe or DEFAULT_TIMEFRAME
+    timeframe = spec.timeframe  # None: the data's own bars
     checker = ExpressionChecker(out, inst.asset_class)
     if spec.exits is not None:
         check_exits(spec.exits, inst, spec.timeframe, out)

@@ -156,7 +156,7 @@ class Plan:
     account: Account
     broker: BrokerRef
     session: Session
-    timeframe: int  # seconds
+    timeframe: int | None  # seconds; None: signals on the data's own bars
     fees: Fees
     rules: tuple[EntryRule, ...]
     grids: tuple[GridProgram, ...]

@@ -250,9 +250,7 @@ def explain_plan(plan: Plan) -> str:
         out.append(
             f"Entry `{rule.name}`: goes {_pos(rule.side)} with {_order(rule)}, {_sized(rule, inst.quote_currency)},"
         )
-        out.append(
-            f"  when, on a closed {format_duration(plan.timeframe)} bar: {unparse(rule.when)}"
-        )
+        out.append(f"  when, on {_bar_words(plan.timeframe)}: {unparse(rule.when)}")
         if rule.order.type is not OrderType.MARKET:  # a market order never rests, so never expires
             out.append(f"  The entry order is {rule.time_in_force.value.upper()}.")
         if _has_clock(rule.when):
@@ -295,3 +293,9 @@ def mermaid(machine: StateMachine) -> str:
 
 def diagram(plan: Plan) -> str:
     return "\n".join(mermaid(m) for m in plan.machines)
+
+
+def _bar_words(timeframe: int | None) -> str:
+    if timeframe is None:
+        return "each closed bar of the data"
+    return f"a closed {format_duration(timeframe)} bar"
