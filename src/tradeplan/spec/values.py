@@ -6,7 +6,10 @@ the builder attaches the span. Numbers never pass through float.
 
 from __future__ import annotations
 
+import difflib
+import functools
 import re
+import zoneinfo
 from decimal import Decimal, InvalidOperation
 
 from tradeplan.core.units import Distance, DistanceUnit
@@ -154,7 +157,22 @@ def read_clock(text: str) -> tuple[str, str | None]:
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
         raise ValueProblem(f"`{text}` is not a valid time of day", code="TP210")
-    return f"{hour:02d}:{minute:02d}", match[3]
+    zone = match[3]
+    if zone is not None and zone not in _zones():
+        close = difflib.get_close_matches(zone, sorted(_zones()), n=1)
+        hint = (
+            f"did you mean `{close[0]}`?"
+            if close
+            else "write an IANA zone such as `America/New_York`"
+        )
+        raise ValueProblem(f"`{zone}` is not a known time zone", hint, code="TP210")
+    return f"{hour:02d}:{minute:02d}", zone
+
+
+@functools.cache
+def _zones() -> frozenset[str]:
+    """The runtime resolves zones with zoneinfo; a name it cannot load must fail at lint, not in a run."""
+    return frozenset(zoneinfo.available_timezones())
 
 
 def read_bool(text: str) -> bool:
