@@ -9,6 +9,7 @@ import shlex
 import pytest
 
 from tradeplan.cli import size_cmd
+from tradeplan.cli.main import main
 
 
 def words(text: str) -> list[str]:
@@ -163,3 +164,18 @@ def test_missing_required_option_is_an_argparse_usage_error() -> None:
     with pytest.raises(SystemExit) as exc:
         run(["--risk", "2%", "--stop", "20", "--pip", "0.01"])
     assert exc.value.code == 2
+
+
+@pytest.mark.parametrize("flag", ["--balance", "--risk", "--stop", "--pip", "--rate", "--step"])
+@pytest.mark.parametrize("value", ["1e999999", "1e23", "1e-300"])
+def test_size_with_absurd_numbers_is_a_one_line_usage_error(
+    capsys: pytest.CaptureFixture[str], flag: str, value: str
+) -> None:
+    args = {"--balance": "500000", "--risk": "2%", "--stop": "20", "--pip": "0.01"}
+    args[flag] = value
+    argv = ["size", *[part for pair in args.items() for part in pair]]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "TP901" not in err
+    assert flag in err
+    assert err.count("\n") == 1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+from collections.abc import Callable
+from pathlib import Path
+
 import pytest
 
-from tradeplan.runtime.data import DataError, parse_market_data
+from tradeplan.runtime.data import DataError, load_market_data, parse_market_data
 
 HEADER = "time,open,high,low,close\n"
 
@@ -38,3 +42,24 @@ def test_zero_and_negative_prices_are_errors() -> None:
 def test_zero_tick_price_is_an_error() -> None:
     message = _error("time,bid,ask\n1700000000,1.1,1.2\n1700000001,0,0.1\n")
     assert "row 2: bid 0 is not positive" in message
+
+
+@pytest.mark.parametrize(
+    ("damage", "says"),
+    [
+        (lambda packed: packed[: len(packed) // 2], "cut short"),
+        (lambda packed: packed[:12], "cut short"),
+        (lambda packed: packed + b"trailing junk", "broken gzip file"),
+    ],
+)
+def test_a_damaged_gzip_file_is_a_data_error_naming_the_file(
+    tmp_path: Path, damage: Callable[[bytes], bytes], says: str
+) -> None:
+    rows = "".join(f"2025-01-06T00:{m:02d}:00+00:00,1,1,1,1\n" for m in range(60))
+    path = tmp_path / "bars.csv.gz"
+    path.write_bytes(damage(gzip.compress(("time,open,high,low,close\n" + rows).encode())))
+    with pytest.raises(DataError) as caught:
+        load_market_data(path)
+    (issue,) = caught.value.issues
+    assert issue.span.file == str(path)
+    assert says in issue.message

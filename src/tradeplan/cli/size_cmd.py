@@ -70,6 +70,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return parser
 
 
+# No balance, pip, rate or cap of a real account lies outside these; bounding them keeps every
+# product and quotient of the sizing rule far from Decimal's limits (1e999999 once overflowed).
+MIN_EXPONENT, MAX_EXPONENT = -12, 15
+
+
 def run(args: argparse.Namespace) -> int:
     try:
         result = size_by_risk(
@@ -176,6 +181,8 @@ def _number(text: str, flag: str) -> Decimal:
         raise UsageError(f"{flag}: {text!r} is not a number") from None
     if not value.is_finite():
         raise UsageError(f"{flag}: {text!r} is not a finite number")
+    if value and not MIN_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
+        raise UsageError(f"{flag}: {text.strip()} is out of range (1e-12 to 1e15 in size)")
     return value
 
 

@@ -326,10 +326,21 @@ def _to_buffer(content: bytes, source: str) -> NDArray[np.uint8]:
         if filled != size or inflater.unused_data:
             raise _Fallback  # several gzip members, or more than 4 GB
     except _Fallback:
-        return np.frombuffer(gzip.decompress(content), dtype=np.uint8)
+        return _gunzip_whole(content, source)
     except zlib.error as exc:
         raise DataError([_issue(Span(source, 1, 1), f"broken gzip file: {exc}")]) from None
     return out
+
+
+def _gunzip_whole(content: bytes, source: str) -> NDArray[np.uint8]:
+    """Several members, a wrong length field, or damage: gzip itself says which."""
+    try:
+        return np.frombuffer(gzip.decompress(content), dtype=np.uint8)
+    except EOFError:
+        message = "the gzip file is cut short (it ends before its end marker); copy it again"
+    except (OSError, zlib.error) as exc:  # BadGzipFile is an OSError: trailing bytes, bad CRC
+        message = f"broken gzip file: {exc}"
+    raise DataError([_issue(Span(source, 1, 1), message)])
 
 
 _IO_CHUNK: Final = 1 << 22
