@@ -97,6 +97,12 @@ class ExpressionChecker:
             self.condition(expr.operand, "`not`")
             return BOOL
         if isinstance(expr, TimeBetween):
+            for clock in (expr.start, expr.end):
+                problem = _clock_problem(clock)
+                if problem:
+                    self.out.report(
+                        "TP210", expr.span, problem, "write a time of day from 00:00 to 23:59"
+                    )
             return BOOL
         return UNKNOWN  # pragma: no cover - every node type is handled above
 
@@ -217,3 +223,14 @@ def _outside_regular_hours(window: TimeBetween) -> bool:
     if start > end:
         return False
     return end <= 9 * 60 + 30 or start >= 16 * 60
+
+
+def _clock_problem(text: str) -> str | None:
+    """What the runtime would refuse in a `time between` bound (runtime/evaluate.py `_minute`):
+    HH:MM only, hours 0-23, minutes 0-59."""
+    hours, colon, minutes = text.partition(":")
+    if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
+        return f"`{text}` is not a time HH:MM (seconds are not used: bars close on minutes)"
+    if int(hours) > 23 or int(minutes) > 59:
+        return f"`{text}` is not a time of day between 00:00 and 23:59"
+    return None
