@@ -482,6 +482,10 @@ class _Parsed:
     volume: F64 | None
     line_no: I64
     field_col: Callable[[str, int], int]  # (column, row) -> 1-based column in its line
+    # Errors already found row by row, and the rows they spoil: validation adds to the same log
+    # (skipping those rows) so that one report lists every kind of problem in the file.
+    log: _IssueLog | None = None
+    spoiled: NDArray[np.bool_] | None = None
 
     def column(self, name: str) -> Callable[[int], int]:
         return lambda row: self.field_col(name, row)
@@ -732,6 +736,7 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
     columns_at = {name: np.ones(n, np.int64) for name in columns.index if name != "time"}
     epoch_values: list[tuple[int, int, int]] = []  # row, mantissa, decimals
     iso_rows: list[int] = []
+    spoiled = np.zeros(n, dtype=np.bool_)
     starts, ends, lines = table.line_start.tolist(), table.line_end.tolist(), table.line_no.tolist()
     for row in range(n):
         line = lines[row]
@@ -739,6 +744,7 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
             text = buf[starts[row] : ends[row]].decode("utf-8")
         except UnicodeDecodeError:
             issues.add("encoding", line, row + 1, 1, "the line is not UTF-8 text")
+            spoiled[row] = True
             continue
         values = next(csv.reader([text]))
         if len(values) != ncols:
@@ -749,6 +755,7 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
                 1,
                 f"expected {ncols} fields ({','.join(columns.names)}), found {len(values)}",
             )
+            spoiled[row] = True
             continue
         cols = _field_columns(text, values)
         for name, j in columns.index.items():
@@ -767,6 +774,7 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
             number = _parse_number_text(value)
             if isinstance(number, str):
                 issues.add(f"value:{name}", line, row + 1, cols[j], f"`{name}` {number}")
+                spoiled[row] = True
                 continue
             mantissa, decimals = number
             if name == "volume" and volume is not None:
@@ -795,13 +803,16 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
             for at in exc.positions[:MAX_PER_CHECK].tolist():
                 row = int(rows[at])
                 issues.add("time-range", lines[row], row + 1, 1, f"`time` {_RANGE_TEXT}")
-    issues.raise_if_any()
+    if any(kind.startswith("time") for kind in issues.counts):
+        issues.raise_if_any()  # without trustworthy times, order and gaps cannot be checked
     return _Parsed(
         time_ns,
         prices,
         volume,
         table.line_no,
         lambda name, row: int(columns_at[name][row]),
+        issues,
+        spoiled,
     )
 
 
@@ -864,8 +875,9 @@ def _parse_time_text(text: str) -> int | tuple[int, int] | str:
 class _IssueLog:
     """Collects errors per kind, keeping the first MAX_PER_CHECK and counting the rest."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, spoiled: NDArray[np.bool_] | None = None) -> None:
         self.source = source
+        self.spoiled = spoiled  # rows whose fields could not be read: not checked further
         self.items: list[DataIssue] = []
         self.counts: dict[str, int] = {}
         self.examples: dict[str, DataIssue] = {}
@@ -884,6 +896,8 @@ class _IssueLog:
         column: Callable[[int], int],
         message: Callable[[int], str],
     ) -> None:
+        if self.spoiled is not None:
+            rows = rows[~self.spoiled[rows]]
         for r in rows[:MAX_PER_CHECK].tolist():
             self.add(kind, int(line_no[r]), r + 1, column(r), message(r))
         extra = rows.size - min(rows.size, MAX_PER_CHECK)
@@ -938,7 +952,8 @@ def _validate_and_build(
 ) -> MarketData:
     n = parsed.time_ns.size
     line_no = parsed.line_no
-    log = _IssueLog(source)
+    log = parsed.log or _IssueLog(source)
+    log.spoiled = parsed.spoiled
     target = max([int(d.max()) for _, d in parsed.prices.values()] or [0])
     if spread_default is not None:
         target = max(target, spread_default[1])
@@ -948,7 +963,8 @@ def _validate_and_build(
         log.add_rows(
             f"digits:{name}", too_big, line_no, parsed.column(name), _constant(name, target)
         )
-    log.raise_if_any()
+    if any(kind.startswith("digits:") for kind in log.counts):
+        log.raise_if_any()  # the prices cannot be put on one grid, so nothing more is checked
     scaled = {name: _rescale(m, d, target) for name, (m, d) in parsed.prices.items()}
 
     def text(value: int) -> str:
