@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_DOWN, Decimal, localcontext
+from functools import partial
 from pathlib import Path
 from time import perf_counter
 
@@ -46,6 +47,7 @@ from tradeplan.runtime.engine import (
 )
 from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.ledger import QuoteRate, same_currency
+from tradeplan.runtime.market_hours import open_ns_between
 from tradeplan.runtime.replay import Progress, ReplayStats, replay
 from tradeplan.runtime.resample import Resampled, resample
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
@@ -96,7 +98,11 @@ def backtest(
     quote_rate(plan, options.quote_rate)  # a missing or needless --rate stops before the load
     began = perf_counter()
     data = load_market_data(
-        Path(data_path), default_spread=options.spread, start=options.start, end=options.end
+        Path(data_path),
+        default_spread=options.spread,
+        start=options.start,
+        end=options.end,
+        open_between=partial(open_ns_between, plan.instrument.asset_class),
     )
     run = run_backtest(plan, data, options, progress=progress)
     run.timings["load"] = perf_counter() - began - sum(run.timings.values())

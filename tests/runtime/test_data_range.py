@@ -63,3 +63,10 @@ def test_a_damaged_gzip_file_is_a_data_error_naming_the_file(
     (issue,) = caught.value.issues
     assert issue.span.file == str(path)
     assert says in issue.message
+
+
+@pytest.mark.parametrize("price", ["1e-999", "1e999999999", "9e40"])
+def test_prices_with_absurd_exponents_are_row_errors(price: str) -> None:
+    message = _error(HEADER + f"2025-01-06T00:00:00+00:00,{price},2,1,1.5\n")
+    assert "bars.csv:2" in message
+    assert "out of range" in message

@@ -60,6 +60,10 @@ PRICE_COLUMNS: Final = ("open", "high", "low", "close", "spread", "bid", "ask", 
 KNOWN_COLUMNS: Final = (*TIME_NAMES, *PRICE_COLUMNS, "volume")
 
 
+# Open market nanoseconds between each pair of row times (runtime/market_hours.py).
+OpenTime = Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.int64]]
+
+
 class DataKind(Enum):
     BARS = "bars"
     TICKS = "ticks"
@@ -246,12 +250,15 @@ def load_market_data(
     start: str | datetime | date | None = None,
     end: str | datetime | date | None = None,
     gap_threshold: timedelta | None = None,
+    open_between: OpenTime | None = None,
 ) -> MarketData:
     """Read a CSV (plain or .gz) of bars or ticks; raise DataError naming every bad row.
 
     `start` and `end` are inclusive; a date alone covers that whole UTC day. Gaps in time longer
     than `gap_threshold` (default: twice the usual bar interval for bars, one hour for ticks) are
-    reported as one warning in `issues`, never as an error.
+    reported as one warning in `issues`, never as an error. With `open_between` (the open market
+    time between two row times, runtime/market_hours.py) only open time counts, so weekends and
+    nights the instrument's calendar explains are not gaps.
     """
     file = Path(path)
     try:
@@ -266,6 +273,7 @@ def load_market_data(
         start=start,
         end=end,
         gap_threshold=gap_threshold,
+        open_between=open_between,
     )
 
 
@@ -277,6 +285,7 @@ def parse_market_data(
     start: str | datetime | date | None = None,
     end: str | datetime | date | None = None,
     gap_threshold: timedelta | None = None,
+    open_between: OpenTime | None = None,
 ) -> MarketData:
     """As `load_market_data`, from the file's content (gzip is recognised by its magic bytes)."""
     spread_default = _parse_default_spread(default_spread)
@@ -289,7 +298,7 @@ def parse_market_data(
     parsed = _parse_rows(table, columns, source)
     del table
     data = _validate_and_build(parsed, columns, source, spread_default)
-    return _slice_and_check_gaps(data, start, end, gap_threshold)
+    return _slice_and_check_gaps(data, start, end, gap_threshold, open_between)
 
 
 # --------------------------------------------------------------------------------------------
@@ -836,6 +845,8 @@ def _parse_number_text(text: str, max_digits: int = MAX_DIGITS) -> tuple[int, in
         return f"is not a number: {text!r}"
     exponent = number.as_tuple().exponent
     assert isinstance(exponent, int)
+    if number and not -MAX_DIGITS <= exponent <= MAX_DIGITS:
+        return f"is out of range: {text!r}"  # checked first: int(1e999999999) would not return
     decimals = max(0, -exponent)
     mantissa = int(number.scaleb(decimals))
     if len(str(abs(mantissa))) > max_digits or abs(mantissa) >= 2**63:
@@ -1109,6 +1120,7 @@ def _slice_and_check_gaps(
     start: str | datetime | date | None,
     end: str | datetime | date | None,
     gap_threshold: timedelta | None,
+    open_between: OpenTime | None = None,
 ) -> MarketData:
     begin_row, end_row = 0, len(data)
     if start is not None:
@@ -1123,13 +1135,15 @@ def _slice_and_check_gaps(
         )
     if (begin_row, end_row) != (0, len(data)):
         data = data.slice_rows(begin_row, end_row)
-    gap = _gap_warning(data, gap_threshold, begin_row)
+    gap = _gap_warning(data, gap_threshold, begin_row, open_between)
     if gap is None:
         return data
     return replace(data, issues=(*data.issues, gap))
 
 
-def _gap_warning(data: MarketData, threshold: timedelta | None, offset: int) -> DataIssue | None:
+def _gap_warning(
+    data: MarketData, threshold: timedelta | None, offset: int, open_between: OpenTime | None
+) -> DataIssue | None:
     step = np.diff(data.time_ns)
     if step.size == 0:
         return None
@@ -1143,14 +1157,17 @@ def _gap_warning(data: MarketData, threshold: timedelta | None, offset: int) -> 
         usual = int(np.median(step))
         limit = 2 * usual
         usual_text = f" (twice the usual interval of {_duration(usual)})"
-    gaps = np.flatnonzero(step > limit)
+    missing = step if open_between is None else open_between(data.time_ns[:-1], data.time_ns[1:])
+    gaps = np.flatnonzero(missing > limit)
     if gaps.size == 0:
         return None
-    worst = int(gaps[np.argmax(step[gaps])])
-    size = int(step[worst])
+    worst = int(gaps[np.argmax(missing[gaps])])
+    size = int(missing[worst])
+    kind = "open market time" if open_between is not None else "time"
     message = (
-        f"{gaps.size:,} {'gap' if gaps.size == 1 else 'gaps'} in time longer than {_duration(limit)}{usual_text}; the largest "
-        f"is {_duration(size)}, from {_iso(int(data.time_ns[worst]))} (row {offset + worst + 1:,})"
+        f"{gaps.size:,} {'gap' if gaps.size == 1 else 'gaps'} in {kind} longer than "
+        f"{_duration(limit)}{usual_text}; the largest is {_duration(size)}"
+        f"{' of open market time' if open_between is not None else ''}, from {_iso(int(data.time_ns[worst]))} (row {offset + worst + 1:,})"
         f" to {_iso(int(data.time_ns[worst + 1]))}"
     )
     return _issue(Span(data.source, 1, 1), message, severity=Severity.WARNING)
