@@ -189,6 +189,10 @@ PAPER = BrokerProfile(
     reduce_only=True,
     exits_on_fill=True,
     fill_profile=FillProfile.EXCHANGE,
+    # Seed 002's dealer rule, kept on the simulator as a sanity bound: no real venue fills an
+    # order priced more than 99% of the market away from it, and such an order is nearly
+    # always a level written for another instrument (a USD/JPY grid at 105 on EUR/USD data).
+    price_rules=PriceRules(max_distance_ratio=Decimal("0.99")),
 )
 
 TRIAUTO = BrokerProfile(

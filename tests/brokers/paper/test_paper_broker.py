@@ -320,3 +320,18 @@ def test_fill_on_bar_walked_in_two_parts_equals_one_walk() -> None:
     rest = fill_on_bar(order, first.state, bar, USDJPY, config, start=middle)
     assert rest.fills == whole.fills
     assert whole.fills[0].price == D("100.200")
+
+
+def test_an_order_priced_beyond_99_percent_of_the_reference_is_refused_with_its_reason() -> None:
+    # Seed 002: a limit or stop more than 99% of the reference price away is an error. A USD/JPY
+    # level (110) on EUR/USD-like prices (1.08) is 100x away: refused, not left working.
+    rows = [("1.0800", "1.0810", "1.0790", "1.0800")] * 2
+    venue = PaperBroker(data(rows, spread="0.0001"), default_instrument("EUR/USD"), FillConfig())
+    listener = Listener()
+    venue.connect(listener)
+    venue.submit(Order("far", Side.SELL, OrderType.STOP, D(1000), trigger=D("105.0")))
+    venue.submit(Order("near", Side.SELL, OrderType.STOP, D(1000), trigger=D("1.0700")))
+    venue.process_row(0)
+    assert listener.kinds()[:2] == [("far", "rejected"), ("near", "accepted")]
+    assert "105.0" in listener.updates[0].reason
+    assert "99" in listener.updates[0].reason and "reference price" in listener.updates[0].reason

@@ -40,6 +40,7 @@ from tradeplan.brokers.paper.fills import (
     fill_on_bar,
     intrabar_path,
 )
+from tradeplan.brokers.paper.price_rules import distance_refusal
 from tradeplan.brokers.paper.scan import (
     ScanArrays,
     ScanSpec,
@@ -581,6 +582,9 @@ class PaperBroker:
             working.start = None
 
     def _refusal(self, order: Order) -> str:
+        distance = distance_refusal(order, self._profile.price_rules, self._mark(order.side))
+        if distance:
+            return distance
         if self._codes is None and (self._account.leverage is None or order.reduce_only):
             return ""
         if order.type is OrderType.MARKET and self._codes is not None and not order.extended_hours:
