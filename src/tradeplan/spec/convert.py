@@ -66,7 +66,14 @@ def _plain_ok(value: str) -> bool:
     if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
         return False
     scalar = node.value[0][1]
-    return isinstance(scalar, yaml.ScalarNode) and scalar.style is None and scalar.value == value
+    # The C parser says "" for a plain scalar where PyYAML says None; a plain `null` or `~` would
+    # read back as no value, so those stay quoted.
+    return (
+        isinstance(scalar, yaml.ScalarNode)
+        and not scalar.style
+        and scalar.tag != "tag:yaml.org,2002:null"
+        and scalar.value == value
+    )
 
 
 def _scalar(value: str | None) -> str:
