@@ -46,6 +46,7 @@ from tradeplan.runtime.engine import (
     RuleInputs,
 )
 from tradeplan.runtime.evaluate import SeriesEvaluator
+from tradeplan.runtime.instrument_check import wrong_instrument
 from tradeplan.runtime.ledger import QuoteRate, same_currency
 from tradeplan.runtime.market_hours import open_ns_between
 from tradeplan.runtime.replay import Progress, ReplayStats, replay
@@ -120,6 +121,9 @@ def run_backtest(
     options = options or BacktestOptions()
     timings: dict[str, float] = {}
     warnings = [issue.message for issue in data.issues]
+    mismatch = wrong_instrument(plan, data.price("close", 0), data.source) if len(data) else None
+    if mismatch:
+        raise BacktestError(mismatch)
     began = perf_counter()
     inputs = rule_inputs(plan, data)
     timings["signals"] = perf_counter() - began
