@@ -70,3 +70,14 @@ def test_prices_with_absurd_exponents_are_row_errors(price: str) -> None:
     message = _error(HEADER + f"2025-01-06T00:00:00+00:00,{price},2,1,1.5\n")
     assert "bars.csv:2" in message
     assert "out of range" in message
+
+
+def test_to_is_inclusive_as_the_help_and_docs_say() -> None:
+    rows = "".join(f"2025-01-06T14:{m}:00+00:00,1,1,1,1\n" for m in (29, 30, 31))
+    data = parse_market_data(HEADER + rows, source="bars.csv", end="2025-01-06T14:30:00+00:00")
+    assert [str(data.time_at(i)) for i in range(len(data))] == [
+        "2025-01-06 14:29:00+00:00",
+        "2025-01-06 14:30:00+00:00",
+    ]
+    day = parse_market_data(HEADER + rows, source="bars.csv", start="2025-01-06", end="2025-01-06")
+    assert len(day) == 3

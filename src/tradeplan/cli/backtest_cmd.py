@@ -46,7 +46,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--out", required=True, help="folder for the output files")
     parser.add_argument("--spread", help="spread (price amount) for data without a spread column")
     parser.add_argument("--from", dest="start", help="first time to use (2025-03-01 or ISO time)")
-    parser.add_argument("--to", dest="end", help="last time to use; a date includes that day")
+    parser.add_argument(
+        "--to", dest="end", help="last time to use, inclusive; a date includes that whole UTC day"
+    )
     parser.add_argument(
         "--path",
         choices=sorted(PATHS),
