@@ -488,10 +488,21 @@ class Builder:
                 )
                 sizing = self.sizing(sub, f"entry {index}")
         exits = self.exits(f.get("exits"), f"the exits of entry {index}")
-        if name is None or side is None or when is None:
+        if when is None:
             return None
+        # A bad name or side is already reported; a stand-in keeps the entry in the spec so the
+        # compiler still reports its other problems (its expression, its exits) in the same run.
+        # The collector holds an error, so no plan is made from the stand-in.
         return EntrySpec(
-            name, side, when, order, tif, sizing, exits, span=f.node.span, spans=f.spans
+            name if name is not None else f"entry {index}",
+            side if side is not None else Side.BUY,
+            when,
+            order,
+            tif,
+            sizing,
+            exits,
+            span=f.node.span,
+            spans=f.spans,
         )
 
     def exits(self, node: Node | None, where: str) -> ExitsSpec | None:
