@@ -59,3 +59,84 @@ def test_explain_says_expired_gtc_exits_are_re_placed() -> None:
     body = "entries:\n  - {name: r, side: long, when: close > 1, units: 10}\n"
     plan = strategy(body, symbol="US.AAPL", account="{currency: USD, balance: 100000}")
     assert "re-placed at once with the same levels" in explain_plan(plan)  # type: ignore[arg-type]
+
+
+NY = 5 * 60  # minutes from 00:00 UTC to 00:00 New York (January)
+
+
+def _minute(hour: int, minute: int, day: int = 0) -> int:
+    return NY + day * 24 * 60 + hour * 60 + minute
+
+
+def test_eth_orders_work_in_pre_and_post_market_only() -> None:
+    # `session: eth` is extended hours ONLY (seed 000's table): a limit buy at 99 placed in
+    # the post-market is not filled by a regular-hours dip to 98, only by the next post-market.
+    body = (
+        "session: eth\n"
+        "entries:\n  - name: r\n    side: long\n    when: close crosses_above 100.5\n"
+        "    order: {type: limit, price: 99}\n    time_in_force: gtc\n    units: 10\n"
+        "exits:\n  stop_loss: 10%\n"
+    )
+    rows = [
+        (_minute(16, 1), "100", "100", "100", "100"),
+        (_minute(16, 2), "100", "101", "100", "101"),  # signal: limit buy 99 placed
+        (_minute(16, 3), "100", "100", "100", "100"),
+        (_minute(10, 0, day=1), "98", "98", "98", "98"),  # regular hours: not for an eth order
+        (_minute(16, 5, day=1), "98.5", "98.5", "98.5", "98.5"),  # post-market: fills at 99
+        (_minute(16, 6, day=1), "98.5", "98.5", "98.5", "98.5"),
+    ]
+    plan = strategy(body, symbol="US.AAPL", account="{currency: USD, balance: 100000}")
+    run = backtest(plan, timed_rows(rows))
+    # The post-market row opens at 98.5, through the limit: an exchange fills at the open.
+    assert trades_csv(run, "entry_time", "entry_price") == [("2025-01-07T21:05:00+00:00", "98.5")]
+
+
+def test_a_time_exit_in_the_post_market_closes_with_a_marketable_limit() -> None:
+    # Market orders are refused after 16:00 New York, so the 16:45 time exit sends a limit 1%
+    # through the last bid (docs/exits.md): 100 x 0.99 = 99.00, filled at the market, 100.
+    body = (
+        "session: all\n"
+        "entries:\n  - name: r\n    side: long\n    when: close crosses_above 100.5\n"
+        "    order: {type: limit, price: close}\n    units: 10\n"
+        "exits:\n  stop_loss: 10%\n  time_exit: '16:45 America/New_York'\n"
+    )
+    rows = [
+        (_minute(16, 1), "100", "100", "100", "100"),
+        (_minute(16, 2), "100", "101", "100", "101"),
+        (_minute(16, 3), "101", "101", "101", "101"),  # long 10 at 101
+        (_minute(16, 44), "100", "100", "100", "100"),  # closes at 16:45: the clock fires
+        (_minute(16, 45), "100", "100", "100", "100"),
+        (_minute(16, 46), "100", "100", "100", "100"),
+    ]
+    plan = strategy(body, symbol="US.AAPL", account="{currency: USD, balance: 100000}")
+    run = backtest(plan, timed_rows(rows))
+    assert trades_csv(run, "exit_time", "exit_price", "exit_reason") == [
+        ("2025-01-06T21:45:00+00:00", "100", "time_exit")
+    ]
+    closing = [r for r in orders_csv(run, "type", "price", "event", "reason") if r[1] == "99"]
+    assert [r[:3] for r in closing] == [("limit", "99", "placed"), ("limit", "99", "filled")]
+    assert "market orders are refused" in closing[0][3]
+
+
+def test_a_time_exit_after_hours_under_rth_waits_for_the_next_open() -> None:
+    # Under `session: rth` nothing can trade after 16:00: the close is sent as a market order
+    # when regular hours open again, never refused (which would leave the position unmanaged).
+    body = (
+        "entries:\n  - {name: r, side: long, when: close crosses_above 100.5, units: 10}\n"
+        "exits:\n  stop_loss: 10%\n  time_exit: '16:45 America/New_York'\n"
+    )
+    rows = [
+        (_minute(15, 50), "100", "100", "100", "100"),
+        (_minute(15, 51), "100", "101", "100", "101"),
+        (_minute(15, 52), "101", "101", "101", "101"),  # long 10 at 101
+        (_minute(16, 44), "100", "100", "100", "100"),  # closes at 16:45: the clock fires
+        (_minute(16, 45), "100", "100", "100", "100"),  # closes at the next open, 09:30
+        (_minute(9, 30, day=1), "100.2", "100.2", "100.2", "100.2"),
+        (_minute(9, 31, day=1), "100.3", "100.3", "100.3", "100.3"),
+    ]
+    plan = strategy(body, symbol="US.AAPL", account="{currency: USD, balance: 100000}")
+    run = backtest(plan, timed_rows(rows))
+    assert trades_csv(run, "exit_time", "exit_price", "exit_reason") == [
+        ("2025-01-07T14:30:00+00:00", "100.2", "time_exit")
+    ]
+    assert "rejected" not in [e for (e,) in orders_csv(run, "event")]

@@ -51,11 +51,12 @@ class TimeInForce(Enum):
 
 
 class Session(Enum):
-    """Which US trading sessions a strategy's orders may work in."""
+    """Which US trading sessions a strategy's orders may work in (seed 000's table, Futu's
+    `Session`): ETH is the extended hours *only*, not regular hours plus them."""
 
-    RTH = "rth"  # regular hours only
-    ETH = "eth"  # regular plus pre- and post-market (extended hours)
-    ALL = "all"  # alias kept for the language: every session the broker offers
+    RTH = "rth"  # regular hours only, 09:30-16:00 New York
+    ETH = "eth"  # extended hours only: pre-market 04:00-09:30 and post-market 16:00-20:00
+    ALL = "all"  # pre-market + regular + post-market
 
 
 class FillProfile(Enum):

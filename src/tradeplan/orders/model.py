@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from tradeplan.core.enums import OrderType, Side, TimeInForce
+from tradeplan.core.enums import OrderType, Session, Side, TimeInForce
 from tradeplan.core.money import HUNDRED
 
 
@@ -177,7 +177,8 @@ class Order:
 
     `reduce_only` marks a closing order (take profit, stop loss, ...): it may only shrink a
     position. `oco` names a one-cancels-other group: when one member fills, the engine cancels the
-    others. `slot` names the grid slot that owns the order, if any.
+    others. `slot` names the grid slot that owns the order, if any. `session` says in which US
+    sessions the order works (it means nothing for FX and crypto, which trade around the clock).
     """
 
     id: str
@@ -191,7 +192,7 @@ class Order:
     activation: Decimal | None = None
     time_in_force: TimeInForce = TimeInForce.GTC
     reduce_only: bool = False
-    extended_hours: bool = False
+    session: Session = Session.RTH
     oco: str | None = None
     tag: OrderTag | None = None
     slot: str | None = None

@@ -25,6 +25,12 @@ from tradeplan.plan.model import (
 from tradeplan.spec.expr import Expr
 from tradeplan.spec.unparse import unparse
 
+_SESSION_WORDS = {
+    "rth": "orders work in regular hours only (09:30-16:00 New York)",
+    "eth": "orders work in the pre- and post-market only (04:00-09:30, 16:00-20:00 New York)",
+    "all": "orders work pre-market, in regular hours and post-market (04:00-20:00 New York)",
+}
+
 
 def _has_clock(expr: Expr) -> bool:
     """`time between` is read in the exchange's zone (`runtime.evaluate`): say which."""
@@ -239,7 +245,15 @@ def explain_plan(plan: Plan) -> str:
         details.insert(0, f"pip {inst.pip}{ccy}")
     out.append(f"Prices are rounded to the {', '.join(details)}.")
     if inst.asset_class.value == "us_stock":
-        out.append(f"Session: {plan.session.value} (market orders only in regular hours).")
+        out.append(f"Session: {plan.session.value}, {_SESSION_WORDS[plan.session.value]}.")
+        out.append(
+            "Market orders only in regular hours: "
+            + (
+                "a close due outside them waits for the next 09:30 New York open."
+                if plan.session.value == "rth"
+                else "a close due outside them is sent as a limit 1% through the market."
+            )
+        )
         out.append(
             "GTC exit orders expire after 90 days at US brokers; each is re-placed at once "
             "with the same levels and an alert (alerts.csv)."

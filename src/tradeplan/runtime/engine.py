@@ -39,9 +39,9 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import AssetClass, Side
+from tradeplan.core.enums import AssetClass, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
-from tradeplan.core.money import HUNDRED, ONE, ZERO
+from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
@@ -56,6 +56,7 @@ from tradeplan.risk import (
     SymbolExposure,
     check_order,
 )
+from tradeplan.runtime.bars import SESSION_RTH, us_session_codes
 from tradeplan.runtime.entry_sizing import Account, EntrySize, MarginRefusal, size_entry
 from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
 from tradeplan.runtime.records import (
@@ -76,6 +77,8 @@ Bools = NDArray[np.bool_]
 Excursion = Callable[[Side, Moment, Moment], tuple[Decimal, Decimal]]
 Settle = Callable[[Order, int], None]
 
+MARKETABLE_SELL: Final = Decimal("0.99")  # a closing sell limit 1% under the Bid
+MARKETABLE_BUY: Final = Decimal("1.01")  # a closing buy limit 1% over the Ask
 _RECORDED: Final = {
     OrderEvent.CONVERTED: OrderEventKind.CONVERTED,
     OrderEvent.TRIGGERED: OrderEventKind.TRIGGERED,
@@ -178,6 +181,10 @@ class Engine:
 
         self.plan = plan
         self.instrument = plan.instrument
+        us_stock = plan.instrument.asset_class is AssetClass.US_STOCK
+        # The session every order of the plan works in (US stocks; FX and crypto never close).
+        self.order_session = plan.session if us_stock else Session.RTH
+        self._us_stock = us_stock
         self.broker = broker
         self.series = series
         self.config = config or EngineConfig()
@@ -416,6 +423,23 @@ class Engine:
 
     def spread_at(self, row: int) -> Decimal:
         return self.price(int(self._spreads[row]))
+
+    def regular_hours_after(self, row: int) -> bool:
+        """Whether an order placed at `row`'s close is in US regular hours (where market orders
+        are accepted); always true off US stocks."""
+        if not self._us_stock:
+            return True
+        seconds = np.array([self.close_ns(row) // 1_000_000_000], dtype=np.int64)
+        return bool(us_session_codes(seconds)[0] == SESSION_RTH)
+
+    def marketable_limit(self, side: Side, row: int) -> Decimal:
+        """The price of a close sent as a limit where market orders are refused: 1% through
+        the row's closing Bid (sell) or Ask (buy), rounded to the tick away from the market.
+        It fills at once at the market as long as the price stays within 1% (docs/exits.md)."""
+        reference = self.reference(side, row)
+        if side is Side.SELL:
+            return self.instrument.round_price(reference * MARKETABLE_SELL, Rounding.DOWN)
+        return self.instrument.round_price(reference * MARKETABLE_BUY, Rounding.UP)
 
     def reference(self, side: Side, row: int) -> Decimal:
         """The price `side` trades at, at `row`'s close: the Ask for buys, the Bid for sells."""

@@ -30,7 +30,7 @@ from decimal import Decimal
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from tradeplan.core.enums import OrderType, Side
+from tradeplan.core.enums import OrderType, Session, Side
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import Rounding
 from tradeplan.core.units import Distance, DistanceUnit
@@ -83,11 +83,11 @@ def exit_orders(
     order_id: Callable[[OrderTag], str],
     oco: str,
     slot: str | None = None,
-    extended_hours: bool = False,
+    session: Session = Session.RTH,
 ) -> ExitOrders:
     """The exits of a `position` (BUY for a long) that opened at `fill_price`.
 
-    `extended_hours` is the strategy's session: exits work in the same hours as the entry, so a
+    `session` is the strategy's session: exits work in the same hours as the entry, so a
     post-market move under `session: all` reaches the take profit or the stop when it happens,
     not at the next regular open (seed 000: an order works outside RTH only when flagged)."""
     close = position.opposite
@@ -120,8 +120,8 @@ def exit_orders(
     watch = stop = None
     if exits.break_even is not None:
         watch, stop = break_even_levels(exits.break_even, position, fill_price, instrument)
-    if extended_hours:
-        orders = [replace(order, extended_hours=True) for order in orders]
+    if session is not Session.RTH:
+        orders = [replace(order, session=session) for order in orders]
     return ExitOrders(tuple(orders), watch, stop)
 
 

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import AssetClass, OrderType, Session, TimeInForce
+from tradeplan.core.enums import OrderType, Session, TimeInForce
 from tradeplan.core.units import format_duration
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
@@ -94,10 +94,10 @@ class RuleRun:
         self._break_even_row: int | None = None
         self._time_exit_row: int | None = None
         self._oco = ""
-        self._extended = (
-            engine.instrument.asset_class is AssetClass.US_STOCK
-            and engine.plan.session is not Session.RTH
-        )
+        self._session = engine.order_session
+        # A close the clock asked for while nothing may trade (US stock, `session: rth`,
+        # after hours): sent at the first close in regular hours. Tag, event, reason.
+        self._deferred: tuple[OrderTag, str, str] | None = None
 
     @property
     def name(self) -> str:
@@ -111,12 +111,17 @@ class RuleRun:
             if self.inputs.entry[row]:
                 self._enter(row)
         elif state == OPEN:
-            if self._exit_signal is not None and self._exit_signal[row]:
-                self._close_at_market(OrderTag.SIGNAL, "bar_close", "exit_when true at the close")
+            if self._deferred is not None:
+                if self.engine.regular_hours_after(row):
+                    self._close_at_market(row, *self._deferred)
+            elif self._exit_signal is not None and self._exit_signal[row]:
+                self._close_at_market(
+                    row, OrderTag.SIGNAL, "bar_close", "exit_when true at the close"
+                )
             elif self._time_exit_row is not None and row >= self._time_exit_row:
-                self._close_at_market(OrderTag.TIME_EXIT, "clock", self._time_exit_text())
+                self._close_at_market(row, OrderTag.TIME_EXIT, "clock", self._time_exit_text())
             elif self._break_even_row is not None and row >= self._break_even_row:
-                self._break_even_expired()
+                self._break_even_expired(row)
 
     def next_wakeup(self, row: int) -> int:
         rows = self.engine.rows
@@ -124,6 +129,8 @@ class RuleRun:
             return _next(self._signal_rows, row, rows)
         if self.state != OPEN:
             return rows
+        if self._deferred is not None:
+            return row  # looking for regular hours, row by row
         wake = rows if self._exit_rows is None else _next(self._exit_rows, row, rows)
         for clock in (self._time_exit_row, self._break_even_row):
             if clock is not None:
@@ -184,7 +191,7 @@ class RuleRun:
             trigger=self._break_even_stop,
             time_in_force=self.rule.exits.time_in_force,
             reduce_only=True,
-            extended_hours=self._extended,
+            session=self._session,
             oco=self._oco,
             tag=OrderTag.BREAK_EVEN,
             slot=self._name,
@@ -231,7 +238,7 @@ class RuleRun:
             rule.order.type,
             decision.qty,
             time_in_force=rule.time_in_force,
-            extended_hours=self._extended,
+            session=self._session,
             tag=OrderTag.ENTRY,
             slot=self._name,
             **order_fields,  # type: ignore[arg-type]
@@ -325,7 +332,7 @@ class RuleRun:
             order_id=lambda _: engine.new_order_id(),
             oco=self._oco,
             slot=self._name,
-            extended_hours=self._extended,
+            session=self._session,
         )
         row = moment.row
         exits = rule.exits
@@ -361,6 +368,7 @@ class RuleRun:
         self._close_trade(update, tag, events)
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag, events: tuple[str, ...]) -> None:
+        self._deferred = None
         self.engine.book_close(self._name, update, ExitReason(tag.value))
         self._clear_clocks()
         if self.state == STOPPED:
@@ -370,13 +378,31 @@ class RuleRun:
             return
         self._move(events, FLAT)
 
-    def _close_at_market(self, tag: OrderTag, event: str, reason: str) -> None:
-        """Close at market; `reason` goes on the order's `placed` row in orders.csv."""
-        position = self.engine.ledger.open[self._name]
+    def _close_at_market(self, row: int, tag: OrderTag, event: str, reason: str) -> None:
+        """Close at market; `reason` goes on the order's `placed` row in orders.csv.
+
+        US brokers refuse market orders outside regular hours (SEMANTICS.md §3). Where the
+        strategy trades extended hours the close goes out as a marketable limit; under
+        `session: rth` nothing could trade before the next open anyway, so the close waits for
+        it (the exits keep working meanwhile) instead of being refused."""
+        engine = self.engine
+        position = engine.ledger.open[self._name]
+        after_hours = not engine.regular_hours_after(row)
+        if after_hours and self._session is Session.RTH:
+            self._clear_clocks()
+            self._deferred = (tag, event, reason)
+            return
+        self._deferred = None
         self._cancel_exits()
         self._clear_clocks()
         self._move((event,), EXIT_WORKING)
         order = self._market_close(position, tag)
+        if not after_hours:
+            order = replace(order, session=Session.RTH)  # a market order: fills at the next row
+        else:
+            price = engine.marketable_limit(order.side, row)
+            order = replace(order, type=OrderType.LIMIT, price=price)
+            reason = f"{reason}; a limit 1% through the market: market orders are refused now"
         self._closing = order
         self.engine.submit(self, order, reason=reason)
 
@@ -389,7 +415,7 @@ class RuleRun:
             parts.append(f"{rule.at} {rule.tz or 'UTC'}")
         return "time_exit: " + " or ".join(parts)
 
-    def _break_even_expired(self) -> None:
+    def _break_even_expired(self, row: int) -> None:
         """The break-even trigger was not reached in time: close, or simply stop watching."""
         break_even = self.rule.exits.break_even
         self._break_even_row = None
@@ -399,6 +425,7 @@ class RuleRun:
         if break_even is not None and break_even.otherwise == "close":
             within = format_duration(break_even.within or 0)
             self._close_at_market(
+                row,
                 OrderTag.BREAK_EVEN_TIMEOUT,
                 "clock",
                 f"break_even_timeout: {break_even.at} of profit not reached within {within}",
@@ -427,7 +454,7 @@ class RuleRun:
             OrderType.MARKET,
             position.qty,
             reduce_only=True,
-            extended_hours=self._extended,
+            session=self._session,
             tag=tag,
             slot=self._name,
         )

@@ -300,6 +300,7 @@ class SlotRun:
             price=price,
             trigger=trigger,
             oco=f"re{order_id}" if tag is not OrderTag.ENTRY else None,
+            session=self.engine.order_session,
             tag=tag,
             slot=self._name,
         )
@@ -377,6 +378,7 @@ class SlotRun:
             order_id=lambda _: engine.new_order_id(),
             oco=f"oco{entry.id}",
             slot=self._name,
+            session=engine.order_session,
         )
         for order in planned.orders:
             if self.state != OPEN:
@@ -452,6 +454,7 @@ class SlotRun:
             OrderType.MARKET,
             qty,
             reduce_only=True,
+            session=self.engine.order_session,
             tag=tag,
             slot=self._name,
         )

@@ -13,7 +13,7 @@ TOP = {
     "instrument": "What is traded: a symbol such as USD/JPY, BTCUSDT or US.NVDA, or a mapping.",
     "account": "The account's currency (JPY) or a mapping with currency, balance, leverage.",
     "broker": "paper (default), oanda, binance or futu; or a mapping with name and fill.",
-    "session": "US stocks: rth (regular hours only, default), eth or all (extended hours too).",
+    "session": "US stocks: rth (regular hours only, default), eth (pre- and post-market only) or all (pre, regular and post).",
     "timeframe": "Bar length for signals, e.g. 1m, 5m, 1h. Signals use closed bars only.",
     "fees": "Fees the backtest charges and the grid adds to take-profit and counter widths.",
     "sizing": "How much each entry trades: units, qty, notional, or risk (percent of balance).",

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FillConfig
 from tradeplan.brokers.paper.sessions import SessionCalendar, SessionCode
-from tradeplan.core.enums import AssetClass, OrderType, Side, TimeInForce
+from tradeplan.core.enums import AssetClass, OrderType, Session, Side, TimeInForce
 from tradeplan.core.instrument import default_instrument
 from tradeplan.orders.model import Order, OrderEvent, Trail
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
@@ -209,15 +209,15 @@ def test_session_calendar() -> None:
     winter = int(datetime(2025, 1, 6, 15, 0, tzinfo=UTC).timestamp()) * 10**9  # 10:00 NY
     summer = int(datetime(2025, 7, 7, 15, 0, tzinfo=UTC).timestamp()) * 10**9  # 11:00 NY
     assert (
-        stocks.day_end_ns(winter, False)
+        stocks.day_end_ns(winter, Session.RTH)
         == int(datetime(2025, 1, 6, 21, tzinfo=UTC).timestamp()) * 10**9
     )
     assert (
-        stocks.day_end_ns(summer, False)
+        stocks.day_end_ns(summer, Session.RTH)
         == int(datetime(2025, 7, 7, 20, tzinfo=UTC).timestamp()) * 10**9
     )
     assert (
-        stocks.day_end_ns(winter, True)
+        stocks.day_end_ns(winter, Session.ALL)
         == int(datetime(2025, 1, 7, 1, tzinfo=UTC).timestamp()) * 10**9
     )
     codes = stocks.session_codes(np.array([winter, summer, winter + 7 * 3600 * 10**9]))
@@ -228,13 +228,13 @@ def test_session_calendar() -> None:
     ]
     fx = SessionCalendar(AssetClass.FX)
     assert (
-        fx.day_end_ns(winter, False)
+        fx.day_end_ns(winter, Session.RTH)
         == int(datetime(2025, 1, 6, 22, tzinfo=UTC).timestamp()) * 10**9
     )
     assert fx.session_codes(np.array([winter])) is None
     crypto = SessionCalendar(AssetClass.CRYPTO_PERP)
     assert (
-        crypto.day_end_ns(winter, False)
+        crypto.day_end_ns(winter, Session.RTH)
         == int(datetime(2025, 1, 7, tzinfo=UTC).timestamp()) * 10**9
     )
     assert stocks.gtc_end_ns(winter) == winter + 90 * 86_400 * 10**9

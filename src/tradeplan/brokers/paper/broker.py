@@ -49,7 +49,12 @@ from tradeplan.brokers.paper.scan import (
     scaled_ceil,
     scaled_floor,
 )
-from tradeplan.brokers.paper.sessions import SessionCalendar, SessionCode, tradable
+from tradeplan.brokers.paper.sessions import (
+    SessionCalendar,
+    SessionCode,
+    tradable,
+    tradable_rows,
+)
 from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.epoch import datetime_from_ns, usual_interval_ns
 from tradeplan.core.instrument import Instrument
@@ -545,7 +550,7 @@ class PaperBroker:
         expires: int | None = None
         if not watch and order.type is not OrderType.MARKET:
             if order.time_in_force is TimeInForce.DAY:
-                expires = self._calendar.day_end_ns(self._now_ns(), order.extended_hours)
+                expires = self._calendar.day_end_ns(self._now_ns(), order.session)
             else:
                 expires = self._calendar.gtc_end_ns(self._now_ns())
         working = _Working(
@@ -587,8 +592,12 @@ class PaperBroker:
             return distance
         if self._codes is None and (self._account.leverage is None or order.reduce_only):
             return ""
-        if order.type is OrderType.MARKET and self._codes is not None and not order.extended_hours:
-            row = self._row_index if self._row_bar is not None else self._cursor - 1
+        if order.type is OrderType.MARKET and self._codes is not None:
+            # The session at the moment the order arrives: between rows that is the next row's
+            # start (a bar has closed when the next one opens), as the engine sees it.
+            row = (
+                self._row_index if self._row_bar is not None else min(self._cursor, self._rows - 1)
+            )
             if row >= 0 and int(self._codes[row]) != SessionCode.REGULAR:
                 return "market orders are refused outside regular trading hours"
         if self._account.leverage is None or order.reduce_only:
@@ -731,10 +740,7 @@ class PaperBroker:
             rows = slice(begin, end)
             values = self._high[rows] if sell else self._arrays.ask_low[rows]
             if self._codes is not None:
-                allowed = self._codes[rows] == SessionCode.REGULAR
-                if order.extended_hours:
-                    allowed = self._codes[rows] != SessionCode.CLOSED
-                values = values[allowed]
+                values = values[tradable_rows(self._codes[rows], order.session)]
             if values.size == 0:
                 return
             scaled = int(values.max()) if sell else int(values.min())
@@ -767,7 +773,7 @@ class PaperBroker:
     def _may(self, working: _Working, row: int) -> bool:
         if self._codes is None or working.watch:
             return True
-        return tradable(int(self._codes[row]), working.order.extended_hours)
+        return tradable(int(self._codes[row]), working.order.session)
 
     def _bar(self, row: int) -> Bar:
         cached = self._bars.get(row)

@@ -1,9 +1,10 @@
 """Trading sessions on the paper broker: when a day order ends and which rows an order may use.
 
 * US stocks (SEMANTICS.md section 3): regular hours 09:30-16:00 America/New_York, pre-market
-  04:00-09:30, post-market 16:00-20:00. An order without extended hours works only in regular
-  hours and a day order ends at 16:00; with extended hours it works from 04:00 to 20:00 and a
-  day order ends at 20:00. A market order placed outside its hours is refused.
+  04:00-09:30, post-market 16:00-20:00. An order's session (seed 000's table) says where it
+  works: RTH in regular hours only (a day order ends at 16:00), ETH in the pre- and post-market
+  only, ALL in all three (a day order of either ends at 20:00). A market order is refused
+  outside regular hours, whatever its session.
 * FX trades around the clock from Sunday 17:00 to Friday 17:00 New York; the trading day rolls
   at 17:00 New York, so that is when a day order ends.
 * Crypto perpetuals never close; a day order ends at 00:00 UTC.
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import AssetClass
+from tradeplan.core.enums import AssetClass, Session
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime
 
 NEW_YORK: Final = ZoneInfo("America/New_York")
@@ -62,9 +63,9 @@ class SessionCalendar:
         """Only US stocks restrict orders to parts of the day."""
         return self.asset_class is AssetClass.US_STOCK
 
-    def day_end_ns(self, now_ns: int, extended_hours: bool) -> int:
+    def day_end_ns(self, now_ns: int, session: Session) -> int:
         """When a day order placed at `now_ns` ends: the next session end strictly after it."""
-        end = self._extended_end if extended_hours else self._regular_end
+        end = self._regular_end if session is Session.RTH else self._extended_end
         local = datetime_from_ns(now_ns).astimezone(self._zone)
         candidate = datetime.combine(local.date(), end, tzinfo=self._zone)
         if candidate <= local:
@@ -91,11 +92,20 @@ class SessionCalendar:
         return codes
 
 
-def tradable(code: int, extended_hours: bool) -> bool:
-    """Whether an order may work in a row of session `code`."""
-    if extended_hours:
+def tradable(code: int, session: Session) -> bool:
+    """Whether an order of `session` may work in a row of session `code`."""
+    if session is Session.ALL:
         return code != SessionCode.CLOSED
+    if session is Session.ETH:
+        return code in (SessionCode.PRE, SessionCode.POST)
     return code == SessionCode.REGULAR
+
+
+def tradable_rows(codes: NDArray[np.int8], session: Session) -> NDArray[np.bool_]:
+    """`tradable` for each row of `codes` at once."""
+    allowed = np.array([tradable(code, session) for code in SessionCode], dtype=np.bool_)
+    result: NDArray[np.bool_] = allowed[codes]
+    return result
 
 
 def _utc_offsets_ns(time_ns: NDArray[np.int64], zone: ZoneInfo) -> NDArray[np.int64]:
