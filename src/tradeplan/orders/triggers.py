@@ -164,6 +164,24 @@ def initial_state(order: Order) -> TriggerState:
     return TriggerState(active=order.activation is None)
 
 
+def placed_state(order: Order, mark: Decimal, instrument: Instrument) -> TriggerState:
+    """The state of an order placed with the market at `mark` (the Bid for a sell, the Ask for a
+    buy). A trailing order starts trailing from the market at once, as a broker does when it
+    accepts one (unless it waits for an activation price)."""
+    return track(order, initial_state(order), mark, instrument)
+
+
+def shown_levels(
+    order: Order, state: TriggerState, instrument: Instrument
+) -> tuple[Decimal | None, Decimal | None]:
+    """A trailing order's current stop and limit as orders.csv shows them: the limit is the one
+    the order would get if it triggered now (stop - offset for a sell), until it has one."""
+    limit = state.limit
+    if limit is None and state.stop is not None and order.limit_offset is not None:
+        limit = trail_limit(order.side, state.stop, order.limit_offset, instrument)
+    return state.stop, limit
+
+
 def track(order: Order, state: TriggerState, ref: Decimal, instrument: Instrument) -> TriggerState:
     """Follow the market with a trailing order's stop; returns `state` itself when nothing moved.
 

@@ -43,6 +43,7 @@ from tradeplan.core.enums import AssetClass, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding
 from tradeplan.orders.model import Order, OrderEvent
+from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
 from tradeplan.risk import (
@@ -207,6 +208,7 @@ class Engine:
         self._ids = 0
         self._now_time: datetime | None = self.time_of(0) if self.rows else EPOCH
         self._now_row = -1  # when _now_time is None: the close of this row
+        self._quote: tuple[Decimal, Decimal] | None = None  # inside a row: the update's Bid, Ask
         self._close = series.close_scaled
         self._spreads = series.spread_scaled
         # Guards judge orders against the venue's grid (a broker profile may trade coarser
@@ -236,6 +238,7 @@ class Engine:
 
     def on_bar_close(self, row: int) -> None:
         self._now_time, self._now_row = None, row  # made a datetime only if someone asks
+        self._quote = None
         if self._day_rows.size:
             self._read_day_end(row)
         for owner in self.owners:
@@ -273,6 +276,9 @@ class Engine:
         if update.kind is OrderEvent.ACCEPTED:
             return  # the engine acts on fills and refusals; acceptance changes nothing here
         self._now_time = update.time
+        self._quote = (
+            (update.bid, update.ask) if update.bid is not None and update.ask is not None else None
+        )
         order = update.order
         kind = _RECORDED.get(update.kind)
         owner = self._owner_of.get(order.id)
@@ -313,9 +319,30 @@ class Engine:
         self.broker.submit(order)
 
     def _record_placed(self, owner: Owner, order: Order, reason: str = "") -> None:
+        if order.is_trailing:  # the stop (and limit) it starts with, trailing from the market
+            state = placed_state(order, self._mark_now(order.side), self.instrument)
+            trigger, limit = shown_levels(order, state, self.instrument)
+            self.record(owner, order, OrderEventKind.PLACED, reason, levels=(limit, trigger))
+            return
         self.record(owner, order, OrderEventKind.PLACED, reason)
 
-    def record(self, owner: Owner, order: Order, kind: OrderEventKind, reason: str = "") -> None:
+    def _mark_now(self, side: Side) -> Decimal:
+        """The price `side` trades at now, as the broker sees it: the quote of the update being
+        handled inside a row, else the last closed row's close."""
+        if self._quote is not None:
+            bid, ask = self._quote
+            return ask if side is Side.BUY else bid
+        return self.reference(side, max(self._now_row, 0))
+
+    def record(
+        self,
+        owner: Owner,
+        order: Order,
+        kind: OrderEventKind,
+        reason: str = "",
+        *,
+        levels: tuple[Decimal | None, Decimal | None] | None = None,
+    ) -> None:
         """Add an order event the engine itself decided, e.g. a re-entry CONVERTED from a limit
         to a stop before it is sent (SEMANTICS.md section 1), with the reason."""
         self._orders.append(
@@ -326,8 +353,8 @@ class Engine:
                 order.type,
                 order.side,
                 order.qty,
-                order.price,
-                order.trigger,
+                order.price if levels is None else levels[0],
+                order.trigger if levels is None else levels[1],
                 kind,
                 reason=reason,
             )

@@ -60,7 +60,13 @@ from tradeplan.core.epoch import datetime_from_ns, usual_interval_ns
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ONE, ZERO
 from tradeplan.orders.model import Order, OrderEvent, TrailKind
-from tradeplan.orders.triggers import TriggerState, initial_state, trail_stop
+from tradeplan.orders.triggers import (
+    TriggerState,
+    initial_state,
+    placed_state,
+    shown_levels,
+    trail_stop,
+)
 from tradeplan.ports.broker import (
     AccountSnapshot,
     BarSeries,
@@ -553,10 +559,13 @@ class PaperBroker:
                 expires = self._calendar.day_end_ns(self._now_ns(), order.session)
             else:
                 expires = self._calendar.gtc_end_ns(self._now_ns())
+        state = initial_state(order)
+        if order.is_trailing and not watch:
+            state = placed_state(order, self._mark(order.side), self._instrument)
         working = _Working(
             order,
             self._seq,
-            initial_state(order),
+            state,
             0,
             None,
             expires,
@@ -857,7 +866,7 @@ class PaperBroker:
                 working = self._working.get(order.id)
                 state = working.state if working else self._trail_states.pop(order.id, None)
                 if state is not None:
-                    trigger, limit = state.stop, state.limit
+                    trigger, limit = shown_levels(order, state, self._instrument)
             update = OrderUpdate(
                 kind, order, when, moment, fill_price, fill_qty, fee, reason, bid, ask,
                 trigger, limit,
