@@ -52,6 +52,7 @@ from tradeplan.runtime.market_hours import open_ns_between
 from tradeplan.runtime.replay import Progress, ReplayStats, replay
 from tradeplan.runtime.resample import Resampled, resample
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
+from tradeplan.runtime.spread_check import spread_warnings
 from tradeplan.spec.expr import Expr
 
 DEFAULT_BALANCE = Decimal(100_000)
@@ -124,6 +125,7 @@ def run_backtest(
     mismatch = wrong_instrument(plan, data.price("close", 0), data.source) if len(data) else None
     if mismatch:
         raise BacktestError(mismatch)
+    warnings.extend(spread_warnings(plan.instrument, data, options.spread))
     began = perf_counter()
     inputs = rule_inputs(plan, data)
     timings["signals"] = perf_counter() - began

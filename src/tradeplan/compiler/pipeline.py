@@ -11,6 +11,7 @@ import traceback
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from tradeplan.compiler.bare_numbers import check_bare_numbers
 from tradeplan.compiler.broker import check_broker
 from tradeplan.compiler.exits import check_exits, check_market_hours, check_order
 from tradeplan.compiler.expressions import BOOL, NUMBER, ExpressionChecker, mentions_session
@@ -141,6 +142,7 @@ def _sizing(spec: SizingSpec | None) -> Sizing | None:
 
 def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
     inst = resolve_instrument(spec.instrument, out)
+    check_bare_numbers(spec.bare_numbers, inst, out)
     session = resolve_session(spec)
     if spec.session is not None and inst.asset_class is not AssetClass.US_STOCK:
         out.report(

@@ -63,6 +63,12 @@ _TABLE: tuple[tuple[str, str, Severity, str], ...] = (
     ("TP208", "off-tick-price", E, "A price is finer than the instrument's tick."),
     ("TP209", "type-mismatch", E, "An expression mixes true/false conditions with numbers."),
     ("TP210", "out-of-range", E, "A number is outside the range that makes sense for the field."),
+    (
+        "TP211",
+        "bare-fx-distance",
+        W,
+        "A distance on an FX pair is a bare number: a price amount of 200 pips or more.",
+    ),
     # TP3xx: orders and state logic
     (
         "TP301",

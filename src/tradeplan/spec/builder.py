@@ -14,7 +14,7 @@ from enum import Enum
 from typing import TypeVar
 
 from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInForce
-from tradeplan.core.units import Distance
+from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.diagnostics.secrets import SECRET_KEY, SECRET_VALUE
@@ -24,6 +24,7 @@ from tradeplan.spec.expr import Expr
 from tradeplan.spec.expressions import parse_expression
 from tradeplan.spec.model import (
     AccountSpec,
+    BareNumber,
     BreakEvenSpec,
     BrokerSpec,
     EntrySpec,
@@ -108,13 +109,37 @@ class Fields:
         return self.b.scalar_text(node, f"`{key}`")
 
     def value(self, key: str, reader: Callable[[str], T], required: str | None = None) -> T | None:
+        found = self.scalar(key, required)
+        if found is None:
+            return None
+        node, text, name = found
+        return self.b.read(node, text, reader, name)
+
+    def distance(
+        self, key: str, required: str | None = None, within: str | None = None
+    ) -> Distance | None:
+        """A distance field; a bare number is noted for the FX check (TP211).
+
+        `within` names the mapping (`trailing`) when the key alone (`spread`) is unclear.
+        """
+        found = self.scalar(key, required)
+        if found is None:
+            return None
+        node, text, name = found
+        value = self.b.read(node, text, read_distance, name)
+        if value is not None:
+            self.b.note_bare(value, text, name, within if name == key else None, node.span)
+        return value
+
+    def scalar(self, key: str, required: str | None = None) -> tuple[Node, str, str] | None:
+        """The node, its text and the name a message quotes it by."""
         text = self.text(key, required)
         if text is None:
             return None
         node = self.node.get(key)
         assert node is not None
         shorthand = node.span == self.node.span  # `broker: oanda` for `broker: {name: oanda}`
-        return self.b.read(node, text, reader, self.where.strip("`") if shorthand else key)
+        return node, text, self.where.strip("`") if shorthand else key
 
     def choice(self, key: str, enum: type[E], required: str | None = None) -> E | None:
         return self.value(key, lambda t: choose(t, enum, key), required)
@@ -171,6 +196,14 @@ class Builder:
     def __init__(self, file: str, out: Collector) -> None:
         self.file = file
         self.out = out
+        self.bare: list[BareNumber] = []
+
+    def note_bare(
+        self, value: Distance, text: str, key: str, within: str | None, span: Span
+    ) -> None:
+        """Keep a price distance written without `$` (`20`, not `$20`) for the compiler."""
+        if value.unit is DistanceUnit.PRICE and "$" not in text:
+            self.bare.append(BareNumber(key, text.strip(), within, value, span))
 
     # -- small readers -------------------------------------------------------------------------
 
@@ -291,6 +324,7 @@ class Builder:
             risk=risk,
             span=root.span,
             spans=top.spans,
+            bare_numbers=tuple(self.bare),
         )
 
     def scan_secrets(self, node: Node) -> None:
@@ -421,9 +455,9 @@ class Builder:
         order_type = f.value("type", lambda t: choose(t, OrderType, "order type"))
         price = f.expression("price")
         trigger = f.expression("trigger")
-        trail = f.value("trail", read_distance)
-        spread = f.value("spread", read_distance)
-        activate = f.value("activate", read_distance)
+        trail = f.distance("trail", within="order")
+        spread = f.distance("spread", within="order")
+        activate = f.distance("activate", within="order")
         return OrderSpec(
             order_type or OrderType.MARKET,
             price,
@@ -537,15 +571,18 @@ class Builder:
             return None, True
         node = f.node.get(key)
         assert node is not None
-        return self.read(node, text, read_distance, key), False
+        value = self.read(node, text, read_distance, key)
+        if value is not None:
+            self.note_bare(value, text, key, None, node.span)
+        return value, False
 
     def trailing(self, node: Node | None) -> TrailingSpec | None:
         f = self.mapping(node, keys.TRAILING, "`trailing`", primary="trail")
         if f is None:
             return None
-        trail = f.value("trail", read_distance, required="trail: 3%")
-        spread = f.value("spread", read_distance)
-        activate = f.value("activate", read_distance)
+        trail = f.distance("trail", required="trail: 3%", within="trailing")
+        spread = f.distance("spread", within="trailing")
+        activate = f.distance("activate", within="trailing")
         if trail is None:
             return None
         return TrailingSpec(trail, spread, activate, span=f.node.span, spans=f.spans)
@@ -554,10 +591,10 @@ class Builder:
         f = self.mapping(node, keys.BREAK_EVEN, "`break_even`", primary="at")
         if f is None:
             return None
-        at = f.value("at", read_distance, required="at: 0.4%")
+        at = f.distance("at", required="at: 0.4%", within="break_even")
         within = f.value("within", read_duration)
         otherwise = f.value("otherwise", lambda t: _word(t, ("close", "keep"), "`otherwise`"))
-        offset = f.value("offset", read_distance)
+        offset = f.distance("offset", within="break_even")
         if at is None:
             return None
         if otherwise == "close" and within is None:
@@ -623,14 +660,14 @@ class Builder:
         name = f.value("name", read_name) or (f"grid-{index}" if index else "grid")
         side = f.value("side", read_side, required="side: buy")
         units = f.value("units", read_positive_decimal, required="units: 1000")
-        take_profit = f.value("take_profit", read_distance, required="take_profit: 100 pips")
+        take_profit = f.distance("take_profit", required="take_profit: 100 pips")
         start = f.value("from", read_positive_decimal)
         end = f.value("to", read_positive_decimal)
-        step = f.value("step", read_distance)
+        step = f.distance("step")
         at = f.value("at", read_positive_decimal)
         stop_loss, stop_none = self.optional_distance(f, "stop_loss")
-        counter = f.value("counter", read_distance)
-        follow = f.value("follow", read_distance)
+        counter = f.distance("counter")
+        follow = f.distance("follow")
         ranged = [k for k in ("from", "to", "step") if f.get(k) is not None]
         if f.get("at") is not None and ranged:
             self.out.report(

@@ -183,6 +183,22 @@ class RiskSpec(Located):
 
 
 @dataclass(frozen=True, slots=True)
+class BareNumber:
+    """A distance written as a plain number (`stop_loss: 20`), with no `$`, `%` or unit word.
+
+    The Distance alone cannot tell `20` from `$20` (both are price amounts), and only the
+    compiler knows whether the instrument is an FX pair where a bare number most likely meant
+    pips (TP211); so the builder keeps the few that were bare, with the words the file used.
+    """
+
+    key: str  # the field as the file names it: `stop_loss`, `trail`, ...
+    text: str  # the value as written: `20`, `-5`, `+5`
+    within: str | None  # the mapping it sits in when the key alone is unclear: `trailing`
+    distance: Distance
+    span: Span = _span()
+
+
+@dataclass(frozen=True, slots=True)
 class StrategySpec(Located):
     version: int
     name: str
@@ -200,3 +216,4 @@ class StrategySpec(Located):
     risk: RiskSpec | None = None
     span: Span = _span()
     spans: dict[str, Span] = _spans()
+    bare_numbers: tuple[BareNumber, ...] = field(default=(), compare=False, repr=False)
