@@ -479,13 +479,14 @@ class _Columns:
                 issues.append(
                     _issue(
                         where,
-                        f"unknown column `{original.strip()}`"
+                        f"unknown column {_shown(original.strip(), ticks=True)}"
                         + (f"; {hint}" if hint else "")
                         + f" (known: {', '.join(KNOWN_COLUMNS)})",
                     )
                 )
             elif canonical in index:
-                issues.append(_issue(where, f"column `{original.strip()}` appears twice"))
+                shown = _shown(original.strip(), ticks=True)
+                issues.append(_issue(where, f"column {shown} appears twice"))
             else:
                 index[canonical] = position
         if issues:
@@ -965,11 +966,11 @@ def _parse_number_text(text: str, max_digits: int = MAX_DIGITS) -> tuple[int, in
 _SHOWN: Final = 40  # characters of a bad value quoted in a message
 
 
-def _shown(text: str) -> str:
+def _shown(text: str, *, ticks: bool = False) -> str:
     """A bad value as quoted in a message: in full when short, else its start and its length."""
-    if len(text) <= _SHOWN:
-        return repr(text)
-    return f"{text[: _SHOWN - 10]!r}... ({len(text):,} characters)"
+    short = text if len(text) <= _SHOWN else text[: _SHOWN - 10]
+    quoted = f"`{short}`" if ticks else repr(short)
+    return quoted if short is text else f"{quoted}... ({len(text):,} characters)"
 
 
 def _parse_time_text(text: str) -> int | tuple[int, int] | str:
