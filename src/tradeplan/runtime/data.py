@@ -8,8 +8,9 @@ Accepted files (header required, columns in any order, names case-insensitive):
   spread).
 
 `time` is ISO 8601 with a UTC offset (`2025-01-02T09:30:00-05:00`, `...Z`, fractions allowed) or
-epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude). A time without
-an offset is refused: guessing the zone of stock data would move every bar by hours.
+epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude, and the same on
+every row). A time without an offset is refused: guessing the zone of stock data would move every
+bar by hours. Lines of only spaces and tabs are skipped like blank lines.
 
 Exactness: every price column is parsed straight from its text into an int64 scaled by
 10**decimals, where `decimals` is the largest number of decimals any price in the file (or the
