@@ -8,8 +8,9 @@ Accepted files (header required, columns in any order, names case-insensitive):
   spread).
 
 `time` is ISO 8601 with a UTC offset (`2025-01-02T09:30:00-05:00`, `...Z`, fractions allowed) or
-epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude). A time without
-an offset is refused: guessing the zone of stock data would move every bar by hours.
+epoch seconds, milliseconds, microseconds or nanoseconds (told apart by magnitude, and the same on
+every row). A time without an offset is refused: guessing the zone of stock data would move every
+bar by hours. Lines of only spaces and tabs are skipped like blank lines.
 
 Exactness: every price column is parsed straight from its text into an int64 scaled by
 10**decimals, where `decimals` is the largest number of decimals any price in the file (or the
@@ -379,10 +380,9 @@ def _read_table(buf: NDArray[np.uint8], source: str) -> _Table:
     starts[0] = 0
     starts[1:] = ends[:-1] + 1
     numbers = np.arange(1, ends.size + 1, dtype=np.int64)
-    non_blank = ends > starts
     # Comment lines (`#`) and blank lines are skipped; line numbers still count them.
-    first_bytes = buf[np.minimum(starts, buf.size - 1)]
-    keep = non_blank & (first_bytes != ord("#"))
+    keep = (ends > starts) & (buf[np.minimum(starts, buf.size - 1)] != ord("#"))
+    keep &= ~_only_spaces(buf, starts, ends)
     starts, ends, numbers = starts[keep], ends[keep], numbers[keep]
     if starts.size == 0:
         raise DataError([_issue(Span(source, 1, 1), "the file is empty")])
@@ -390,8 +390,63 @@ def _read_table(buf: NDArray[np.uint8], source: str) -> _Table:
         header_text = buf[starts[0] : ends[0]].tobytes().decode("utf-8")
     except UnicodeDecodeError:
         raise DataError([_issue(Span(source, 1, 1), "the file is not UTF-8 text")]) from None
-    header = next(csv.reader([header_text]))
+    header = _split_fields(header_text)
+    if isinstance(header, _LongField):
+        span = Span(source, int(numbers[0]), header.col)
+        raise DataError([_issue(span, header.message())])
     return _Table(buf, header, starts[1:], ends[1:], numbers[1:])
+
+
+_SPACE: Final = (ord(" "), ord("\t"))
+
+
+def _only_spaces(buf: NDArray[np.uint8], starts: I64, ends: I64) -> NDArray[np.bool_]:
+    """Lines holding nothing but spaces and tabs: they look blank, so they are skipped as blank.
+
+    Only lines that begin and end with a space or tab can be such lines; they are rare, so they
+    are looked at one by one and the common file costs two byte lookups per line.
+    """
+    result = np.zeros(starts.size, dtype=np.bool_)
+    if buf.size == 0:
+        return result
+    first = buf[np.minimum(starts, buf.size - 1)]
+    last = buf[np.maximum(ends - 1, 0)]
+    maybe = (ends > starts) & np.isin(first, _SPACE) & np.isin(last, _SPACE)
+    for i in np.flatnonzero(maybe).tolist():
+        result[i] = not buf[int(starts[i]) : int(ends[i])].tobytes().strip(b" \t")
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class _LongField:
+    """A line the csv module refuses: one of its fields is longer than the module's limit."""
+
+    col: int  # 1-based column where the field starts (close for quoted fields)
+    index: int  # 0-based field position, or -1 when not found
+    error: str
+
+    def message(self, names: Sequence[str] = ()) -> str:
+        if "field limit" not in self.error:
+            return f"the line cannot be read as CSV: {self.error}"
+        name = f"`{names[self.index]}`" if 0 <= self.index < len(names) else "a"
+        return (
+            f"{name} field is too long (over {csv.field_size_limit():,} characters); no time or "
+            'price is that long: check that this is the right file and that every quote (") '
+            "is closed"
+        )
+
+
+def _split_fields(text: str) -> list[str] | _LongField:
+    """The fields of one line; a field past csv's limit (128 KiB) cannot be a time or price."""
+    try:
+        return next(csv.reader([text]))
+    except csv.Error as exc:
+        col = 1
+        for index, piece in enumerate(text.split(",")):
+            if len(piece) > csv.field_size_limit():
+                return _LongField(col, index, str(exc))
+            col += len(piece) + 1
+        return _LongField(1, -1, str(exc))
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,13 +480,14 @@ class _Columns:
                 issues.append(
                     _issue(
                         where,
-                        f"unknown column `{original.strip()}`"
+                        f"unknown column {_shown(original.strip(), ticks=True)}"
                         + (f"; {hint}" if hint else "")
                         + f" (known: {', '.join(KNOWN_COLUMNS)})",
                     )
                 )
             elif canonical in index:
-                issues.append(_issue(where, f"column `{original.strip()}` appears twice"))
+                shown = _shown(original.strip(), ticks=True)
+                issues.append(_issue(where, f"column {shown} appears twice"))
             else:
                 index[canonical] = position
         if issues:
@@ -548,7 +604,7 @@ def _parse_fast(table: _Table, columns: _Columns) -> _Parsed:
     if epoch_rows:
         try:
             time_values = _epoch_to_ns(time_values, time_decimals.astype(np.int64))
-        except _OutOfRange:
+        except (_OutOfRange, _MixedUnits):
             raise _Fallback from None  # the slow path names the rows
     volume: F64 | None = None
     if "volume" in mantissas:
@@ -697,10 +753,18 @@ def _days_from_civil(year: I64, month: I64, day: I64) -> I64:
 
 
 def _epoch_to_ns(mantissa: I64, decimals: I64) -> I64:
-    """Epoch numbers: < 1e11 seconds, < 1e14 milliseconds, < 1e17 microseconds, else ns."""
+    """Epoch numbers: < 1e11 seconds, < 1e14 milliseconds, < 1e17 microseconds, else ns.
+
+    The unit is read from each row's size and must be the same on every row: a file that turns
+    from seconds to milliseconds part way would otherwise be read in one unit, and the rows in
+    the other would land in 1970 (or far in the future) without a word.
+    """
     magnitude = np.abs(mantissa) // _POW10[np.clip(decimals, 0, 18)]
-    biggest = int(magnitude.max()) if magnitude.size else 0
-    unit_exp = 9 if biggest < 10**11 else 6 if biggest < 10**14 else 3 if biggest < 10**17 else 0
+    unit_exp = np.select(
+        [magnitude < 10**11, magnitude < 10**14, magnitude < 10**17], [9, 6, 3], 0
+    ).astype(np.int64)
+    if unit_exp.size and np.any(unit_exp != unit_exp[0]):
+        raise _MixedUnits(unit_exp)
     shift = unit_exp - decimals
     if np.any(shift < 0):
         raise _Fallback  # finer than a nanosecond
@@ -719,6 +783,32 @@ _RANGE_TEXT: Final = (
     "is outside the times a backtest can hold (1677-09-22 to 2262-04-11 UTC); "
     "check the year, or the unit of epoch numbers"
 )
+
+
+_UNIT_NAMES: Final = {9: "seconds", 6: "milliseconds", 3: "microseconds", 0: "nanoseconds"}
+
+
+class _MixedUnits(Exception):
+    """Epoch numbers whose sizes say different units (seconds on some rows, ms on others)."""
+
+    def __init__(self, unit_exp: I64) -> None:
+        super().__init__()
+        self.unit_exp = unit_exp
+        self.first_other = int(np.flatnonzero(unit_exp != unit_exp[0])[0])
+
+    def message(self, text: Callable[[int], str], row: Callable[[int], int]) -> str:
+        """`text(i)` and `row(i)`: the written time and 1-based data row of epoch value i."""
+        at = self.first_other
+        unit, first_unit = (_UNIT_NAMES[int(self.unit_exp[i])] for i in (at, 0))
+        units, counts = np.unique(self.unit_exp, return_counts=True)
+        tally = ", ".join(
+            f"{int(c):,} in {_UNIT_NAMES[int(u)]}"
+            for u, c in sorted(zip(units, counts, strict=True), key=lambda uc: -int(uc[0]))
+        )
+        return (
+            f"`time` {text(at)} is epoch {unit}, but row {row(0):,}'s {text(0)} is epoch "
+            f"{first_unit}: write every time in the same unit (rows: {tally})"
+        )
 
 
 class _OutOfRange(Exception):
@@ -744,6 +834,7 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
     volume = np.zeros(n) if "volume" in columns.index else None
     columns_at = {name: np.ones(n, np.int64) for name in columns.index if name != "time"}
     epoch_values: list[tuple[int, int, int]] = []  # row, mantissa, decimals
+    time_cols = np.ones(n, np.int64)
     iso_rows: list[int] = []
     spoiled = np.zeros(n, dtype=np.bool_)
     starts, ends, lines = table.line_start.tolist(), table.line_end.tolist(), table.line_no.tolist()
@@ -755,7 +846,11 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
             issues.add("encoding", line, row + 1, 1, "the line is not UTF-8 text")
             spoiled[row] = True
             continue
-        values = next(csv.reader([text]))
+        values = _split_fields(text)
+        if isinstance(values, _LongField):
+            issues.add("fields", line, row + 1, values.col, values.message(columns.names))
+            spoiled[row] = True
+            continue
         if len(values) != ncols:
             issues.add(
                 "fields",
@@ -770,6 +865,7 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
         for name, j in columns.index.items():
             value = values[j].strip()
             if name == "time":
+                time_cols[row] = cols[j]
                 parsed_time = _parse_time_text(value)
                 if isinstance(parsed_time, str):
                     issues.add("time", line, row + 1, cols[j], parsed_time)
@@ -808,6 +904,13 @@ def _parse_slow(table: _Table, columns: _Columns, source: str) -> _Parsed:
             time_ns[rows] = _epoch_to_ns(epoch, places)
         except _Fallback:
             issues.add("time", lines[0], 1, 1, "epoch times finer than a nanosecond")
+        except _MixedUnits as exc:
+            row = int(rows[exc.first_other])
+            message = exc.message(
+                lambda i: fmt_decimal(Decimal(int(epoch[i])).scaleb(-int(places[i]))),
+                lambda i: int(rows[i]) + 1,
+            )
+            issues.add("time-units", lines[row], row + 1, int(time_cols[row]), message)
         except _OutOfRange as exc:
             for at in exc.positions[:MAX_PER_CHECK].tolist():
                 row = int(rows[at])
@@ -840,18 +943,35 @@ def _parse_number_text(text: str, max_digits: int = MAX_DIGITS) -> tuple[int, in
     try:
         number = Decimal(text)
     except InvalidOperation:
-        return f"is not a number: {text!r}"
+        return f"is not a number: {_shown(text)}"
     if not number.is_finite():
-        return f"is not a number: {text!r}"
-    exponent = number.as_tuple().exponent
+        return f"is not a number: {_shown(text)}"
+    _, digits, exponent = number.as_tuple()
     assert isinstance(exponent, int)
+    places = max(0, -exponent)
+    if "e" not in text.lower() and (places > MAX_DIGITS or len(digits) > max_digits):
+        what = f"{places:,} decimals" if places > MAX_DIGITS else f"{len(digits):,} digits"
+        hint = "; round it to fewer decimals" if places else ""
+        return f"has {what}, but at most {max_digits} digits fit: {_shown(text)}{hint}"
     if number and not -MAX_DIGITS <= exponent <= MAX_DIGITS:
-        return f"is out of range: {text!r}"  # checked first: int(1e999999999) would not return
+        return f"is out of range: {_shown(text)}"  # checked first: int(1e999999999) would hang
+    if len(digits) > max_digits:  # before int(): str() of an int past 4,300 digits raises
+        return f"has too many digits: {_shown(text)}"
     decimals = max(0, -exponent)
     mantissa = int(number.scaleb(decimals))
     if len(str(abs(mantissa))) > max_digits or abs(mantissa) >= 2**63:
-        return f"has too many digits: {text!r}"
+        return f"has too many digits: {_shown(text)}"
     return mantissa, decimals
+
+
+_SHOWN: Final = 40  # characters of a bad value quoted in a message
+
+
+def _shown(text: str, *, ticks: bool = False) -> str:
+    """A bad value as quoted in a message: in full when short, else its start and its length."""
+    short = text if len(text) <= _SHOWN else text[: _SHOWN - 10]
+    quoted = f"`{short}`" if ticks else repr(short)
+    return quoted if short is text else f"{quoted}... ({len(text):,} characters)"
 
 
 def _parse_time_text(text: str) -> int | tuple[int, int] | str:
@@ -865,7 +985,7 @@ def _parse_time_text(text: str) -> int | tuple[int, int] | str:
         moment = datetime.fromisoformat(text.replace(" ", "T", 1))
     except ValueError:
         return (
-            f"`time` is not ISO 8601 or an epoch number: {text!r} "
+            f"`time` is not ISO 8601 or an epoch number: {_shown(text)} "
             "(write 2025-01-02T09:30:00-05:00 or 1735810200)"
         )
     if moment.tzinfo is None:
