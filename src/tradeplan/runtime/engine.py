@@ -39,7 +39,7 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import AssetClass, Session, Side
+from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding
 from tradeplan.orders.model import Order, OrderEvent
@@ -59,6 +59,7 @@ from tradeplan.risk import (
 )
 from tradeplan.runtime.bars import SESSION_RTH, us_session_codes
 from tradeplan.runtime.entry_sizing import Account, EntrySize, MarginRefusal, size_entry
+from tradeplan.runtime.exits import RefusedExit
 from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
 from tradeplan.runtime.records import (
     AlertRecord,
@@ -357,6 +358,24 @@ class Engine:
                 order.trigger if levels is None else levels[1],
                 kind,
                 reason=reason,
+            )
+        )
+
+    def refuse_exit(self, owner: Owner, refused: RefusedExit) -> None:
+        """Record an exit that could not be sent (a level at or below zero) as rejected, with
+        its own order id, so orders.csv shows it and it is never silently lost or re-sent."""
+        self._orders.append(
+            OrderEventRecord(
+                self.now,
+                self.new_order_id(),
+                owner.name,
+                refused.type,
+                refused.side,
+                refused.qty,
+                refused.level if refused.type is OrderType.LIMIT else None,
+                refused.level if refused.type is not OrderType.LIMIT else None,
+                OrderEventKind.REJECTED,
+                reason=refused.reason,
             )
         )
 

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 
 from tradeplan.core.enums import OrderType, Session, Side
 from tradeplan.core.instrument import Instrument
-from tradeplan.core.money import Rounding
+from tradeplan.core.money import Rounding, fmt_decimal
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.orders.model import Order, OrderTag, Trail
 from tradeplan.orders.triggers import rounding_for
@@ -65,11 +65,24 @@ def trail_of(value: Distance, pip: Decimal | None, tick: Decimal) -> Trail:
 
 @dataclass(frozen=True, slots=True)
 class ExitOrders:
-    """What to place when an entry fills; `orders` share one OCO group."""
+    """What to place when an entry fills; `orders` share one OCO group. `refused` are exits
+    whose level came out at or below zero (a fill at an absurd price or spread): no broker
+    takes such an order, so it is recorded as rejected and never sent."""
 
     orders: tuple[Order, ...]
     break_even_watch: Decimal | None = None
     break_even_stop: Decimal | None = None
+    refused: tuple[RefusedExit, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RefusedExit:
+    tag: OrderTag
+    type: OrderType
+    side: Side
+    qty: Decimal
+    level: Decimal
+    reason: str
 
 
 def exit_orders(
@@ -94,19 +107,35 @@ def exit_orders(
     sign = position.sign
     tif = exits.time_in_force
     orders: list[Order] = []
-    if exits.take_profit is not None:
-        price = level(
-            instrument, fill_price, sign * width(exits.take_profit, fill_price, instrument), close
+    refused: list[RefusedExit] = []
+
+    def impossible(tag: OrderTag, kind: OrderType, value: Decimal) -> bool:
+        if value > 0:
+            return False
+        reason = (
+            f"its {tag.value} level {fmt_decimal(value)} is at or below zero "
+            f"(filled at {fmt_decimal(fill_price)} with a spread of {fmt_decimal(spread)})"
         )
+        refused.append(RefusedExit(tag, kind, close, qty, value, reason))
+        return True
+
+    take_profit = exits.take_profit
+    if take_profit is not None:
+        price = level(
+            instrument, fill_price, sign * width(take_profit, fill_price, instrument), close
+        )
+    if take_profit is not None and not impossible(OrderTag.TAKE_PROFIT, OrderType.LIMIT, price):
         orders.append(
             Order(
                 order_id(OrderTag.TAKE_PROFIT), close, OrderType.LIMIT, qty, price=price,
                 time_in_force=tif, reduce_only=True, oco=oco, tag=OrderTag.TAKE_PROFIT, slot=slot,
             )
         )  # fmt: skip
-    if exits.stop_loss is not None:
-        offset = width(exits.stop_loss, fill_price, instrument) + spread
+    stop_loss = exits.stop_loss
+    if stop_loss is not None:
+        offset = width(stop_loss, fill_price, instrument) + spread
         trigger = level(instrument, fill_price, -sign * offset, close)
+    if stop_loss is not None and not impossible(OrderTag.STOP_LOSS, OrderType.STOP, trigger):
         orders.append(
             Order(
                 order_id(OrderTag.STOP_LOSS), close, OrderType.STOP, qty, trigger=trigger,
@@ -122,7 +151,7 @@ def exit_orders(
         watch, stop = break_even_levels(exits.break_even, position, fill_price, instrument)
     if session is not Session.RTH:
         orders = [replace(order, session=session) for order in orders]
-    return ExitOrders(tuple(orders), watch, stop)
+    return ExitOrders(tuple(orders), watch, stop, tuple(refused))
 
 
 def _trailing(

@@ -355,6 +355,10 @@ class RuleRun:
             if order.tag is OrderTag.STOP_LOSS:
                 self._stop_id = order.id
             engine.submit(self, order)
+        for refused in planned.refused:
+            engine.refuse_exit(self, refused)
+        if planned.refused:
+            self._halt()  # as for a rejected exit: the others keep working, nothing new
 
     # --- exiting ------------------------------------------------------------------------------
 

@@ -389,6 +389,11 @@ class SlotRun:
             if order.tag is OrderTag.STOP_LOSS:
                 reason = self._stop_alert(order, fill, spread)
             engine.submit(self, order, reason=reason)
+        for refused in planned.refused:
+            engine.refuse_exit(self, refused)
+        if planned.refused:
+            first = planned.refused[0]
+            self._halt(f"its {first.tag.value} order was rejected: {first.reason}", "rejected")
 
     def _take_profit(self, fill: Decimal, qty: Decimal) -> Distance:
         """The take profit's width, plus the fees of the entry and of the take profit itself
