@@ -155,6 +155,12 @@ def test_yaml_a_bad_distance_keeps_its_own_hint() -> None:
     assert d.hint is not None and d.hint.startswith("write pips")
 
 
+def test_a_bad_broker_on_the_strategy_line_quotes_via() -> None:
+    d = one(lint(HEAD.replace("via paper", "via oanada") + ENTRY, "s.tp"), "TP201")
+    assert d.message.startswith("`via oanada` is not a valid broker"), said(d)
+    assert d.hint == "did you mean `oanda`?"
+
+
 def test_an_entries_statement_in_the_text_form_says_to_write_entry_statements() -> None:
     d = one(lint(HEAD + "entries {\n    e 1\n}\n", "s.tp"), "TP103")
     assert "`entry`" in said(d)

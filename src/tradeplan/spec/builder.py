@@ -93,6 +93,13 @@ class Fields:
                 did_you_mean(name, known) or f"known keys here: {', '.join(known)}",
             )
 
+    def written(self, key: str) -> str:
+        """The word the file used for `key` (the text form writes `broker` as `via`)."""
+        for k, _value in self.node.entries:
+            if k.value == key:
+                return k.written or key
+        return key
+
     def get(self, key: str) -> Node | None:
         node = self.node.get(key)
         if node is not None:
@@ -279,7 +286,7 @@ class Builder:
         description = top.text("description")
         instrument = self.instrument(top.require("instrument", "USD/JPY"))
         account = self.account(top.get("account"))
-        broker = self.broker(top.get("broker"))
+        broker = self.broker(top.get("broker"), top.written("broker"))
         session = top.choice("session", Session)
         timeframe = top.value("timeframe", read_duration)
         fees = self.fees(top.get("fees"))
@@ -379,8 +386,8 @@ class Builder:
         leverage = f.value("leverage", lambda t: read_positive_decimal(t.rstrip("xX")))
         return AccountSpec(currency, balance, leverage, span=f.node.span, spans=f.spans)
 
-    def broker(self, node: Node | None) -> BrokerSpec | None:
-        f = self.mapping(node, "broker", "`broker`", primary="name")
+    def broker(self, node: Node | None, written: str = "broker") -> BrokerSpec | None:
+        f = self.mapping(node, "broker", f"`{written}`", primary="name")
         if f is None:
             return None
         name = f.value("name", lambda t: _word(t, BROKER_NAMES, "broker"))

@@ -254,7 +254,9 @@ class _Reader:
                 if instrument_at is None:
                     instrument_at = len(rows)
             else:
-                rows.append((self.key(word, _HEADER_KEYS[word.type]), self.scalar(value)))
+                name = _HEADER_KEYS[word.type]
+                key = Scalar(name, self.tspan(word), written=str(word) if str(word) != name else None)
+                rows.append((key, self.scalar(value)))
             i += 1
         if instrument_at is not None:
             instrument: Node
