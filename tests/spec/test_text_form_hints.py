@@ -81,7 +81,9 @@ def test_yaml_an_unknown_top_level_key_lists_the_yaml_keys() -> None:
 
 def test_a_misspelt_exit_key_in_an_entry_block_suggests_the_exit_key() -> None:
     # In the text form exit keys are written straight in the entry's block.
-    text = HEAD + "entry e long when close > 1 {\n    stop_loss 20 pips\n    take_proft 40 pips\n}\n"
+    text = (
+        HEAD + "entry e long when close > 1 {\n    stop_loss 20 pips\n    take_proft 40 pips\n}\n"
+    )
     d = one(lint(text, "s.tp"), "TP101")
     assert d.hint == "did you mean `take_profit`?"
 
@@ -173,7 +175,11 @@ def test_an_entries_statement_in_the_text_form_says_to_write_entry_statements() 
 @pytest.mark.parametrize(
     ("text", "contains", "words"),
     [
-        (HEAD + "entry e when close > 1 {\n    stop_loss 20 pips\n}\n", "`side`", ["`entry", "long"]),
+        (
+            HEAD + "entry e when close > 1 {\n    stop_loss 20 pips\n}\n",
+            "`side`",
+            ["`entry", "long"],
+        ),
         (
             HEAD + "entry e long {\n    stop_loss 20 pips\n}\n",
             "`when`",
@@ -264,25 +270,123 @@ STOCK = "tradeplan 1\nstrategy s on US.NVDA via futu\nsizing qty 10\n"
 
 TEXT_CASES = [
     # (what, file, code, a piece of the diagnostic, words it must show)
-    ("risk value", HEAD + ENTRY + "risk {\n    max_open_positions 0\n}\n", "TP210", "", ["`max_open_positions 0`"]),
-    ("grid take profit sign", GRID.replace("take_profit 100", "take_profit -100"), "TP301", "", ["`take_profit 100 pips`"]),
-    ("grid counter side", GRID.replace("}", "    counter +100 pips\n}"), "TP307", "", ["`counter -100 pips`"]),
-    ("exit sign", HEAD + ENTRY.replace("20 pips", "-20 pips"), "TP301", "", ["`stop_loss 20 pips`"]),
+    (
+        "risk value",
+        HEAD + ENTRY + "risk {\n    max_open_positions 0\n}\n",
+        "TP210",
+        "",
+        ["`max_open_positions 0`"],
+    ),
+    (
+        "grid take profit sign",
+        GRID.replace("take_profit 100", "take_profit -100"),
+        "TP301",
+        "",
+        ["`take_profit 100 pips`"],
+    ),
+    (
+        "grid counter side",
+        GRID.replace("}", "    counter +100 pips\n}"),
+        "TP307",
+        "",
+        ["`counter -100 pips`"],
+    ),
+    (
+        "exit sign",
+        HEAD + ENTRY.replace("20 pips", "-20 pips"),
+        "TP301",
+        "",
+        ["`stop_loss 20 pips`"],
+    ),
     ("no stop loss", HEAD + "entry e long when close > 1\n", "TP402", "", ["`stop_loss"]),
-    ("grid without stop", GRID.replace("    stop_loss 200 pips\n", ""), "TP402", "", ["`stop_loss"]),
-    ("no sizing", HEAD.replace("sizing units 1000\n", "") + ENTRY, "TP406", "", ["`sizing risk 1%`"]),
+    (
+        "grid without stop",
+        GRID.replace("    stop_loss 200 pips\n", ""),
+        "TP402",
+        "",
+        ["`stop_loss"],
+    ),
+    (
+        "no sizing",
+        HEAD.replace("sizing units 1000\n", "") + ENTRY,
+        "TP406",
+        "",
+        ["`sizing risk 1%`"],
+    ),
     ("risk above 2%", HEAD.replace("units 1000", "risk 5%") + ENTRY, "TP403", "", ["`risk 2%`"]),
-    ("risk without stop", HEAD.replace("units 1000", "risk 1%") + "entry e long when close > 1\n", "TP401", "", ["`stop_loss"]),
-    ("limit needs price", HEAD + ENTRY.replace("{\n", "{\n    order limit\n"), "TP304", "", ["`order limit price close - 0.05`"]),
-    ("stop needs trigger", HEAD + ENTRY.replace("{\n", "{\n    order {\n        type stop\n    }\n"), "TP304", "", ["`trigger high[1]`"]),
-    ("price unused", HEAD + ENTRY.replace("{\n", "{\n    order market price close\n"), "TP308", "", ["`price`"]),
-    ("otherwise needs within", HEAD + ENTRY.replace("20 pips", "20 pips\n    break_even at 10 pips otherwise close"), "TP102", "", ["`otherwise close`", "`within 30m`"]),
-    ("market and kind", "tradeplan 1\nstrategy s via paper\ninstrument BTCUSDT market usdm_futures kind fx\nsizing units 1\n" + ENTRY.replace("20 pips", "1%"), "TP107", "", ["`market usdm_futures`"]),
-    ("unknown kind", "tradeplan 1\nstrategy s on FOO via paper\nsizing units 1\n" + ENTRY.replace("20 pips", "1%"), "TP201", "", ["`kind fx"]),
-    ("session eth market order", STOCK + "session eth\n" + ENTRY.replace("20 pips", "2%"), "TP303", "", ["`order limit price close`", "`session all`"]),
+    (
+        "risk without stop",
+        HEAD.replace("units 1000", "risk 1%") + "entry e long when close > 1\n",
+        "TP401",
+        "",
+        ["`stop_loss"],
+    ),
+    (
+        "limit needs price",
+        HEAD + ENTRY.replace("{\n", "{\n    order limit\n"),
+        "TP304",
+        "",
+        ["`order limit price close - 0.05`"],
+    ),
+    (
+        "stop needs trigger",
+        HEAD + ENTRY.replace("{\n", "{\n    order {\n        type stop\n    }\n"),
+        "TP304",
+        "",
+        ["`trigger high[1]`"],
+    ),
+    (
+        "price unused",
+        HEAD + ENTRY.replace("{\n", "{\n    order market price close\n"),
+        "TP308",
+        "",
+        ["`price`"],
+    ),
+    (
+        "otherwise needs within",
+        HEAD + ENTRY.replace("20 pips", "20 pips\n    break_even at 10 pips otherwise close"),
+        "TP102",
+        "",
+        ["`otherwise close`", "`within 30m`"],
+    ),
+    (
+        "market and kind",
+        "tradeplan 1\nstrategy s via paper\ninstrument BTCUSDT market usdm_futures kind fx\nsizing units 1\n"
+        + ENTRY.replace("20 pips", "1%"),
+        "TP107",
+        "",
+        ["`market usdm_futures`"],
+    ),
+    (
+        "unknown kind",
+        "tradeplan 1\nstrategy s on FOO via paper\nsizing units 1\n"
+        + ENTRY.replace("20 pips", "1%"),
+        "TP201",
+        "",
+        ["`kind fx"],
+    ),
+    (
+        "session eth market order",
+        STOCK + "session eth\n" + ENTRY.replace("20 pips", "2%"),
+        "TP303",
+        "",
+        ["`order limit price close`", "`session all`"],
+    ),
     ("session on fx", HEAD + "session rth\n" + ENTRY, "TP202", "session", ["`session`"]),
-    ("broker cannot trade it", HEAD.replace("via paper", "via futu") + ENTRY, "TP502", "", ["`via paper`"]),
-    ("max notional", GRID + "risk {\n    max_notional 1000\n}\n", "TP404", "", ["`max_notional 1,000`"]),
+    (
+        "broker cannot trade it",
+        HEAD.replace("via paper", "via futu") + ENTRY,
+        "TP502",
+        "",
+        ["`via paper`"],
+    ),
+    (
+        "max notional",
+        GRID + "risk {\n    max_notional 1000\n}\n",
+        "TP404",
+        "",
+        ["`max_notional 1,000`"],
+    ),
     ("a block for a value", HEAD + ENTRY + "timeframe {\n    a 1\n}\n", "TP103", "", ["block"]),
     ("a value for a block", HEAD + ENTRY + "risk 5\n", "TP103", "", ["block"]),
 ]
@@ -301,18 +405,55 @@ def test_text_form_diagnostics_write_keys_the_text_way(
 
 def test_no_diagnostic_of_a_broken_text_file_uses_yaml_syntax() -> None:
     """Every finding of one file full of mistakes, not just the ones asserted above."""
-    text = "\n".join(t for _, t, *_ in TEXT_CASES if t.startswith(HEAD)).replace("tradeplan 1\n", "")
+    text = "\n".join(t for _, t, *_ in TEXT_CASES if t.startswith(HEAD)).replace(
+        "tradeplan 1\n", ""
+    )
     for d in lint("tradeplan 1\n" + text, "s.tp"):
         assert_text_form(d)
 
 
 YAML_CASES = [
-    ("risk value", YAML_HEAD + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\nrisk: {max_open_positions: 0}\n", "TP210", "`max_open_positions: 0` must be at least 1"),
-    ("exit sign", YAML_HEAD + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: -20 pips}\n", "TP301", "e.g. `stop_loss: 20 pips`"),
-    ("no stop loss", YAML_HEAD + "entries:\n  - {name: e, side: long, when: close > 1}\n", "TP402", "add `stop_loss:` (or `trailing:`) to the exits"),
-    ("no sizing", YAML_HEAD.replace("sizing: {units: 1000}\n", "") + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\n", "TP406", "add `sizing: {risk: 1%}` to the strategy, or `units:` / `qty:` to the entry"),
-    ("limit needs price", YAML_HEAD + "entries:\n  - {name: e, side: long, when: close > 1, order: limit}\nexits: {stop_loss: 20 pips}\n", "TP304", "write the order as a mapping: `order: {type: limit, price: close - 0.05}`"),
-    ("broker cannot trade it", YAML_HEAD.replace("broker: paper", "broker: futu") + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\n", "TP502", "or `broker: paper` to backtest"),
+    (
+        "risk value",
+        YAML_HEAD
+        + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\nrisk: {max_open_positions: 0}\n",
+        "TP210",
+        "`max_open_positions: 0` must be at least 1",
+    ),
+    (
+        "exit sign",
+        YAML_HEAD
+        + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: -20 pips}\n",
+        "TP301",
+        "e.g. `stop_loss: 20 pips`",
+    ),
+    (
+        "no stop loss",
+        YAML_HEAD + "entries:\n  - {name: e, side: long, when: close > 1}\n",
+        "TP402",
+        "add `stop_loss:` (or `trailing:`) to the exits",
+    ),
+    (
+        "no sizing",
+        YAML_HEAD.replace("sizing: {units: 1000}\n", "")
+        + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\n",
+        "TP406",
+        "add `sizing: {risk: 1%}` to the strategy, or `units:` / `qty:` to the entry",
+    ),
+    (
+        "limit needs price",
+        YAML_HEAD
+        + "entries:\n  - {name: e, side: long, when: close > 1, order: limit}\nexits: {stop_loss: 20 pips}\n",
+        "TP304",
+        "write the order as a mapping: `order: {type: limit, price: close - 0.05}`",
+    ),
+    (
+        "broker cannot trade it",
+        YAML_HEAD.replace("broker: paper", "broker: futu")
+        + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\n",
+        "TP502",
+        "or `broker: paper` to backtest",
+    ),
 ]
 
 

@@ -47,11 +47,3 @@ class Sequence:
 
 
 Node = Scalar | Mapping | Sequence
-
-
-def kind_name(node: Node) -> str:
-    if isinstance(node, Mapping):
-        return "a mapping (key: value pairs)"
-    if isinstance(node, Sequence):
-        return "a list"
-    return "a single value"

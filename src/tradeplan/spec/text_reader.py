@@ -254,9 +254,9 @@ class _Reader:
                 if instrument_at is None:
                     instrument_at = len(rows)
             else:
-                name = _HEADER_KEYS[word.type]
-                key = Scalar(name, self.tspan(word), written=str(word) if str(word) != name else None)
-                rows.append((key, self.scalar(value)))
+                field = _HEADER_KEYS[word.type]
+                spelt = str(word) if str(word) != field else None  # `via` for `broker`
+                rows.append((Scalar(field, self.tspan(word), written=spelt), self.scalar(value)))
             i += 1
         if instrument_at is not None:
             instrument: Node

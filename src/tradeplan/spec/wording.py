@@ -144,7 +144,11 @@ TEXT = Wording(
         "top": (
             "tradeplan",
             "strategy",
-            *("entry" if k == "entries" else k for k in keys.TOP if k not in ("tradeplan", "grids")),
+            *(
+                "entry" if k == "entries" else k
+                for k in keys.TOP
+                if k not in ("tradeplan", "grids")
+            ),
         ),
         # Exit keys are written straight in an entry's block.
         "entry": (*keys.ENTRY, *EXIT_KEYS),
