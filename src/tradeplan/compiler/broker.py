@@ -15,6 +15,7 @@ from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.ports.profiles import BrokerProfile, UnknownProfileError, get_profile
 from tradeplan.spec.model import ExitsSpec, StrategySpec
+from tradeplan.spec.wording import Wording
 
 
 def _profile(name: str) -> BrokerProfile | None:
@@ -56,7 +57,12 @@ def _pips(distance: Distance | None) -> Decimal | None:
 
 
 def check_broker(
-    spec: StrategySpec, inst: Instrument, session: Session, fill: FillProfile, out: Collector
+    spec: StrategySpec,
+    inst: Instrument,
+    session: Session,
+    fill: FillProfile,
+    out: Collector,
+    words: Wording,
 ) -> None:
     profile = _profile(spec.broker.name)
     if profile is None:
@@ -69,7 +75,7 @@ def check_broker(
             where,
             f"{profile.name} does not trade {inst.asset_class.value} instruments like "
             f"{inst.symbol} (it trades: {kinds})",
-            "pick the broker that lists this instrument, or `broker: paper` to backtest",
+            f"pick the broker that lists this instrument, or {words.say('paper')} to backtest",
         )
         return
     stock = inst.asset_class is AssetClass.US_STOCK
@@ -77,8 +83,9 @@ def check_broker(
         out.report(
             "TP502",
             spec.where("session"),
-            f"{profile.name} cannot trade outside regular hours (`session: {session.value}`)",
-            "remove `session:` or use `session: rth`",
+            f"{profile.name} cannot trade outside regular hours "
+            f"({words.show('session', session.value)})",
+            f"{words.say('remove', key='session')} or use {words.show('session', 'rth')}",
         )
     for entry in spec.entries:
         span = entry.where("order") if "order" in entry.spans else entry.span
@@ -106,7 +113,8 @@ def check_broker(
                 f"use {'at least' if abs(problem.value) < problem.limit else 'at most'} "
                 f"{problem.limit} pips"
                 + (
-                    "; FX grids follow these dealer rules unless the broker sets `fill: exchange`"
+                    "; FX grids follow these dealer rules unless the broker sets "
+                    + words.show("fill", "exchange")
                     if rules_profile is not profile
                     else ""
                 ),

@@ -11,6 +11,7 @@ from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.spec.expr import Number
 from tradeplan.spec.model import EntrySpec, ExitsSpec, OrderSpec
+from tradeplan.spec.wording import Wording
 
 _NEEDS: dict[OrderType, tuple[str, ...]] = {
     OrderType.MARKET: (),
@@ -27,10 +28,10 @@ _OPTIONAL: dict[OrderType, tuple[str, ...]] = {
     OrderType.TRAILING_STOP_LIMIT: ("activate",),
 }
 _EXAMPLE = {
-    "price": "price: close - 0.05",
-    "trigger": "trigger: high[1]",
-    "trail": "trail: 3%",
-    "spread": "spread: 0.20",
+    "price": "close - 0.05",
+    "trigger": "high[1]",
+    "trail": "3%",
+    "spread": "0.20",
 }
 
 
@@ -70,7 +71,7 @@ def check_price_on_tick(
         )
 
 
-def check_order(order: OrderSpec, inst: Instrument, out: Collector) -> None:
+def check_order(order: OrderSpec, inst: Instrument, out: Collector, words: Wording) -> None:
     needed = _NEEDS[order.type]
     given = {
         "price": order.price,
@@ -82,12 +83,10 @@ def check_order(order: OrderSpec, inst: Instrument, out: Collector) -> None:
     shorthand = order.where("type") == order.span
     for field in needed:
         if given[field] is None:
-            hint = f"add `{_EXAMPLE[field]}`"
+            hint = words.say("order_add", field=words.show(field, _EXAMPLE[field]))
             if shorthand:
-                hint = (
-                    f"write the order as a mapping: "
-                    f"`order: {{type: {order.type.value}, {_EXAMPLE[field]}}}`"
-                )
+                whole = words.show("order", {"type": order.type.value, field: _EXAMPLE[field]})
+                hint = words.say("order_shorthand", order=whole)
             out.report("TP304", order.span, f"a {order.type.value} order needs `{field}`", hint)
     for field, value in given.items():
         if value is not None and field not in needed and field not in _OPTIONAL.get(order.type, ()):
@@ -96,7 +95,11 @@ def check_order(order: OrderSpec, inst: Instrument, out: Collector) -> None:
                 order.where(field),
                 f"`{field}` is not used by a {order.type.value} order and will be ignored",
                 f"remove `{field}`, or pick an order type that uses it"
-                + (" (`type: limit` trades at that price)" if field == "price" else ""),
+                + (
+                    f" ({words.say('limit_trades_there')} trades at that price)"
+                    if field == "price"
+                    else ""
+                ),
             )
     for field in ("price", "trigger"):
         expr = given[field]
@@ -111,30 +114,38 @@ def check_order(order: OrderSpec, inst: Instrument, out: Collector) -> None:
 
 
 def check_market_hours(
-    entry: EntrySpec, session: Session, inst: Instrument, out: Collector, needs_pre_or_post: bool
+    entry: EntrySpec,
+    session: Session,
+    inst: Instrument,
+    out: Collector,
+    needs_pre_or_post: bool,
+    words: Wording,
 ) -> None:
     """A market order is refused outside regular hours; flag it where the file makes it certain."""
     if inst.asset_class is not AssetClass.US_STOCK or entry.order.type is not OrderType.MARKET:
         return
+    limit = words.show("order", {"type": "limit", "price": "close"})
     if needs_pre_or_post:
         out.report(
             "TP303",
             entry.where("order") if "order" in entry.spans else entry.where("when"),
             f"entry `{entry.name}` sends a market order, but its condition only holds outside "
             "regular hours, where market orders are refused",
-            "use `order: {type: limit, price: close}` for extended-hours entries",
+            f"use {limit} for extended-hours entries",
         )
     elif session is Session.ETH:
         out.report(
             "TP303",
             entry.where("order") if "order" in entry.spans else entry.where("when"),
-            f"entry `{entry.name}` sends a market order, but `session: eth` trades only outside "
-            "regular hours, where market orders are refused",
-            "use `order: {type: limit, price: close}`, or `session: all`",
+            f"entry `{entry.name}` sends a market order, but {words.show('session', 'eth')} "
+            "trades only outside regular hours, where market orders are refused",
+            f"use {limit}, or {words.show('session', 'all')}",
         )
 
 
-def check_exits(exits: ExitsSpec, inst: Instrument, timeframe: int | None, out: Collector) -> None:
+def check_exits(
+    exits: ExitsSpec, inst: Instrument, timeframe: int | None, out: Collector, words: Wording
+) -> None:
     for field in ("stop_loss", "take_profit"):
         value: Distance | None = getattr(exits, field)
         if value is None:
@@ -146,9 +157,9 @@ def check_exits(exits: ExitsSpec, inst: Instrument, timeframe: int | None, out: 
             out.report(
                 "TP301",
                 span,
-                f"`{field}: {value}` puts the {field.replace('_', ' ')} on the wrong side: "
-                f"for a long position it would sit {word} the entry",
-                f"write the distance without a sign, e.g. `{field}: {value.magnitude}`; "
+                f"{words.show(field, str(value))} puts the {field.replace('_', ' ')} on the wrong "
+                f"side: for a long position it would sit {word} the entry",
+                f"write the distance without a sign, e.g. {words.show(field, str(value.magnitude))}; "
                 "tradeplan places it on the right side for long and short",
             )
     if exits.trailing is not None:

@@ -10,11 +10,14 @@ from tradeplan.core.money import Rounding
 from tradeplan.core.units import DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.spec.model import GridSpec
+from tradeplan.spec.wording import Wording
 
 MAX_SLOTS = 1000
 
 
-def slot_prices(grid: GridSpec, inst: Instrument, out: Collector) -> tuple[Decimal, ...]:
+def slot_prices(
+    grid: GridSpec, inst: Instrument, out: Collector, words: Wording
+) -> tuple[Decimal, ...]:
     if grid.at is not None:
         check_price_on_tick(grid.at, grid.where("at"), "`at`", inst, out)
         return (grid.at,)
@@ -51,7 +54,8 @@ def slot_prices(grid: GridSpec, inst: Instrument, out: Collector) -> tuple[Decim
             "TP306",
             grid.where("step"),
             f"the step {grid.step} is wider than the range {grid.start}-{grid.end}: one slot only",
-            "use `at:` for a single repeating order, or a smaller step",
+            f"use {words.ref('at', str(grid.start))} for a single repeating order, "
+            "or a smaller step",
         )
     count = int((grid.end - grid.start) / step) + 1
     if count > MAX_SLOTS:
@@ -66,7 +70,7 @@ def slot_prices(grid: GridSpec, inst: Instrument, out: Collector) -> tuple[Decim
     return prices
 
 
-def check_grid(grid: GridSpec, inst: Instrument, out: Collector) -> None:
+def check_grid(grid: GridSpec, inst: Instrument, out: Collector, words: Wording) -> None:
     for key in ("take_profit", "stop_loss"):
         value = getattr(grid, key)
         if value is None:
@@ -76,8 +80,8 @@ def check_grid(grid: GridSpec, inst: Instrument, out: Collector) -> None:
             out.report(
                 "TP301",
                 grid.where(key),
-                f"`{key}: {value}` is on the wrong side of the entry",
-                f"write it without a sign: `{key}: {value.magnitude}`",
+                f"{words.show(key, str(value))} is on the wrong side of the entry",
+                f"write it without a sign: {words.show(key, str(value.magnitude))}",
             )
     natural = {"counter": -grid.side.sign, "follow": grid.side.sign}
     for key, sign in natural.items():
@@ -91,6 +95,7 @@ def check_grid(grid: GridSpec, inst: Instrument, out: Collector) -> None:
                 "TP307",
                 grid.where(key),
                 f"a {grid.side.value} grid's {key} usually re-enters {usual} the exit price; "
-                f"`{key}: {value}` re-enters on the other side",
-                f"write `{key}: {'-' if sign < 0 else '+'}{value.magnitude}` unless this is meant",
+                f"{words.show(key, str(value))} re-enters on the other side",
+                f"write {words.show(key, ('-' if sign < 0 else '+') + str(value.magnitude))} "
+                "unless this is meant",
             )

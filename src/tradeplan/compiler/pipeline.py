@@ -48,6 +48,7 @@ from tradeplan.spec.model import ExitsSpec, GridSpec, SizingSpec, StrategySpec
 from tradeplan.spec.nodes import Node
 from tradeplan.spec.source import Form, is_blank
 from tradeplan.spec.text_reader import read_text
+from tradeplan.spec.wording import Wording, wording
 from tradeplan.spec.yaml_reader import read_yaml
 
 
@@ -67,7 +68,8 @@ class CompileResult:
 def read_tree(text: str, file: str, form: Form, out: Collector) -> Node | None:
     if not text.strip() or is_blank(text):
         what = "the file is empty" if not text.strip() else "the file holds only comments"
-        out.report("TP005", Span(file, 1, 1), what, "start with `tradeplan: 1`")
+        start = f"start with {wording(form).show('tradeplan', '1')}"
+        out.report("TP005", Span(file, 1, 1), what, start)
         return None
     if form is Form.YAML:
         return read_yaml(text, file, out)
@@ -80,7 +82,7 @@ def compile_source(text: str, file: str, form: Form) -> CompileResult:
     out = Collector()
     try:
         tree = read_tree(text, file, form, out)
-        spec = build_spec(tree, file, out) if tree is not None else None
+        spec = build_spec(tree, file, out, form) if tree is not None else None
         plan = compile_spec(spec, out) if spec is not None else None
     except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -141,7 +143,8 @@ def _sizing(spec: SizingSpec | None) -> Sizing | None:
 
 
 def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
-    inst = resolve_instrument(spec.instrument, out)
+    words = wording(spec.form)
+    inst = resolve_instrument(spec.instrument, out, words)
     check_bare_numbers(spec.bare_numbers, inst, out)
     session = resolve_session(spec)
     if spec.session is not None and inst.asset_class is not AssetClass.US_STOCK:
@@ -150,17 +153,17 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
             spec.where("session"),
             f"`session` (rth/eth/all) applies to US stocks only; {inst.symbol} has no "
             "regular and extended hours",
-            "remove `session:`",
+            words.say("remove", key="session"),
         )
     timeframe = spec.timeframe  # None: the data's own bars
     checker = ExpressionChecker(out, inst.asset_class)
     if spec.exits is not None:
-        check_exits(spec.exits, inst, spec.timeframe, out)
+        check_exits(spec.exits, inst, spec.timeframe, out, words)
     rules = [
-        _entry_rule(spec, entry_index, inst, session, checker, out)
+        _entry_rule(spec, entry_index, inst, session, checker, out, words)
         for entry_index in range(len(spec.entries))
     ]
-    grids = [_grid(g, inst, out) for g in spec.grids]
+    grids = [_grid(g, inst, out, words) for g in spec.grids]
     account = Account(
         spec.account.currency or inst.quote_currency or "USD",
         spec.account.balance,
@@ -170,9 +173,9 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
     if spec.risk is not None:
         check_risk_spec(spec.risk, out)
     spans = {**spec.spans, **(spec.risk.spans if spec.risk else {})}
-    check_grid_caps(tuple(grids), spans, inst, account, risk, out)
+    check_grid_caps(tuple(grids), spans, inst, account, risk, out, words)
     fill = resolve_fill(spec, inst)
-    check_broker(spec, inst, session, fill, out)
+    check_broker(spec, inst, session, fill, out, words)
     fees = spec.fees
     plan = Plan(
         version=spec.version,
@@ -203,6 +206,7 @@ def _entry_rule(
     session: Session,
     checker: ExpressionChecker,
     out: Collector,
+    words: Wording,
 ) -> EntryRule | None:
     entry = spec.entries[index]
     checker.expect(entry.when, BOOL, "`when`")
@@ -210,17 +214,17 @@ def _entry_rule(
         expr = getattr(entry.order, name)
         if expr is not None:
             checker.expect(expr, NUMBER, f"`{name}`")
-    check_order(entry.order, inst, out)
+    check_order(entry.order, inst, out, words)
     exits = _merge_exits(spec.exits, entry.exits)
     if entry.exits is not None:
-        check_exits(entry.exits, inst, spec.timeframe, out)
+        check_exits(entry.exits, inst, spec.timeframe, out, words)
     if exits is not None and exits.exit_when is not None:
         checker.expect(exits.exit_when, BOOL, "`exit_when`")
     sizing = entry.sizing or spec.sizing
-    check_sizing(sizing, entry.span, exits, entry.name, out)
-    check_stop_present(entry, exits, out)
+    check_sizing(sizing, entry.span, exits, entry.name, out, words)
+    check_stop_present(entry, exits, out, words)
     outside = any(mentions_session(entry.when, w) for w in ("pre", "post"))
-    check_market_hours(entry, session, inst, out, outside)
+    check_market_hours(entry, session, inst, out, outside, words)
     return EntryRule(
         name=entry.name,
         side=entry.side,
@@ -239,20 +243,20 @@ def _entry_rule(
     )
 
 
-def _grid(grid_spec: GridSpec, inst: Instrument, out: Collector) -> GridProgram:
-    check_grid(grid_spec, inst, out)
+def _grid(grid_spec: GridSpec, inst: Instrument, out: Collector, words: Wording) -> GridProgram:
+    check_grid(grid_spec, inst, out, words)
     if grid_spec.stop_loss is None:
         out.report(
             "TP402",
             grid_spec.where("stop_loss") if grid_spec.stop_loss_none else grid_spec.span,
             f"grid `{grid_spec.name}` has no stop loss: if the market leaves the range, "
             "losses on open slots are not bounded",
-            "add `stop_loss:` or watch the range by hand",
+            f"add {words.ref('stop_loss', '100 pips')} or watch the range by hand",
         )
     return GridProgram(
         name=grid_spec.name,
         side=grid_spec.side,
-        slots=slot_prices(grid_spec, inst, out),
+        slots=slot_prices(grid_spec, inst, out, words),
         units=grid_spec.units,
         take_profit=grid_spec.take_profit,
         stop_loss=grid_spec.stop_loss,

@@ -8,9 +8,10 @@ from tradeplan.core.enums import AssetClass, FillProfile, Session
 from tradeplan.core.instrument import Instrument, default_instrument, infer_asset_class
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.spec.model import InstrumentSpec, StrategySpec
+from tradeplan.spec.wording import Wording
 
 
-def resolve_instrument(spec: InstrumentSpec, out: Collector) -> Instrument:
+def resolve_instrument(spec: InstrumentSpec, out: Collector, words: Wording) -> Instrument:
     kind = AssetClass(spec.kind) if spec.kind else infer_asset_class(spec.symbol)
     if kind is None:
         out.report(
@@ -18,7 +19,7 @@ def resolve_instrument(spec: InstrumentSpec, out: Collector) -> Instrument:
             spec.where("symbol"),
             f"cannot tell what kind of instrument `{spec.symbol}` is",
             "write an FX pair as USD/JPY, a US stock as US.NVDA, a USD-M future as BTCUSDT, "
-            "or add `kind: fx | us_stock | crypto_perp`",
+            f"or add {words.show('kind', 'fx | us_stock | crypto_perp')}",
         )
         kind = AssetClass.FX
     base = default_instrument(spec.symbol, kind)

@@ -10,19 +10,27 @@ from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.plan.model import Account, GridProgram, RiskLimits
 from tradeplan.spec.model import EntrySpec, ExitsSpec, RiskSpec, SizingSpec
+from tradeplan.spec.wording import Wording
 
 TWO_PERCENT = Decimal(2)
 
 
 def check_sizing(
-    sizing: SizingSpec | None, where: Span, exits: ExitsSpec | None, name: str, out: Collector
+    sizing: SizingSpec | None,
+    where: Span,
+    exits: ExitsSpec | None,
+    name: str,
+    out: Collector,
+    words: Wording,
 ) -> None:
+    fixed = f"{words.ref('units', '1000')} / {words.ref('qty', '10')}"
     if sizing is None:
         out.report(
             "TP406",
             where,
             f"entry `{name}` does not say how much to trade; it will trade the minimum quantity",
-            "add `sizing: {risk: 1%}` to the strategy, or `units:` / `qty:` to the entry",
+            f"add {words.show('sizing', {'risk': '1%'})} to the strategy, "
+            f"or {fixed} {words.say('to_the_entry')}",
         )
         return
     if sizing.mode != "risk":
@@ -35,14 +43,15 @@ def check_sizing(
             sizing.where("risk"),
             f"risking {sizing.amount}% of the balance per trade is above the 2% rule",
             f"five losses in a row would cost {_streak_loss(sizing.amount)}% of the balance; "
-            "consider `risk: 2%` or less",
+            f"consider {words.show('risk', '2%')} or less",
         )
     if exits is None or exits.stop_loss is None:
         out.report(
             "TP401",
             sizing.where("risk"),
             f"entry `{name}` is sized by risk but has no stop loss to measure the risk against",
-            "add `stop_loss:` to the exits, or size with `units:` / `qty:` instead",
+            f"add {words.ref('stop_loss', '20 pips')} {words.say('to_the_exits')}, "
+            f"or size with {fixed} instead",
         )
 
 
@@ -53,7 +62,9 @@ def _streak_loss(percent: Decimal, losses: int = 5) -> Decimal:
     return ((1 - kept) * 100).quantize(Decimal("0.1"))
 
 
-def check_stop_present(entry: EntrySpec, exits: ExitsSpec | None, out: Collector) -> None:
+def check_stop_present(
+    entry: EntrySpec, exits: ExitsSpec | None, out: Collector, words: Wording
+) -> None:
     if exits is None or (exits.stop_loss is None and exits.trailing is None):
         span = (
             exits.where("stop_loss") if exits is not None and exits.stop_loss_none else entry.span
@@ -62,7 +73,8 @@ def check_stop_present(entry: EntrySpec, exits: ExitsSpec | None, out: Collector
             "TP402",
             span,
             f"entry `{entry.name}` has no stop loss: its loss is not bounded",
-            "add `stop_loss:` (or `trailing:`) to the exits",
+            f"add {words.ref('stop_loss', '20 pips')} (or {words.ref('trailing', '3%')}) "
+            f"{words.say('to_the_exits')}",
         )
 
 
@@ -113,6 +125,7 @@ def check_grid_caps(
     account: Account,
     risk: RiskLimits,
     out: Collector,
+    words: Wording,
 ) -> None:
     if not grids:
         return
@@ -124,7 +137,9 @@ def check_grid_caps(
             "TP404",
             spans["max_notional"],
             f"with all {slots} slots filled the grid holds {notional:,} {currency or ''} "
-            f"of {inst.symbol}, above `max_notional: {risk.max_notional:,}`".replace("  ", " "),
+            f"of {inst.symbol}, above {words.show('max_notional', f'{risk.max_notional:,}')}".replace(
+                "  ", " "
+            ),
             "reduce units, widen the step, narrow the range, or raise max_notional",
         )
     margin = grid_margin(grids, inst, account)

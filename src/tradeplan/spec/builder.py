@@ -39,7 +39,8 @@ from tradeplan.spec.model import (
     TimeExitSpec,
     TrailingSpec,
 )
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence, kind_name
+from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.spec.source import Form
 from tradeplan.spec.values import (
     NONE_WORDS,
     ValueProblem,
@@ -52,6 +53,7 @@ from tradeplan.spec.values import (
     read_int,
     read_percent,
 )
+from tradeplan.spec.wording import ENTRY_EXAMPLE, wording
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)
@@ -65,13 +67,20 @@ _NAME = re.compile(r"^[^\W_][\w.\-]*$")
 
 
 class Fields:
-    """One mapping being read: unknown keys are reported once, used keys are tracked."""
+    """One mapping being read: unknown keys are reported once, used keys are tracked.
 
-    def __init__(self, builder: Builder, node: Mapping, table: dict[str, str], where: str) -> None:
+    `section` names the place (`keys.SECTIONS`): the tree's keys are checked against the
+    language's table, while a suggestion or a list of keys comes from the keys the file's own
+    form accepts there (the text form writes `entry` where YAML writes `entries`)."""
+
+    def __init__(self, builder: Builder, node: Mapping, section: str, where: str) -> None:
         self.b = builder
         self.node = node
+        self.section = section
         self.where = where
         self.spans: dict[str, Span] = {}
+        table = keys.SECTIONS[section]
+        known = builder.words.known(section)
         for key, _value in node.entries:
             name = key.value or ""
             if name in table:
@@ -82,8 +91,15 @@ class Fields:
                 "TP101",
                 key.span,
                 f"unknown key `{name}` in {where}",
-                did_you_mean(name, table) or f"known keys here: {', '.join(table)}",
+                did_you_mean(name, known) or f"known keys here: {', '.join(known)}",
             )
+
+    def written(self, key: str) -> str:
+        """The word the file used for `key` (the text form writes `broker` as `via`)."""
+        for k, _value in self.node.entries:
+            if k.value == key:
+                return k.written or key
+        return key
 
     def get(self, key: str) -> Node | None:
         node = self.node.get(key)
@@ -92,13 +108,14 @@ class Fields:
         return node
 
     def require(self, key: str, example: str) -> Node | None:
+        """The value of a required key; `example` is a value to show in the hint if it is missing."""
         node = self.get(key)
         if node is None:
             self.b.out.report(
                 "TP102",
                 self.node.span,
                 f"{self.where} needs `{key}`",
-                f"add for example `{example}`",
+                self.b.words.required(self.section, key, example),
             )
         return node
 
@@ -113,7 +130,7 @@ class Fields:
         if found is None:
             return None
         node, text, name = found
-        return self.b.read(node, text, reader, name)
+        return self.b.read(node, text, reader, name, self.section)
 
     def distance(
         self, key: str, required: str | None = None, within: str | None = None
@@ -126,7 +143,7 @@ class Fields:
         if found is None:
             return None
         node, text, name = found
-        value = self.b.read(node, text, read_distance, name)
+        value = self.b.read(node, text, read_distance, name, self.section)
         if value is not None:
             self.b.note_bare(value, text, name, within if name == key else None, node.span)
         return value
@@ -193,9 +210,11 @@ def read_name(text: str) -> str:
 
 
 class Builder:
-    def __init__(self, file: str, out: Collector) -> None:
+    def __init__(self, file: str, out: Collector, form: Form = Form.YAML) -> None:
         self.file = file
         self.out = out
+        self.form = form
+        self.words = wording(form)
         self.bare: list[BareNumber] = []
 
     def note_bare(
@@ -210,7 +229,7 @@ class Builder:
     def scalar_text(self, node: Node, what: str) -> str | None:
         if not isinstance(node, Scalar):
             self.out.report(
-                "TP103", node.span, f"{what} should be a single value, not {kind_name(node)}"
+                "TP103", node.span, f"{what} should be a single value, not {self.words.kind(node)}"
             )
             return None
         if node.value is None or not node.value.strip():
@@ -219,18 +238,25 @@ class Builder:
         return node.value
 
     def read(
-        self, node: Node, text: str, reader: Callable[[str], T], key: str | None = None
+        self,
+        node: Node,
+        text: str,
+        reader: Callable[[str], T],
+        key: str | None = None,
+        section: str | None = None,
     ) -> T | None:
-        """Read a value; a problem quoting the bare value quotes the key with it, so that
-        "`0` must be at least 1" reads "`max_open_positions: 0` must be at least 1"."""
+        """Read a value; a problem quoting the bare value quotes the key with it, as the file's
+        form writes it, so that "`0` must be at least 1" reads "`max_open_positions: 0` must be
+        at least 1" (`max_open_positions 0` in the text form)."""
         try:
             return reader(text)
         except ValueProblem as problem:
             message = problem.message
             quoted = f"`{text}`"
             if key is not None and message.startswith(quoted):
-                message = f"`{key}: {text.strip()}`" + message[len(quoted) :]
-            self.out.report(problem.code, node.span, message, problem.hint)
+                message = self.words.show(key, text.strip()) + message[len(quoted) :]
+            glued = self.words.glued_keyword(section, text) if section else None
+            self.out.report(problem.code, node.span, message, glued or problem.hint)
             return None
 
     def expression(self, text: str, node: Node) -> Expr | None:
@@ -242,20 +268,22 @@ class Builder:
         return expr
 
     def mapping(
-        self, node: Node | None, table: dict[str, str], where: str, primary: str | None = None
+        self, node: Node | None, section: str, where: str, primary: str | None = None
     ) -> Fields | None:
         """Read a mapping; a single value is accepted as shorthand for its `primary` field."""
         if node is None:
             return None
         if isinstance(node, Scalar) and primary is not None:
             key = Scalar(primary, node.span)
-            return Fields(self, Mapping(((key, node),), node.span), table, where)
+            return Fields(self, Mapping(((key, node),), node.span), section, where)
         if not isinstance(node, Mapping):
             self.out.report(
-                "TP103", node.span, f"{where} should be a mapping of keys, not {kind_name(node)}"
+                "TP103",
+                node.span,
+                f"{where} should be {self.words.say('a_mapping')}, not {self.words.kind(node)}",
             )
             return None
-        return Fields(self, node, table, where)
+        return Fields(self, node, section, where)
 
     # -- sections ------------------------------------------------------------------------------
 
@@ -265,31 +293,32 @@ class Builder:
             self.out.report(
                 "TP103",
                 root.span,
-                f"a strategy file should be a mapping of keys, not {kind_name(root)}",
-                "start with `tradeplan: 1` and `name: ...`",
+                f"a strategy file should be {self.words.say('a_mapping')}, "
+                f"not {self.words.kind(root)}",
+                self.words.say("start"),
             )
             return None
-        top = Fields(self, root, keys.TOP, "the strategy")
+        top = Fields(self, root, "top", "the strategy")
         version = top.value("tradeplan", lambda t: read_int(t, "a version number"))
         if top.get("tradeplan") is None:
             self.out.report(
                 "TP104",
                 root.span,
                 "the file does not say its language version",
-                "add `tradeplan: 1` as the first line",
+                f"add {self.words.show('tradeplan', '1')} as the first line",
             )
         elif version is not None and version not in SUPPORTED_VERSIONS:
             self.out.report(
                 "TP104",
                 top.spans["tradeplan"],
                 f"language version {version} is not supported by this tradeplan",
-                "write `tradeplan: 1`",
+                f"write {self.words.show('tradeplan', '1')}",
             )
-        name = top.value("name", read_name, required="name: my-strategy")
+        name = top.value("name", read_name, required="my-strategy")
         description = top.text("description")
-        instrument = self.instrument(top.require("instrument", "instrument: USD/JPY"))
+        instrument = self.instrument(top.require("instrument", "USD/JPY"))
         account = self.account(top.get("account"))
-        broker = self.broker(top.get("broker"))
+        broker = self.broker(top.get("broker"), top.written("broker"))
         session = top.choice("session", Session)
         timeframe = top.value("timeframe", read_duration)
         fees = self.fees(top.get("fees"))
@@ -302,8 +331,8 @@ class Builder:
             self.out.report(
                 "TP105",
                 root.span,
-                "the strategy has no `entries` and no `grid`: it never trades",
-                "add an `entries:` list or a `grid:`",
+                self.words.say("no_trades"),
+                self.words.say("no_trades_hint"),
             )
         if instrument is None or name is None or version is None:
             return None
@@ -325,6 +354,7 @@ class Builder:
             span=root.span,
             spans=top.spans,
             bare_numbers=tuple(self.bare),
+            form=self.form,
         )
 
     def scan_secrets(self, node: Node) -> None:
@@ -354,10 +384,10 @@ class Builder:
             )
 
     def instrument(self, node: Node | None) -> InstrumentSpec | None:
-        f = self.mapping(node, keys.INSTRUMENT, "`instrument`", primary="symbol")
+        f = self.mapping(node, "instrument", "`instrument`", primary="symbol")
         if f is None:
             return None
-        symbol = f.text("symbol", required="symbol: USD/JPY")
+        symbol = f.text("symbol", required="USD/JPY")
         kind = f.value("kind", lambda t: _word(t, ("fx", "us_stock", "crypto_perp"), "kind"))
         market = f.value("market", lambda t: _word(t, tuple(MARKET_KINDS), "market"))
         if market is not None:
@@ -366,7 +396,8 @@ class Builder:
                 self.out.report(
                     "TP107",
                     f.spans["market"],
-                    f"`market: {market}` means kind {implied}, but `kind` says {kind}",
+                    f"{self.words.show('market', market)} means kind {implied}, "
+                    f"but `kind` says {kind}",
                 )
             kind = kind or implied
         pip = f.value("pip", read_positive_decimal)
@@ -380,7 +411,7 @@ class Builder:
         )
 
     def account(self, node: Node | None) -> AccountSpec | None:
-        f = self.mapping(node, keys.ACCOUNT, "`account`", primary="currency")
+        f = self.mapping(node, "account", "`account`", primary="currency")
         if f is None:
             return None
         currency = f.value("currency", _currency)
@@ -388,8 +419,8 @@ class Builder:
         leverage = f.value("leverage", lambda t: read_positive_decimal(t.rstrip("xX")))
         return AccountSpec(currency, balance, leverage, span=f.node.span, spans=f.spans)
 
-    def broker(self, node: Node | None) -> BrokerSpec | None:
-        f = self.mapping(node, keys.BROKER, "`broker`", primary="name")
+    def broker(self, node: Node | None, written: str = "broker") -> BrokerSpec | None:
+        f = self.mapping(node, "broker", f"`{written}`", primary="name")
         if f is None:
             return None
         name = f.value("name", lambda t: _word(t, BROKER_NAMES, "broker"))
@@ -397,7 +428,7 @@ class Builder:
         return BrokerSpec(name or "paper", fill, span=f.node.span, spans=f.spans)
 
     def fees(self, node: Node | None) -> FeesSpec | None:
-        f = self.mapping(node, keys.FEES, "`fees`")
+        f = self.mapping(node, "fees", "`fees`")
         if f is None:
             return None
         zero = Decimal(0)
@@ -413,7 +444,7 @@ class Builder:
         )
 
     def sizing(self, node: Node | None, where: str) -> SizingSpec | None:
-        f = self.mapping(node, keys.SIZING, where)
+        f = self.mapping(node, "sizing", where)
         if f is None:
             return None
         modes = [k for k in ("units", "qty", "notional", "risk") if f.get(k) is not None]
@@ -423,7 +454,8 @@ class Builder:
                 "TP102",
                 f.node.span,
                 f"{where} needs one of units, qty, notional or risk",
-                "add for example `risk: 1%` or `units: 1000`",
+                f"add for example {self.words.show('risk', '1%')} "
+                f"or {self.words.show('units', '1000')}",
             )
             return None
         if len(modes) > 1:
@@ -449,7 +481,7 @@ class Builder:
         return SizingSpec(mode, amount, leverage, span=f.node.span, spans=f.spans)
 
     def order(self, node: Node | None) -> OrderSpec | None:
-        f = self.mapping(node, keys.ORDER, "`order`", primary="type")
+        f = self.mapping(node, "order", "`order`", primary="type")
         if f is None:
             return None
         order_type = f.value("type", lambda t: choose(t, OrderType, "order type"))
@@ -476,8 +508,8 @@ class Builder:
             self.out.report(
                 "TP103",
                 node.span,
-                f"`entries` should be a list, not {kind_name(node)}",
-                "start each entry with `- name: ...`",
+                self.words.say("entries_not_list", kind=self.words.kind(node)),
+                self.words.say("entries_not_list_hint"),
             )
             return ()
         result: list[EntrySpec] = []
@@ -498,12 +530,12 @@ class Builder:
         return tuple(result)
 
     def entry(self, node: Node, index: int) -> EntrySpec | None:
-        f = self.mapping(node, keys.ENTRY, f"entry {index}")
+        f = self.mapping(node, "entry", f"entry {index}")
         if f is None:
             return None
-        name = f.value("name", read_name, required="name: breakout-long")
-        side = f.value("side", read_side, required="side: long")
-        when = f.expression("when", required="when: close crosses_above sma(close, 20)")
+        name = f.value("name", read_name, required=ENTRY_EXAMPLE["name"])
+        side = f.value("side", read_side, required=ENTRY_EXAMPLE["side"])
+        when = f.expression("when", required=ENTRY_EXAMPLE["when"])
         order = self.order(f.get("order")) or OrderSpec(span=node.span)
         tif = f.choice("time_in_force", TimeInForce)
         sizing = self.sizing(f.get("sizing"), f"the sizing of entry {index}")
@@ -540,7 +572,7 @@ class Builder:
         )
 
     def exits(self, node: Node | None, where: str) -> ExitsSpec | None:
-        f = self.mapping(node, keys.EXITS, where)
+        f = self.mapping(node, "exits", where)
         if f is None:
             return None
         stop_loss, stop_none = self.optional_distance(f, "stop_loss")
@@ -571,16 +603,16 @@ class Builder:
             return None, True
         node = f.node.get(key)
         assert node is not None
-        value = self.read(node, text, read_distance, key)
+        value = self.read(node, text, read_distance, key, f.section)
         if value is not None:
             self.note_bare(value, text, key, None, node.span)
         return value, False
 
     def trailing(self, node: Node | None) -> TrailingSpec | None:
-        f = self.mapping(node, keys.TRAILING, "`trailing`", primary="trail")
+        f = self.mapping(node, "trailing", "`trailing`", primary="trail")
         if f is None:
             return None
-        trail = f.distance("trail", required="trail: 3%", within="trailing")
+        trail = f.distance("trail", required="3%", within="trailing")
         spread = f.distance("spread", within="trailing")
         activate = f.distance("activate", within="trailing")
         if trail is None:
@@ -588,10 +620,10 @@ class Builder:
         return TrailingSpec(trail, spread, activate, span=f.node.span, spans=f.spans)
 
     def break_even(self, node: Node | None) -> BreakEvenSpec | None:
-        f = self.mapping(node, keys.BREAK_EVEN, "`break_even`", primary="at")
+        f = self.mapping(node, "break_even", "`break_even`", primary="at")
         if f is None:
             return None
-        at = f.distance("at", required="at: 0.4%", within="break_even")
+        at = f.distance("at", required="0.4%", within="break_even")
         within = f.value("within", read_duration)
         otherwise = f.value("otherwise", lambda t: _word(t, ("close", "keep"), "`otherwise`"))
         offset = f.distance("offset", within="break_even")
@@ -601,8 +633,8 @@ class Builder:
             self.out.report(
                 "TP102",
                 f.spans["otherwise"],
-                "`otherwise: close` needs `within`",
-                "add for example `within: 30m`",
+                f"{self.words.show('otherwise', 'close')} needs `within`",
+                f"add for example {self.words.show('within', '30m')}",
             )
         return BreakEvenSpec(
             at,
@@ -637,7 +669,7 @@ class Builder:
             if isinstance(many, Sequence):
                 nodes.extend(many.items)
             else:
-                self.out.report("TP103", many.span, "`grids` should be a list of grids")
+                self.out.report("TP103", many.span, self.words.say("grids_not_list"))
         result: list[GridSpec] = []
         seen: set[str] = set()
         for index, item in enumerate(nodes, start=1):
@@ -654,13 +686,13 @@ class Builder:
 
     def grid(self, node: Node, index: int) -> GridSpec | None:
         where = f"grid {index}" if index else "`grid`"
-        f = self.mapping(node, keys.GRID, where)
+        f = self.mapping(node, "grid", where)
         if f is None:
             return None
         name = f.value("name", read_name) or (f"grid-{index}" if index else "grid")
-        side = f.value("side", read_side, required="side: buy")
-        units = f.value("units", read_positive_decimal, required="units: 1000")
-        take_profit = f.distance("take_profit", required="take_profit: 100 pips")
+        side = f.value("side", read_side, required="buy")
+        units = f.value("units", read_positive_decimal, required="1000")
+        take_profit = f.distance("take_profit", required="100 pips")
         start = f.value("from", read_positive_decimal)
         end = f.value("to", read_positive_decimal)
         step = f.distance("step")
@@ -677,17 +709,13 @@ class Builder:
                 "use `at` for one repeating order, or from/to/step for a grid",
             )
         elif f.get("at") is None:
-            for key, example in (
-                ("from", "from: 105.00"),
-                ("to", "to: 115.00"),
-                ("step", "step: 50 pips"),
-            ):
+            for key, example in (("from", "105.00"), ("to", "115.00"), ("step", "50 pips")):
                 if f.get(key) is None:
                     self.out.report(
                         "TP102",
                         f.node.span,
                         f"{where} needs `{key}` (or `at` for a single order)",
-                        f"add for example `{example}`",
+                        self.words.required("grid", key, example),
                     )
         if side is None or units is None or take_profit is None:
             return None
@@ -709,7 +737,7 @@ class Builder:
         )
 
     def risk(self, node: Node | None) -> RiskSpec | None:
-        f = self.mapping(node, keys.RISK, "`risk`")
+        f = self.mapping(node, "risk", "`risk`")
         if f is None:
             return None
         return RiskSpec(
@@ -769,8 +797,11 @@ def _looks_random(value: str) -> bool:
     return has_digit and has_upper and has_lower and " " not in value
 
 
-def build_spec(root: Node, file: str, out: Collector) -> StrategySpec | None:
-    return Builder(file, out).build(root)
+def build_spec(
+    root: Node, file: str, out: Collector, form: Form = Form.YAML
+) -> StrategySpec | None:
+    """The spec of a document tree read from a file in `form`, whose words the findings use."""
+    return Builder(file, out, form).build(root)
 
 
 __all__ = ["Builder", "build_spec"]

@@ -143,3 +143,20 @@ SECRET_WORDS = (
     "trade_password",
     "unlock_password",
 )
+
+SECTIONS = {
+    "top": TOP,
+    "instrument": INSTRUMENT,
+    "account": ACCOUNT,
+    "broker": BROKER,
+    "fees": FEES,
+    "sizing": SIZING,
+    "order": ORDER,
+    "entry": ENTRY,
+    "exits": EXITS,
+    "trailing": TRAILING,
+    "break_even": BREAK_EVEN,
+    "grid": GRID,
+    "risk": RISK,
+}
+"""Each mapping of the document tree by the name the builder and `spec.wording` use for it."""

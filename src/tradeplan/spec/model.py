@@ -15,6 +15,7 @@ from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInFo
 from tradeplan.core.units import Distance
 from tradeplan.diagnostics.model import Span
 from tradeplan.spec.expr import NO_SPAN, Expr
+from tradeplan.spec.source import Form
 
 
 def _spans() -> Any:
@@ -217,3 +218,5 @@ class StrategySpec(Located):
     span: Span = _span()
     spans: dict[str, Span] = _spans()
     bare_numbers: tuple[BareNumber, ...] = field(default=(), compare=False, repr=False)
+    # The form the file is written in, so the compiler's findings use its words (spec/wording.py).
+    form: Form = field(default=Form.YAML, compare=False, repr=False)

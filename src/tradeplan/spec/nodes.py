@@ -8,18 +8,21 @@ type resolution would turn `105.00` into a binary float and `no` into False.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tradeplan.diagnostics.model import Span
 
 
 @dataclass(frozen=True, slots=True)
 class Scalar:
-    """A leaf. `value` is the raw text, or None for YAML null / an empty value."""
+    """A leaf. `value` is the raw text, or None for YAML null / an empty value. On a key,
+    `written` is the word the file used when it differs from the key (the text form's
+    `via paper` is the key `broker`), so a message can quote what the user wrote."""
 
     value: str | None
     span: Span
     quoted: bool = False
+    written: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,11 +47,3 @@ class Sequence:
 
 
 Node = Scalar | Mapping | Sequence
-
-
-def kind_name(node: Node) -> str:
-    if isinstance(node, Mapping):
-        return "a mapping (key: value pairs)"
-    if isinstance(node, Sequence):
-        return "a list"
-    return "a single value"

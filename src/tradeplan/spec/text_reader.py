@@ -254,7 +254,9 @@ class _Reader:
                 if instrument_at is None:
                     instrument_at = len(rows)
             else:
-                rows.append((self.key(word, _HEADER_KEYS[word.type]), self.scalar(value)))
+                field = _HEADER_KEYS[word.type]
+                spelt = str(word) if str(word) != field else None  # `via` for `broker`
+                rows.append((Scalar(field, self.tspan(word), written=spelt), self.scalar(value)))
             i += 1
         if instrument_at is not None:
             instrument: Node

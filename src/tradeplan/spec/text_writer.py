@@ -224,4 +224,10 @@ def write_text(doc: AbcMapping[str, object]) -> str:
     return "\n".join(lines) + "\n"
 
 
-__all__ = ["tree_to_plain", "write_text"]
+def write_statement(key: str, value: object) -> str:
+    """One statement in the text form, e.g. `order limit price close - 0.05`: what a hint shows
+    a user to write. Raises ValueError where `write_text` would."""
+    return "\n".join(_Writer().statement(key, value, 0))
+
+
+__all__ = ["tree_to_plain", "write_statement", "write_text"]
