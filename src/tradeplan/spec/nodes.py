@@ -8,18 +8,26 @@ type resolution would turn `105.00` into a binary float and `no` into False.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from tradeplan.diagnostics.model import Span
+from tradeplan.spec.scalar_places import Places
 
 
 @dataclass(frozen=True, slots=True)
 class Scalar:
-    """A leaf. `value` is the raw text, or None for YAML null / an empty value."""
+    """A leaf. `value` is the raw text, or None for YAML null / an empty value.
+
+    `places` says where each character of the value is written in the file, for values whose
+    characters are not simply one after another from `span`'s start (multi-line, quoted,
+    escaped). It is worked out only when asked for: only expressions need it.
+    """
 
     value: str | None
     span: Span
     quoted: bool = False
+    places: Callable[[], Places] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
