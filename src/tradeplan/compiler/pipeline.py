@@ -26,7 +26,8 @@ from tradeplan.compiler.risk_checks import (
 from tradeplan.core.enums import AssetClass, Session, TimeInForce
 from tradeplan.core.instrument import Instrument
 from tradeplan.diagnostics.collector import Collector
-from tradeplan.diagnostics.model import Diagnostic, Severity, Span
+from tradeplan.diagnostics.lines import FileLines
+from tradeplan.diagnostics.model import Diagnostic, Severity
 from tradeplan.plan.machines import entry_machine, slot_machine
 from tradeplan.plan.model import (
     Account,
@@ -69,7 +70,7 @@ def read_tree(text: str, file: str, form: Form, out: Collector) -> Node | None:
     if not text.strip() or is_blank(text):
         what = "the file is empty" if not text.strip() else "the file holds only comments"
         start = f"start with {wording(form).show('tradeplan', '1')}"
-        out.report("TP005", Span(file, 1, 1), what, start)
+        out.report("TP005", FileLines(text, file).point(1, 1), what, start)
         return None
     if form is Form.YAML:
         return read_yaml(text, file, out)
@@ -88,7 +89,7 @@ def compile_source(text: str, file: str, form: Form) -> CompileResult:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         out.report(
             "TP901",
-            Span(file, 1, 1),
+            FileLines(text, file).point(1, 1),
             f"internal error: {type(exc).__name__}: {exc} (at {where.name}:{where.lineno})",
             "please report this with the file attached",
         )

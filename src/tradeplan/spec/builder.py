@@ -260,10 +260,15 @@ class Builder:
             return None
 
     def expression(self, text: str, node: Node) -> Expr | None:
+        """Parse an expression value; its problems are placed where its characters are written
+        in the file, which for a folded, quoted or escaped value the reader knows best."""
         span = node.span
-        if isinstance(node, Scalar) and node.quoted:
+        places = None
+        if isinstance(node, Scalar) and node.places is not None:
+            places = node.places()
+        elif isinstance(node, Scalar) and node.quoted:
             span = Span(span.file, span.line, span.col + 1, span.end_line, span.end_col)
-        expr, problems = parse_expression(text, span)
+        expr, problems = parse_expression(text, span, places)
         self.out.items.extend(problems)
         return expr
 

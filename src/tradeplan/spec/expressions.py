@@ -34,6 +34,7 @@ from tradeplan.spec.expr import (
 )
 from tradeplan.spec.expression_errors import syntax_problem
 from tradeplan.spec.grammar import get_parser
+from tradeplan.spec.scalar_places import Places
 
 CODE = "TP003"
 MAX_DEPTH = 100
@@ -43,25 +44,48 @@ _UNITS = {"pips": "pips", "pip": "pips", "ticks": "ticks", "tick": "ticks"}
 
 
 class Locator:
-    """Maps offsets in an expression's text to file positions, given where the text starts."""
+    """Maps offsets in an expression's text to file positions.
 
-    __slots__ = ("_base", "_starts")
+    By default the text is taken as written from `base` on, line breaks included. A reader that
+    knows better (a folded, quoted or escaped value) gives `places` instead: runs of
+    (offset, line, column), see `tradeplan.spec.scalar_places`.
+    """
 
-    def __init__(self, source: str, base: Span) -> None:
-        self._base = base
-        self._starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+    __slots__ = ("_file", "_length", "_offsets", "_places")
+
+    def __init__(self, source: str, base: Span, places: Places | None = None) -> None:
+        self._file = base.file
+        if not places:
+            starts = [0] + [i + 1 for i, ch in enumerate(source) if ch == "\n"]
+            places = tuple(
+                (start, base.line + row, base.col if row == 0 else 1)
+                for row, start in enumerate(starts)
+            )
+        self._places = places
+        self._offsets = [offset for offset, _, _ in places]
+        self._length = len(source)
 
     def position(self, offset: int) -> tuple[int, int]:
-        row = bisect_right(self._starts, offset) - 1
-        col0 = offset - self._starts[row]
-        if row == 0:
-            return self._base.line, self._base.col + col0
-        return self._base.line + row, col0 + 1
+        offset = min(max(offset, 0), max(self._length - 1, 0))
+        run = max(bisect_right(self._offsets, offset) - 1, 0)
+        start, line, col = self._places[run]
+        return line, col + offset - start
 
     def span(self, start: int, end: int) -> Span:
+        """The characters `start` to `end` (exclusive). The end is just after the last one, so
+        a token that ends a line ends on that line; when the last one is written wider in the
+        file (`\\"`, `''`), the end is where the next character is written."""
+        end = max(end, start + 1)
         line, col = self.position(start)
-        end_line, end_col = self.position(max(end, start + 1))
-        return Span(self._base.file, line, col, end_line, end_col)
+        end_line, end_col = self.position(end - 1)
+        end_col += 1
+        if end < self._length:
+            next_line, next_col = self.position(end)
+            if next_line == end_line and next_col > end_col:
+                end_col = next_col
+        if (end_line, end_col) < (line, col):  # pragma: no cover - places only go forward
+            end_line, end_col = line, col
+        return Span(self._file, line, col, end_line, end_col)
 
 
 Node = Tree[Token] | Token
@@ -183,10 +207,13 @@ class _TooDeep(Exception):
         self.node = node
 
 
-def parse_expression(source: str, span: Span) -> tuple[Expr | None, list[Diagnostic]]:
-    """Parse `source`, whose first character sits at `span`'s line and column in `span.file`."""
+def parse_expression(
+    source: str, span: Span, places: Places | None = None
+) -> tuple[Expr | None, list[Diagnostic]]:
+    """Parse `source`, whose first character sits at `span`'s line and column in `span.file`,
+    or whose characters sit at `places` when the reader knows them."""
     out = Collector()
-    locate = Locator(source, span)
+    locate = Locator(source, span, places)
     # Line breaks are plain spaces inside an expression; one char for one keeps every offset.
     text = source.replace("\r", " ").replace("\n", " ")
     if not text.strip():

@@ -103,12 +103,19 @@ def _code_before(text: str, offset: int) -> str:
 
 
 def _position(text: str, file: str, start: int, end: int) -> Span:
+    """The span of `text[start:end]`, kept on the line where it starts: a token of the text
+    form never runs onto the next line, and an error at a line's end (or the file's end) is
+    the empty place just after its last character."""
+
     def at(offset: int) -> tuple[int, int]:
         line = text.count("\n", 0, offset) + 1
         return line, offset - (text.rfind("\n", 0, offset) + 1) + 1
 
+    start = min(max(start, 0), len(text))
+    line_end = text.find("\n", start)
+    end = min(max(end, start + 1), len(text) if line_end < 0 else line_end)
     line, col = at(start)
-    end_line, end_col = at(max(end, start + 1))
+    end_line, end_col = at(max(end, start))
     return Span(file, line, col, end_line, end_col)
 
 

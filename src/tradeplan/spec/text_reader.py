@@ -8,14 +8,17 @@ with the span of that slice. Any input string gives a tree or diagnostics, never
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import partial
 
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedInput
 
 from tradeplan.diagnostics.collector import Collector
+from tradeplan.diagnostics.lines import FileLines
 from tradeplan.diagnostics.model import Diagnostic, Span
 from tradeplan.spec.grammar import get_parser
 from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.spec.scalar_places import text_string_places
 from tradeplan.spec.text_errors import syntax_problem
 from tradeplan.spec.text_syntax import EXIT_KEYS, PAIR_STATEMENTS, unquote
 
@@ -72,7 +75,8 @@ class _Reader:
         """A value: one quoted string, or the exact source slice of a run of plain words."""
         if isinstance(node, Token):
             if node.type == "STRING":
-                return Scalar(unquote(str(node)), self.tspan(node), quoted=True)
+                places = partial(text_string_places, str(node), node.line or 1, node.column or 1)
+                return Scalar(unquote(str(node)), self.tspan(node), True, places=places)
             return Scalar(str(node), self.tspan(node))
         toks = [t for t in node.children if isinstance(t, Token)]
         if len(toks) == 1 and toks[0].type == "STRING":
@@ -319,9 +323,9 @@ class _Reader:
     def document(self, tree: Tree[Token]) -> Mapping:
         stmts = [c for c in tree.children if isinstance(c, Tree)]
         rows = self.block_rows(stmts, 0)
-        lines = self.source.split("\n")
-        end = Span(self.file, 1, 1, len(lines), len(lines[-1]) + 1)
-        return self.mapping(rows, end)
+        lines = FileLines(self.source, self.file)
+        whole = lines.span(1, 1, lines.count, len(lines.text(lines.count)) + 1)
+        return self.mapping(rows, whole)
 
 
 def read_text(source: str, file: str) -> tuple[Mapping | None, list[Diagnostic]]:

@@ -6,11 +6,16 @@ values are interpreted later by the builder, so `105.00` stays exact and `no` st
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 import yaml
 
 from tradeplan.diagnostics.collector import Collector
+from tradeplan.diagnostics.lines import FileLines
 from tradeplan.diagnostics.model import Span
 from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.spec.scalar_places import Places, yaml_places
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"
@@ -64,17 +69,34 @@ _KEY_TROUBLE = (
 )
 
 
-def _span(file: str, node: yaml.Node) -> Span:
+def _span(lines: FileLines, node: yaml.Node) -> Span:
+    """The node's span in the file; libyaml ends a block at the start of the next token,
+    which may be a line the file does not have, so the end is taken back to the content."""
     start, end = node.start_mark, node.end_mark
-    return Span(file, start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+    return lines.span(start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
-def _convert(file: str, node: yaml.Node, out: Collector) -> Node:
+def _places(lines: FileLines, node: yaml.ScalarNode) -> Callable[[], Places] | None:
+    """Where the value's characters are written, for values not written as one plain run."""
+    start, end = node.start_mark, node.end_mark
+    if not node.style and start.line == end.line:
+        return None
+    return partial(
+        yaml_places,
+        lines.lines,
+        node.style,
+        (start.line, start.column),
+        (end.line, end.column),
+        node.value,
+    )
+
+
+def _convert(lines: FileLines, node: yaml.Node, out: Collector) -> Node:
     if isinstance(node, yaml.MappingNode):
         entries: list[tuple[Scalar, Node]] = []
         seen: dict[str, Span] = {}
         for key_node, value_node in node.value:
-            key = _convert(file, key_node, out)
+            key = _convert(lines, key_node, out)
             if not isinstance(key, Scalar):
                 out.report("TP103", key.span, "a key must be a single word, not a mapping or list")
                 continue
@@ -89,16 +111,17 @@ def _convert(file: str, node: yaml.Node, out: Collector) -> Node:
                 )
                 continue
             seen[name] = key.span
-            entries.append((key, _convert(file, value_node, out)))
-        return Mapping(tuple(entries), _span(file, node))
+            entries.append((key, _convert(lines, value_node, out)))
+        return Mapping(tuple(entries), _span(lines, node))
     if isinstance(node, yaml.SequenceNode):
-        return Sequence(tuple(_convert(file, item, out) for item in node.value), _span(file, node))
+        items = tuple(_convert(lines, item, out) for item in node.value)
+        return Sequence(items, _span(lines, node))
     assert isinstance(node, yaml.ScalarNode)
     quoted = node.style in {"'", '"'}
     value: str | None = node.value
     if node.tag == _NULL_TAG and not quoted:
-        value = None
-    return Scalar(value, _span(file, node), quoted)
+        return Scalar(None, _span(lines, node), quoted)
+    return Scalar(value, _span(lines, node), quoted, places=_places(lines, node))
 
 
 def tab_problems(text: str, file: str, out: Collector) -> bool:
@@ -198,6 +221,7 @@ def read_yaml(text: str, file: str, out: Collector) -> Node | None:
         return None
     # YAML also breaks lines at NEL, LS and PS; editors and our spans count only "\n".
     text = text.translate(_ODD_BREAKS)
+    lines = FileLines(text, file)
     try:
         # Without `*` there is no alias and without `<<` no merge key: most files skip the scan.
         if ("*" in text or "<<" in text) and _aliases_refused(text, file, out):
@@ -212,20 +236,21 @@ def read_yaml(text: str, file: str, out: Collector) -> Node | None:
             if needle in raw:
                 message, hint = f"invalid YAML: {friendly}", friendly_hint
                 break
-        if "did not find expected ','" in raw and exc.context_mark is not None:
-            # point at the bracket that was opened, not at the line after it
+        opened = "did not find expected ','" in raw or "end of stream" in raw
+        if opened and exc.context_mark is not None:
+            # point at the quote or bracket that was opened, not at the end of the file
             line, col = exc.context_mark.line + 1, exc.context_mark.column + 1
         missing = _missing_colon(text, line) if any(n in raw for n in _KEY_TROUBLE) else None
         if missing is not None:
             line, col, message, hint = missing
-        out.report("TP001", Span(file, line, col), message, hint)
+        out.report("TP001", lines.point(line, col), message, hint)
         return None
     except yaml.YAMLError as exc:
-        out.report("TP001", Span(file, 1, 1), f"invalid YAML: {exc}")
+        out.report("TP001", lines.point(1, 1), f"invalid YAML: {exc}")
         return None
     except RecursionError:
-        out.report("TP001", Span(file, 1, 1), "invalid YAML: nested too deeply")
+        out.report("TP001", lines.point(1, 1), "invalid YAML: nested too deeply")
         return None
     if root is None:
         return None
-    return _convert(file, root, out)
+    return _convert(lines, root, out)
