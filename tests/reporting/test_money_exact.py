@@ -24,11 +24,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tradeplan.api import compile as compile_file
+from tradeplan.api_backtest import BacktestOptions, backtest
 from tradeplan.cli.main import main
+from tradeplan.core.enums import Side
 from tradeplan.core.money import minor_unit_decimals, round_money
 from tradeplan.reporting.csv_out import write_summary_json
 from tradeplan.reporting.metrics import money_totals, summarize
-from tradeplan.runtime.records import EquityCurve, EquityPoint
+from tradeplan.runtime.records import EquityCurve, EquityPoint, ExitReason, TradeRecord
 
 ROOT = Path(__file__).resolve().parents[2]
 DECIMALS = {"JPY": 0, "USD": 2, "USDT": 2}
@@ -215,6 +218,39 @@ def test_max_drawdown_is_taken_from_the_exact_equity(tmp_path: Path) -> None:
     summary = summarize([], curve, currency="USD")
     text = write_summary_json(tmp_path / "summary.json", summary).read_text(encoding="utf-8")
     assert '"max_drawdown": 0.98,' in text
+
+
+def test_a_loss_under_half_a_cent_is_booked_as_zero_not_minus_zero(tmp_path: Path) -> None:
+    start = datetime(2025, 1, 6, tzinfo=UTC)
+    points = [EquityPoint(start, Decimal(100), Decimal(100))]
+    tiny = TradeRecord(
+        1, "r", Side.BUY, Decimal(1), start, Decimal(100), start, Decimal("99.996"),
+        ExitReason.SIGNAL, Decimal("-0.004"), Decimal(0), Decimal(0), Decimal("0.004"),
+    )  # fmt: skip
+    summary = summarize([tiny], EquityCurve.from_points(points, Decimal(100)), currency="USD")
+    text = write_summary_json(tmp_path / "summary.json", summary).read_text(encoding="utf-8")
+    assert '"net_pnl": 0.00,' in text and '"gross_loss": 0.00,' in text
+    assert "-0.0" not in text
+    assert (summary.wins, summary.losses, summary.flat) == (0, 0, 1)
+
+
+def test_max_drawdown_of_a_run_is_the_exact_largest_fall() -> None:
+    # Every point of a BTC run's equity, exactly: the largest fall from a running peak, rounded
+    # once, is the summary's figure (and the exact points are the float curve's, to 1e-9).
+    plan = compile_file(str(ROOT / "strategies" / "btc-breakout.yaml")).plan
+    assert plan is not None
+    data = ROOT / "data" / "btcusdt_1m_2025.csv.gz"
+    run = backtest(plan, data, BacktestOptions(start="2025-03-03", end="2025-03-04"))
+    curve = run.result.equity
+    assert curve.exact is not None and run.result.trades
+    peak, fall = Decimal("-Infinity"), Decimal(0)
+    for row in range(len(curve)):
+        value = curve.exact(row)
+        assert abs(float(value) - curve.equity[row]) < 1e-9
+        peak = max(peak, value)
+        fall = max(fall, peak - value)
+    assert run.summary.max_drawdown == round_money(fall, "USDT")
+    assert places(fall) > 2  # the exact fall has more decimals than the shown one
 
 
 @settings(max_examples=200, deadline=None)

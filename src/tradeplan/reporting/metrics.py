@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
-from tradeplan.core.money import round_money, to_decimal
+from tradeplan.core.money import round_display, round_money, to_decimal
 from tradeplan.runtime.records import EquityCurve, SignalRecord, TradeRecord
 
 F64 = NDArray[np.float64]
@@ -98,9 +98,9 @@ class Summary:
             elif isinstance(value, dict):
                 out[name] = dict(value)
             elif isinstance(value, float):
-                digits = "0.0001" if name in ("sharpe", "profit_factor") else "0.01"
+                digits = 4 if name in ("sharpe", "profit_factor") else 2
                 finite = math.isfinite(value)
-                out[name] = to_decimal(value).quantize(Decimal(digits)) if finite else None
+                out[name] = round_display(to_decimal(value), digits) if finite else None
             else:
                 out[name] = value
         initial, net = out["initial_equity"], out["net_pnl"]
