@@ -29,11 +29,11 @@ from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
 from tradeplan.core.enums import AssetClass, FillProfile
 from tradeplan.core.epoch import usual_interval_ns
 from tradeplan.core.instrument import exchange_timezone
-from tradeplan.core.money import HUNDRED, ONE, Rounding, round_to_increment
+from tradeplan.core.money import HUNDRED, ONE, Rounding, round_money, round_to_increment
 from tradeplan.core.units import format_duration
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
-from tradeplan.reporting.csv_out import write_run_files
+from tradeplan.reporting.csv_out import Formats, write_run_files
 from tradeplan.reporting.html_report import render_report
 from tradeplan.reporting.metrics import Summary, summarize
 from tradeplan.runtime.bars import BarArrays
@@ -131,6 +131,7 @@ def run_backtest(
     timings["signals"] = perf_counter() - began
 
     balance = options.balance or plan.account.balance or DEFAULT_BALANCE
+    balance = round_money(balance, plan.account.currency)  # the books are in minor units
     rate, rate_warning = quote_rate(plan, options.quote_rate)
     if rate_warning:
         warnings.append(rate_warning)
@@ -442,6 +443,7 @@ def _write_files(run: BacktestRun, folder: Path) -> dict[str, Path]:
         signals=result.signals,
         summary=run.summary,
         alerts=result.alerts,
+        formats=Formats(run.plan.account.currency, run.plan.instrument),
     )
     data = run.data
     plan = run.plan

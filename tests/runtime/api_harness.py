@@ -3,7 +3,8 @@
 Unlike `backtest_harness` (signals given as row numbers), these runs go through
 `api_backtest.run_backtest` exactly as `tradeplan backtest` does: expressions are evaluated,
 the rate and the broker profile are settled from the plan, and the records are read back as
-the cells of trades.csv, orders.csv and signals.csv, which is what a user sees.
+the exact values of the cells of trades.csv, orders.csv and signals.csv (the files also pad
+prices to the tick and money to the minor unit: tests/reporting/test_money_exact.py).
 """
 
 from __future__ import annotations

@@ -136,29 +136,28 @@ def run(args: argparse.Namespace) -> int:
 
 
 def summary_text(run: Any, files: dict[str, Path]) -> str:
-    """The figures a trader reads first, then where everything went."""
-    from tradeplan.core.money import money_text, to_decimal
-
+    """The figures a trader reads first, then where everything went: each exactly as
+    summary.json writes it (`Summary.shown`), money with its currency."""
     s = run.summary
     currency = run.plan.account.currency
     stats = run.stats
+    shown = s.shown
 
-    def pct(value: float | None) -> str:
-        return "n/a" if value is None else f"{value:.2f}%"
-
-    def num(value: float | None, digits: int = 2) -> str:
-        return "n/a" if value is None else f"{value:.{digits}f}"
+    def pct(name: str) -> str:
+        text = shown(name)
+        return text if text == "n/a" else f"{text}%"
 
     lines = [
         f"{run.plan.name}: {len(run.data):,} rows from {Path(run.data.source).name}",
-        f"  net P&L        {money_text(s.net_pnl, currency)} {currency}",
+        f"  net P&L        {shown('net_pnl')} {currency}",
+        f"  final equity   {shown('final_equity')} {currency} "
+        f"(from {shown('initial_equity')}, {pct('return_pct')})",
         f"  trades         {s.trade_count} ({s.wins} won, {s.losses} lost, {s.flat} flat, "
-        f"win rate {pct(s.win_rate_pct)})",
-        f"  profit factor  {num(s.profit_factor)}",
-        f"  max drawdown   {money_text(to_decimal(s.max_drawdown), currency)} {currency} "
-        f"({s.max_drawdown_pct:.2f}%)",
-        f"  Sharpe         {num(s.sharpe)}",
-        f"  exposure       {pct(s.exposure_pct)}",
+        f"win rate {pct('win_rate_pct')})",
+        f"  profit factor  {shown('profit_factor')}",
+        f"  max drawdown   {shown('max_drawdown')} {currency} ({pct('max_drawdown_pct')})",
+        f"  Sharpe         {shown('sharpe')}",
+        f"  exposure       {pct('exposure_pct')}",
         f"  run phase      {stats.seconds:.2f} s, {stats.rows_per_second:,.0f} rows/s",
     ]
     if s.trade_count == 0:
@@ -167,12 +166,12 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
             if s.signals == 0
             else (f"the entry condition held {s.signals} times; no entry filled")
         )
-        lines.insert(3, f"  no trades      {held}")
+        lines.insert(4, f"  no trades      {held}")
     for name, why in s.stopped_slots.items():
         lines.append(f"  stopped slot   {name}: {why}")
     if s.refused_signals:
         reasons = ", ".join(f"{code} {count}" for code, count in s.refused_signals.items())
-        lines.insert(3, f"  refused        {sum(s.refused_signals.values())} signals ({reasons})")
+        lines.insert(4, f"  refused        {sum(s.refused_signals.values())} signals ({reasons})")
     lines.append(f"report: {Path(files['report']).resolve()}")
     lines.append(f"files:  {', '.join(str(files[k].name) for k in files if k != 'report')}")
     return "\n".join(lines) + "\n"

@@ -73,13 +73,13 @@ def fmt_decimal(value: Decimal) -> str:
 
 # --- money in an account currency ----------------------------------------------------------------
 #
-# The one rounding rule for every money figure a report shows (summary.json, the console summary,
-# report.html): the amount in the account currency, rounded half-even to the currency's minor
-# unit. Minor units are ISO 4217's (JPY and KRW 0 decimals, most others 2, BHD/KWD/OMR 3); a
-# US-dollar stablecoin (USDT, USDC, ...) is counted in cents like the dollar it tracks; BTC and ETH
-# in 8 decimals (the satoshi); any other currency in 2. Sums are taken from exact Decimals first
-# and rounded once, and a total that is the sum of shown figures (final equity = initial balance +
-# net P&L) is computed from the rounded figures, so the shown numbers add up exactly.
+# The one rounding rule for every money figure (docs/backtesting.md, "Money in the outputs"): the
+# amount in the account currency, rounded half-even to the currency's minor unit. Minor units are
+# ISO 4217's (JPY and KRW 0 decimals, most others 2, BHD/KWD/OMR 3); a US-dollar stablecoin (USDT,
+# USDC, ...) is counted in cents like the dollar it tracks; BTC and ETH in 8 decimals (the
+# satoshi); any other currency in 2. A trade is rounded once, when it is booked (runtime.ledger),
+# and every total is the exact sum of booked figures (reporting.metrics), so net P&L = gross
+# profit + gross loss and final equity = initial balance + net P&L to the last digit.
 
 _MINOR_UNITS: dict[str, int] = {
     "JPY": 0,
@@ -104,11 +104,17 @@ def minor_unit_decimals(currency: str) -> int:
 
 
 def round_money(value: Decimal, currency: str) -> Decimal:
-    """`value` on `currency`'s minor unit, half-even, with exactly that many decimals."""
-    return value.quantize(Decimal(1).scaleb(-minor_unit_decimals(currency)), ROUND_HALF_EVEN)
+    """`value` on `currency`'s minor unit, half-even, with exactly that many decimals; a loss
+    smaller than half the unit is 0, never `-0.00`."""
+    return round_display(value, minor_unit_decimals(currency))
+
+
+def round_display(value: Decimal, decimals: int) -> Decimal:
+    """`value` half-even to `decimals` places, exactly that many, without a negative zero."""
+    result = value.quantize(Decimal(1).scaleb(-decimals), ROUND_HALF_EVEN)
+    return abs(result) if result == 0 else result
 
 
 def money_text(value: Decimal, currency: str) -> str:
     """`-3083.53` for USDT, `-953120` for JPY: rounded by the rule, never in exponent form."""
-    text = format(round_money(value, currency), "f")
-    return text[1:] if text.startswith("-") and not any(c in "123456789" for c in text) else text
+    return format(round_money(value, currency), "f")

@@ -1,9 +1,12 @@
 """The run's files: trades.csv, orders.csv, signals.csv and summary.json.
 
 CSV cells hold Decimals as exact plain text (`109.995`, never `1.09995E+2` nor a float's
-expansion), times as ISO 8601 with offset, enums by their word. summary.json uses JSON numbers
-written as exact decimal literals: money on the account currency's minor unit, ratios rounded
-(reporting.metrics).
+expansion), times as ISO 8601 with offset, enums by their word. With the run's `Formats`, money
+columns (pnl, fees, mfe, mae) are on the account currency's minor unit (`-2079` JPY, `-21.87`
+USDT: the money rule of reporting.metrics), prices carry the decimals of the instrument's tick
+(`111.500` for a 0.001 tick) and quantities those of its step (`0.204` for 0.001): padded, never
+rounded, so a value off the grid would still show exactly. summary.json uses JSON numbers written
+as exact decimal literals: money on the minor unit, ratios rounded (reporting.metrics).
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Final, TypeVar
 
-from tradeplan.core.money import fmt_decimal
+from tradeplan.core.instrument import Instrument
+from tradeplan.core.money import decimals_of, fmt_decimal, money_text
 from tradeplan.reporting.metrics import Summary
 from tradeplan.runtime.records import AlertRecord, OrderEvent, SignalRecord, TradeRecord
 
@@ -50,6 +55,9 @@ ORDER_COLUMNS: Final = (
     "reason",
 )
 SIGNAL_COLUMNS: Final = ("time", "rule", "side", "accepted", "reason")
+MONEY_COLUMNS: Final = frozenset({"pnl", "fees", "mfe", "mae"})
+PRICE_COLUMNS: Final = frozenset({"entry_price", "exit_price", "price", "trigger", "fill_price"})
+QTY_COLUMNS: Final = frozenset({"qty"})
 
 R = TypeVar("R")
 
@@ -71,24 +79,68 @@ def cell(value: object) -> str:
     return str(value)
 
 
+@dataclass(frozen=True, slots=True)
+class Formats:
+    """How a run's numbers are written (module docstring); without a currency or an instrument
+    the cells are the exact values (`cell`)."""
+
+    currency: str | None = None
+    instrument: Instrument | None = None
+
+    def __call__(self, column: str, value: object) -> str:
+        if not isinstance(value, Decimal):
+            return cell(value)
+        if column in MONEY_COLUMNS and self.currency is not None:
+            return money_text(value, self.currency)
+        if column in PRICE_COLUMNS and self.instrument is not None:
+            return on_grid(value, self.instrument.tick_at(value))
+        if column in QTY_COLUMNS and self.instrument is not None:
+            return on_grid(value, self.instrument.step)
+        return cell(value)
+
+
+def on_grid(value: Decimal, increment: Decimal) -> str:
+    """`value` with the decimals of `increment` (`111.5` at 0.001 -> `111.500`), padded only:
+    a value with more decimals than its grid is written exactly, never rounded."""
+    places = decimals_of(increment)
+    text = fmt_decimal(value)
+    whole, _, fraction = text.partition(".")
+    if len(fraction) > places or places == 0:
+        return text
+    return f"{whole}.{fraction.ljust(places, '0')}"
+
+
 def _write(
-    path: Path, columns: Sequence[str], rows: Iterable[R], row: Callable[[R], list[object]]
+    path: Path,
+    columns: Sequence[str],
+    rows: Iterable[R],
+    row: Callable[[R], list[object]],
+    formats: Formats | None = None,
 ) -> Path:
+    write = formats or Formats()
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(columns)
         for record in rows:
-            writer.writerow([cell(v) for v in row(record)])
+            writer.writerow([write(c, v) for c, v in zip(columns, row(record), strict=True)])
     return path
 
 
-def write_trades_csv(path: Path, trades: Iterable[TradeRecord]) -> Path:
-    return _write(path, TRADE_COLUMNS, trades, lambda t: [getattr(t, c) for c in TRADE_COLUMNS])
+def write_trades_csv(
+    path: Path, trades: Iterable[TradeRecord], formats: Formats | None = None
+) -> Path:
+    return _write(
+        path, TRADE_COLUMNS, trades, lambda t: [getattr(t, c) for c in TRADE_COLUMNS], formats
+    )
 
 
-def write_orders_csv(path: Path, events: Iterable[OrderEvent]) -> Path:
-    return _write(path, ORDER_COLUMNS, events, lambda e: [getattr(e, c) for c in ORDER_COLUMNS])
+def write_orders_csv(
+    path: Path, events: Iterable[OrderEvent], formats: Formats | None = None
+) -> Path:
+    return _write(
+        path, ORDER_COLUMNS, events, lambda e: [getattr(e, c) for c in ORDER_COLUMNS], formats
+    )
 
 
 def write_signals_csv(path: Path, signals: Iterable[SignalRecord]) -> Path:
@@ -137,12 +189,15 @@ def write_run_files(
     signals: Sequence[SignalRecord],
     summary: Summary,
     alerts: Sequence[AlertRecord] = (),
+    formats: Formats | None = None,
 ) -> dict[str, Path]:
-    """All the run's files into `out_dir`; returns them by name."""
+    """All the run's files into `out_dir`; returns them by name. `formats` defaults to the
+    summary's currency for money (no instrument: prices and quantities exact)."""
+    formats = formats or Formats(summary.currency or None)
     return {
         "alerts": write_alerts_csv(out_dir / "alerts.csv", alerts),
-        "trades": write_trades_csv(out_dir / "trades.csv", trades),
-        "orders": write_orders_csv(out_dir / "orders.csv", orders),
+        "trades": write_trades_csv(out_dir / "trades.csv", trades, formats),
+        "orders": write_orders_csv(out_dir / "orders.csv", orders, formats),
         "signals": write_signals_csv(out_dir / "signals.csv", signals),
         "summary": write_summary_json(out_dir / "summary.json", summary),
     }

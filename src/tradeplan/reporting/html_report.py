@@ -159,13 +159,15 @@ def _header(title: str, subtitle: str, summary: Summary) -> str:
 
 
 def _cards(s: Summary, currency: str) -> str:
+    """Every figure is summary.json's (`Summary.shown`), only grouped by thousands."""
     unit = f" {currency}" if currency else ""
     net_class = _tone(s.net_pnl)
+    has_dd = s.max_drawdown > 0 or s.shown("max_drawdown_pct") not in ("0.00", "n/a")
     cards = [
         _card(
             "Net P&amp;L",
-            _signed(s.net_pnl) + unit,
-            f"{_pct(s.return_pct, signed=True)} return" if s.return_pct is not None else "",
+            _shown(s, "net_pnl", signed=True) + unit,
+            f"{_shown(s, 'return_pct', signed=True)}% return" if s.return_pct is not None else "",
             net_class,
             big=True,
         ),
@@ -176,36 +178,37 @@ def _cards(s: Summary, currency: str) -> str:
         ),
         _card(
             "Win rate",
-            _pct(s.win_rate_pct),
+            _shown_pct(s, "win_rate_pct"),
             f"{s.wins:,} of {s.trade_count:,} trades" if s.trade_count else "",
         ),
         _card(
             "Profit factor",
-            _num(s.profit_factor, 2),
-            f"won {_money(s.gross_profit)} · lost {_money(-s.gross_loss)}",
+            _shown(s, "profit_factor"),
+            f"won {_shown(s, 'gross_profit')} · lost {_shown(s, 'gross_loss', size=True)}",
         ),
         _card(
             "Max drawdown",
-            _pct(-s.max_drawdown_pct if s.max_drawdown_pct else 0.0),
-            f"{_money_float(-s.max_drawdown)}{unit}",
-            "neg" if s.max_drawdown_pct else "",
+            ("−" if has_dd else "") + _shown_pct(s, "max_drawdown_pct"),
+            ("−" if s.max_drawdown > 0 else "") + _shown(s, "max_drawdown") + unit,
+            "neg" if has_dd else "",
         ),
-        _card("Sharpe", _num(s.sharpe, 2), "annualised, daily returns"),
-        _card("Exposure", _pct(s.exposure_pct), "time in the market"),
+        _card("Sharpe", _shown(s, "sharpe"), "annualised, daily returns"),
+        _card("Exposure", _shown_pct(s, "exposure_pct"), "time in the market"),
         _card(
             "Average trade",
-            _signed(s.average_trade) if s.average_trade is not None else "—",
-            f"best {_signed(s.best_trade)} · worst {_signed(s.worst_trade)}"
+            _shown(s, "average_trade", signed=True),
+            f"best {_shown(s, 'best_trade', signed=True)} · "
+            f"worst {_shown(s, 'worst_trade', signed=True)}"
             if s.best_trade is not None
             else "",
             _tone(s.average_trade),
         ),
         _card(
             "Avg MFE / MAE",
-            f"{_money(s.average_mfe)} / {_money(s.average_mae)}",
+            f"{_shown(s, 'average_mfe')} / {_shown(s, 'average_mae')}",
             "average excursion for / against",
         ),
-        _card("Fees", _money(s.fees) + unit, "included in P&amp;L"),
+        _card("Fees", _shown(s, "fees") + unit, "included in P&amp;L"),
     ]
     return '<section class="cards">' + "".join(cards) + "</section>"
 
@@ -232,8 +235,7 @@ def _equity_note(s: Summary, currency: str) -> str:
         return ""
     unit = f" {escape(currency)}" if currency else ""
     return (
-        f"{_money_float(s.initial_equity)}{unit} → "
-        f"{_money(_rounded(s.initial_equity) + _rounded(s.net_pnl))}{unit}; "
+        f"{_shown(s, 'initial_equity')}{unit} → {_shown(s, 'final_equity')}{unit}; "
         "dashed line: starting equity."
     )
 
@@ -275,7 +277,7 @@ def _equity_chart(equity: EquityCurve, summary: Summary) -> str:
     chart.axes("Equity")
     chart.area(t, v, low, "eq-area")
     if summary.initial_equity is not None:
-        chart.hline(summary.initial_equity, "baseline")
+        chart.hline(float(summary.initial_equity), "baseline")
     chart.line(t, v, "eq-line")
     return chart.render("Equity curve")
 
@@ -401,9 +403,9 @@ def _trade_table(trades: Sequence[TradeRecord], max_rows: int) -> str:
                 "text",
             ),
             _td(_signed(t.pnl), t.pnl, "num " + _tone(t.pnl)),
-            _td(fmt_decimal(t.fees), t.fees),
-            _td(fmt_decimal(t.mfe), t.mfe),
-            _td(fmt_decimal(t.mae), t.mae),
+            _td(_money(t.fees), t.fees),
+            _td(_money(t.mfe), t.mfe),
+            _td(_money(t.mae), t.mae),
             _td(_held(held), held),
         ]
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -492,6 +494,27 @@ def _signed(value: Decimal | None) -> str:
         return "—"
     text = _money(value)
     return text if value <= 0 else "+" + text
+
+
+def _shown(s: Summary, name: str, *, signed: bool = False, size: bool = False) -> str:
+    """summary.json's figure `name` for the page: thousands grouped, a true minus sign, `+` on a
+    gain when `signed`, without its sign when `size`; `—` when undefined."""
+    text = s.shown(name)
+    if text == "n/a":
+        return "—"
+    negative = text.startswith("-")
+    whole, dot, fraction = text.lstrip("-").partition(".")
+    grouped = f"{int(whole):,}{dot}{fraction}"
+    if size:
+        return grouped
+    if negative:
+        return "−" + grouped
+    return "+" + grouped if signed and Decimal(text) > 0 else grouped
+
+
+def _shown_pct(s: Summary, name: str) -> str:
+    text = _shown(s, name)
+    return text if text == "—" else text + "%"
 
 
 def _pct(value: float | None, *, signed: bool = False) -> str:

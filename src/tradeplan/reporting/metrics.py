@@ -8,7 +8,9 @@ Definitions (the numbers in summary.json mean exactly this):
 * win rate = winners / trades, in percent; profit factor = gross profit / |gross loss|, None when
   there is no loss (undefined rather than infinite, so JSON stays valid);
 * max drawdown = the largest fall of equity from its running peak, as an amount and as a percent
-  of that peak (the two maxima may come from different falls);
+  of that peak (the two maxima may come from different falls). The amount is taken from the
+  exact Decimal equity (`EquityCurve.exact`): the float curve only finds the candidate peaks
+  and troughs;
 * Sharpe = mean / standard deviation (ddof 1) of daily returns x sqrt(periods_per_year), risk-free
   rate 0. Daily returns come from the last equity of each UTC calendar day that has data, the
   first equity point being the base; days without data (weekends for FX and stocks) are skipped,
@@ -17,18 +19,21 @@ Definitions (the numbers in summary.json mean exactly this):
 * exposure = the share of equity-curve points (one per bar when the engine records every bar)
   at which a position was open, i.e. entry_time <= t < exit_time for some trade, in percent.
 
-Money sums stay Decimal (exact); ratios and curve statistics are floats (analytics). In
-summary.json every money figure is rounded once to the account currency's minor unit
-(`core.money.round_money`) and written as an exact decimal literal; `final_equity` is
-`initial_equity + net_pnl` of the rounded figures, so it adds up exactly. Percentages and
-ratios are rounded to 2 decimals (Sharpe and profit factor to 4).
+Money rule (docs/backtesting.md, "Money in the outputs"): every trade's P&L and fees are on the
+account currency's minor unit, rounded once, half-even, when the trade is booked
+(`runtime.ledger`; `booked` repeats it here for trades made elsewhere, a no-op for the
+engine's), and every money total is the exact sum of those figures: net P&L = gross profit +
+gross loss, final equity = initial equity (the starting balance) + net P&L. A figure that is
+not a sum (average trade, average MFE/MAE, max drawdown) is rounded once by the same rule.
+Ratios and curve statistics are floats (analytics), rounded for display by `to_json_dict` to 2
+decimals (Sharpe and profit factor to 4); the console and report.html show those same figures.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal
 
@@ -36,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
-from tradeplan.core.money import round_money, to_decimal
+from tradeplan.core.money import round_display, round_money, to_decimal
 from tradeplan.runtime.records import EquityCurve, SignalRecord, TradeRecord
 
 F64 = NDArray[np.float64]
@@ -50,8 +55,8 @@ class Summary:
 
     start: datetime | None
     end: datetime | None
-    initial_equity: float | None
-    final_equity: float | None
+    initial_equity: Decimal | None
+    final_equity: Decimal | None
     return_pct: float | None
     net_pnl: Decimal
     gross_profit: Decimal
@@ -67,7 +72,7 @@ class Summary:
     worst_trade: Decimal | None
     average_mfe: Decimal | None
     average_mae: Decimal | None
-    max_drawdown: float
+    max_drawdown: Decimal
     max_drawdown_pct: float
     sharpe: float | None
     exposure_pct: float | None
@@ -93,15 +98,23 @@ class Summary:
             elif isinstance(value, dict):
                 out[name] = dict(value)
             elif isinstance(value, float):
-                digits = "0.0001" if name in ("sharpe", "profit_factor") else "0.01"
+                digits = 4 if name in ("sharpe", "profit_factor") else 2
                 finite = math.isfinite(value)
-                out[name] = to_decimal(value).quantize(Decimal(digits)) if finite else None
+                out[name] = round_display(to_decimal(value), digits) if finite else None
             else:
                 out[name] = value
         initial, net = out["initial_equity"], out["net_pnl"]
         if isinstance(initial, Decimal) and isinstance(net, Decimal):
             out["final_equity"] = initial + net
         return out
+
+    def shown(self, name: str) -> str:
+        """Field `name` as summary.json writes it (`-2020.15`, `58.39`), `n/a` when undefined:
+        the console and report.html print this text, so all three agree to the last digit."""
+        value = self.to_json_dict()[name]
+        if value is None:
+            return "n/a"
+        return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
 MONEY_FIELDS = frozenset(
@@ -120,6 +133,56 @@ MONEY_FIELDS = frozenset(
         "max_drawdown",
     }
 )
+
+
+@dataclass(frozen=True, slots=True)
+class MoneyTotals:
+    """The sums over a list of trade P&Ls, each P&L first put on the minor unit."""
+
+    net_pnl: Decimal
+    gross_profit: Decimal
+    gross_loss: Decimal
+    wins: int
+    losses: int
+    flat: int
+
+
+def money_totals(pnls: Iterable[Decimal], currency: str) -> MoneyTotals:
+    """Round each P&L once to `currency`'s minor unit, then add the rounded figures: net P&L is
+    exactly gross profit + gross loss, and exactly what a spreadsheet adds from trades.csv. A
+    trade is a win or a loss by its rounded P&L (a 0.004 USD gain is booked as 0.00: flat)."""
+    rounded = [round_money(p, currency) for p in pnls]
+    profit = sum((p for p in rounded if p > 0), _zero(currency))
+    loss = sum((p for p in rounded if p < 0), _zero(currency))
+    return MoneyTotals(
+        net_pnl=profit + loss,
+        gross_profit=profit,
+        gross_loss=loss,
+        wins=sum(1 for p in rounded if p > 0),
+        losses=sum(1 for p in rounded if p < 0),
+        flat=sum(1 for p in rounded if p == 0),
+    )
+
+
+def _zero(currency: str) -> Decimal:
+    """0 with the currency's decimals, so an empty sum still reads `0.00` (`0` for JPY)."""
+    return round_money(ZERO, currency)
+
+
+def booked(trade: TradeRecord, currency: str) -> TradeRecord:
+    """`trade` with its money (P&L, fees, MFE, MAE) on `currency`'s minor unit, as the ledger
+    books it; the engine's trades come back unchanged."""
+
+    def on_unit(value: Decimal) -> Decimal:
+        return round_money(value, currency)
+
+    return replace(
+        trade,
+        pnl=on_unit(trade.pnl),
+        fees=on_unit(trade.fees),
+        mfe=on_unit(trade.mfe),
+        mae=on_unit(trade.mae),
+    )
 
 
 def net_pnl(trades: Sequence[TradeRecord]) -> Decimal:
@@ -177,6 +240,46 @@ def max_drawdown(equity: F64) -> tuple[float, float]:
     return float(drawdown(equity).max()), float(drawdown_pct(equity).max())
 
 
+CANDIDATES = 64  # distinct float values tried as peaks or troughs; ties beyond are one value
+
+
+def exact_max_drawdown(curve: EquityCurve) -> Decimal:
+    """The largest fall from a running peak, from the exact equity when the curve has it.
+
+    The float curve finds the troughs whose fall is within float error of the largest one and,
+    for each, the points before it within float error of its running peak; the exact equity of
+    those few points decides. Points with the same float value are tried once (a flat stretch
+    at the bottom is one trough)."""
+    equity = curve.equity
+    if equity.size == 0:
+        return ZERO
+    peaks = np.maximum.accumulate(equity)
+    falls = peaks - equity
+    largest = float(falls.max())
+    if curve.exact is None:
+        return to_decimal(largest)
+    exact = curve.exact
+    tolerance = 1e-9 * max(1.0, float(np.abs(equity).max()))  # far above the float error
+    result = ZERO
+    for row in _distinct_last(equity, np.flatnonzero(falls >= largest - tolerance)):
+        near_peak = np.flatnonzero(equity[: row + 1] >= float(peaks[row]) - tolerance)
+        peak = max(exact(i) for i in _distinct_last(equity, near_peak))
+        result = max(result, peak - exact(row))
+    return result
+
+
+def _distinct_last(equity: F64, rows: NDArray[np.int64]) -> list[int]:
+    """One row per distinct float value among `rows` (the last), at most CANDIDATES of them."""
+    chosen: dict[float, int] = {}
+    for row in rows[::-1]:
+        value = float(equity[row])
+        if value not in chosen:
+            chosen[value] = int(row)
+            if len(chosen) >= CANDIDATES:
+                break
+    return list(chosen.values())
+
+
 def daily_returns(curve: EquityCurve) -> F64:
     """Returns between the closing equity of consecutive UTC days that have data."""
     if len(curve) == 0:
@@ -223,41 +326,58 @@ def summarize(
     currency: str = "",
     signals: Sequence[SignalRecord] = (),
 ) -> Summary:
-    """Every figure of the report header and summary.json."""
+    """Every figure of the report header and summary.json (money rule: module docstring)."""
+    trades = [booked(t, currency) for t in trades]
     pnls = [t.pnl for t in trades]
-    initial = float(equity.equity[0]) if len(equity) else None
-    final = float(equity.equity[-1]) if len(equity) else None
-    dd_amount, dd_pct = max_drawdown(equity.equity)
-    return_pct = 100.0 * (final - initial) / initial if initial and final is not None else None
+    totals = money_totals(pnls, currency)
+    initial = _initial_equity(equity, currency)
+    final = initial + totals.net_pnl if initial is not None else None
+    return_pct = float(100 * totals.net_pnl / initial) if initial else None
+    _, dd_pct = max_drawdown(equity.equity)
+    count = len(trades)
     return Summary(
         start=datetime_from_ns(int(equity.time_ns[0])) if len(equity) else None,
         end=datetime_from_ns(int(equity.time_ns[-1])) if len(equity) else None,
         initial_equity=initial,
         final_equity=final,
         return_pct=return_pct,
-        net_pnl=net_pnl(trades),
-        gross_profit=gross_profit(trades),
-        gross_loss=gross_loss(trades),
-        fees=sum((t.fees for t in trades), ZERO),
-        trade_count=len(trades),
-        wins=sum(1 for p in pnls if p > 0),
-        losses=sum(1 for p in pnls if p < 0),
-        win_rate_pct=win_rate_pct(trades),
+        net_pnl=totals.net_pnl,
+        gross_profit=totals.gross_profit,
+        gross_loss=totals.gross_loss,
+        fees=sum((t.fees for t in trades), _zero(currency)),
+        trade_count=count,
+        wins=totals.wins,
+        losses=totals.losses,
+        win_rate_pct=100.0 * totals.wins / count if count else None,
         profit_factor=profit_factor(trades),
-        average_trade=_mean(pnls),
+        average_trade=_mean_money(pnls, currency),
         best_trade=max(pnls) if pnls else None,
         worst_trade=min(pnls) if pnls else None,
-        average_mfe=_mean([t.mfe for t in trades]),
-        average_mae=_mean([t.mae for t in trades]),
-        max_drawdown=dd_amount,
+        average_mfe=_mean_money([t.mfe for t in trades], currency),
+        average_mae=_mean_money([t.mae for t in trades], currency),
+        max_drawdown=round_money(exact_max_drawdown(equity), currency),
         max_drawdown_pct=dd_pct,
         sharpe=sharpe_ratio(equity, periods_per_year),
         exposure_pct=exposure_pct(trades, equity),
         currency=currency,
-        flat=sum(1 for p in pnls if p == 0),
+        flat=totals.flat,
         refused_signals=refused_by_reason(signals),
         signals=len(signals),
     )
+
+
+def _initial_equity(equity: EquityCurve, currency: str) -> Decimal | None:
+    """The exact starting balance when the curve knows it, else its first point, rounded."""
+    if equity.initial is not None:
+        return round_money(equity.initial, currency)
+    if len(equity) == 0:
+        return None
+    return round_money(to_decimal(float(equity.equity[0])), currency)
+
+
+def _mean_money(values: Sequence[Decimal], currency: str) -> Decimal | None:
+    mean = _mean(values)
+    return None if mean is None else round_money(mean, currency)
 
 
 def refused_by_reason(signals: Sequence[SignalRecord]) -> dict[str, int]:

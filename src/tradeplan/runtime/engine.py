@@ -190,7 +190,7 @@ class Engine:
         self.broker = broker
         self.series = series
         self.config = config or EngineConfig()
-        self.ledger = Ledger(self.config.balance, self.config.quote_rate)
+        self.ledger = Ledger(self.config.balance, self.config.quote_rate, self.config.currency)
         self.excursion = excursion
         self.rows = len(series)
         self._time = series.time_ns

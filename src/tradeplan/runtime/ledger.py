@@ -5,14 +5,23 @@ figures, so a live run can reconcile the two (ARCHITECTURE.md). Money is convert
 instrument's quote currency into the account currency by `quote_rate(price)` at the exit price
 (1 when they are the same currency).
 
+Booking. A closed trade is booked like a broker's statement line: its gross result and its fees
+are each rounded once, half-even, to the account currency's minor unit (`core.money.round_money`:
+JPY 0 decimals, USD and USDT 2), its P&L is the difference of the two, and the balance moves by
+exactly that P&L. So the balance, the trades' P&L and every total over them are exact sums of
+figures on the minor unit. MFE and MAE are rounded the same way. Open positions are marked
+exactly (they are not booked yet).
+
 Equity curve. One point per row, at the row's close, computed once at the end from the list of
 positions (which rows each was open at the close of) and of realised results: no per-row work
 during the run, which is what lets a backtest jump over quiet rows. Longs are marked at the Bid
-close, shorts at the Ask close. Floats: the curve is for analytics only.
+close, shorts at the Ask close. Floats: the curve is for analytics only; `EquityCurve.exact` gives the exact Decimal
+equity of any point, for figures that must be exact (the maximum drawdown).
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +31,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import Side
-from tradeplan.core.money import ONE, ZERO
+from tradeplan.core.money import ONE, ZERO, round_money
 from tradeplan.ports.broker import BarSeries, Moment
 from tradeplan.runtime.records import EquityCurve, ExitReason, TradeRecord
 
@@ -52,20 +61,23 @@ class _Closed:
     entry_row: int
     exit_row: int  # the position was open at the close of rows entry_row..exit_row-1
     side: Side
-    qty: float
-    price: float
-    entry_fee: float  # account currency
-    pnl: float  # net, account currency
-    rate: float  # account currency per quote unit, for marking the open position
+    qty: Decimal
+    price: Decimal
+    entry_fee: Decimal  # account currency, exact (marks an open position)
+    pnl: Decimal  # net, account currency, as booked
+    rate: Decimal  # account currency per quote unit, for marking the open position
 
 
 class Ledger:
     """Positions and trades of one run."""
 
-    def __init__(self, balance: Decimal, quote_rate: QuoteRate = same_currency) -> None:
+    def __init__(
+        self, balance: Decimal, quote_rate: QuoteRate = same_currency, currency: str = "USD"
+    ) -> None:
         self.initial_balance = balance
         self.balance = balance
         self.quote_rate = quote_rate
+        self.currency = currency
         self.trades: list[TradeRecord] = []
         self.open: dict[str, Position] = {}
         self._closed: list[_Closed] = []
@@ -90,8 +102,8 @@ class Ledger:
         rate = self.quote_rate(price)
         sign = position.side.sign
         gross = (price - position.price) * position.qty * sign
-        fees = _money((position.fee + fee) * rate, rate)
-        pnl = _money(gross * rate, rate) - fees
+        fees = self._book((position.fee + fee) * rate)
+        pnl = self._book(gross * rate) - fees
         if excursion is None:
             low = min(position.price, price)
             high = max(position.price, price)
@@ -99,8 +111,8 @@ class Ledger:
             low, high = excursion
         favourable = high - position.price if sign > 0 else position.price - low
         adverse = position.price - low if sign > 0 else high - position.price
-        mfe = _money(max(favourable, ZERO) * position.qty * rate, rate)
-        mae = _money(max(adverse, ZERO) * position.qty * rate, rate)
+        mfe = self._book(max(favourable, ZERO) * position.qty * rate)
+        mae = self._book(max(adverse, ZERO) * position.qty * rate)
         trade = TradeRecord(
             trade_id=len(self.trades) + 1,
             slot=owner,
@@ -123,14 +135,18 @@ class Ledger:
                 position.moment.row,
                 moment.row,
                 position.side,
-                float(position.qty),
-                float(position.price),
-                float(position.fee * rate),
-                float(pnl),
-                float(rate),
+                position.qty,
+                position.price,
+                position.fee * rate,
+                pnl,
+                rate,
             )
         )
         return trade
+
+    def _book(self, amount: Decimal) -> Decimal:
+        """`amount` as booked: on the account currency's minor unit (see the module docstring)."""
+        return round_money(amount, self.currency)
 
     def equity(self, marks: Callable[[Side], Decimal]) -> Decimal:
         """Balance plus the open positions at `marks(closing side)`, exact."""
@@ -151,25 +167,61 @@ class Ledger:
         ask = bid + series.spread_scaled[:rows].astype(np.float64) / scale
         realised = np.zeros(rows + 1, dtype=np.float64)
         marks = np.zeros(rows + 1, dtype=np.float64)
-        for item in self._closed:
-            realised[min(item.exit_row, rows)] += item.pnl
+        items = self._items(rows)
+        for item in items:
+            realised[min(item.exit_row, rows)] += float(item.pnl)
             _add_marks(marks, bid, ask, item.entry_row, min(item.exit_row, rows), item)
-        for position in self.open.values():
-            rate = float(self.quote_rate(position.price))
-            item = _Closed(
-                position.moment.row,
-                rows,
-                position.side,
-                float(position.qty),
-                float(position.price),
-                float(position.fee) * rate,
-                0.0,
-                rate,
-            )
-            _add_marks(marks, bid, ask, item.entry_row, rows, item)
         balance = float(self.initial_balance) + np.cumsum(realised)[:rows]
         equity = balance + marks[:rows]
-        return EquityCurve(series.time_ns[:rows].copy(), equity, balance)
+        exact = _ExactEquity(self.initial_balance, items, series)
+        return EquityCurve(
+            series.time_ns[:rows].copy(), equity, balance, self.initial_balance, exact
+        )
+
+    def _items(self, rows: int) -> list[_Closed]:
+        """The closed trades, then every open position as if closed after the last row."""
+        items = list(self._closed)
+        for position in self.open.values():
+            rate = self.quote_rate(position.price)
+            items.append(
+                _Closed(
+                    position.moment.row,
+                    rows,
+                    position.side,
+                    position.qty,
+                    position.price,
+                    position.fee * rate,
+                    ZERO,
+                    rate,
+                )
+            )
+        return items
+
+
+class _ExactEquity:
+    """The equity curve's point `row` as an exact Decimal: the same sum as the float curve
+    (balance with the booked P&L of every trade closed by that row, open positions marked at
+    the row's Bid / Ask close), without binary rounding. Called for a few rows only."""
+
+    def __init__(self, initial: Decimal, items: list[_Closed], series: BarSeries) -> None:
+        self._items = items
+        self._series = series
+        booked = sorted((item.exit_row, item.pnl) for item in items)
+        self._exit_rows = [row for row, _ in booked]
+        self._balances = [initial]
+        for _, pnl in booked:
+            self._balances.append(self._balances[-1] + pnl)
+
+    def __call__(self, row: int) -> Decimal:
+        decimals = -int(self._series.decimals)
+        bid = Decimal(int(self._series.close_scaled[row])).scaleb(decimals)
+        ask = bid + Decimal(int(self._series.spread_scaled[row])).scaleb(decimals)
+        total = self._balances[bisect_right(self._exit_rows, row)]
+        for item in self._items:
+            if item.entry_row <= row < item.exit_row:
+                move = bid - item.price if item.side is Side.BUY else item.price - ask
+                total += move * item.qty * item.rate - item.entry_fee
+        return total
 
 
 def _add_marks(
@@ -183,15 +235,9 @@ def _add_marks(
     """Open P&L of a position at the close of rows begin..end-1, added into `marks`."""
     if end <= begin:
         return
+    price, qty = float(item.price), float(item.qty)
     if item.side is Side.BUY:
-        values = (bid[begin:end] - item.price) * item.qty
+        values = (bid[begin:end] - price) * qty
     else:
-        values = (item.price - ask[begin:end]) * item.qty
-    marks[begin:end] += values * item.rate - item.entry_fee
-
-
-def _money(value: Decimal, rate: Decimal) -> Decimal:
-    """Amounts converted at a rate other than 1 are quantised (a JPY->USD rate has no end)."""
-    if rate == ONE:
-        return value
-    return value.quantize(Decimal("0.00000001"))
+        values = (price - ask[begin:end]) * qty
+    marks[begin:end] += values * float(item.rate) - float(item.entry_fee)

@@ -11,12 +11,13 @@ These are the engine's output and the reports' input, so their meaning is fixed 
   account money for the whole quantity, before fees, both >= 0 (mae 12.5 = at worst the trade
   was 12.5 under water);
 * the equity curve is columnar (`EquityCurve`, float64 arrays for analytics): one point per bar
-  would be a million objects; `EquityPoint` is the exact row for whoever wants one.
+  would be a million objects; `EquityPoint` is the exact row for whoever wants one, and
+  `EquityCurve.exact(i)` gives point i's exact Decimal equity when a figure must be exact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -172,11 +173,18 @@ class EquityPoint:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class EquityCurve:
-    """Equity over time as arrays (analytics only): int64 epoch ns and float64 money."""
+    """Equity over time as arrays (analytics only): int64 epoch ns and float64 money.
+
+    `initial` is the exact starting balance and `exact(i)` the exact equity at point i, when
+    the producer knows them (the engine's ledger does): the float arrays find where a figure
+    such as the maximum drawdown is, the exact values say how much it is, so no binary rounding
+    reaches a money figure."""
 
     time_ns: NDArray[np.int64]
     equity: NDArray[np.float64]
     balance: NDArray[np.float64]
+    initial: Decimal | None = None
+    exact: Callable[[int], Decimal] | None = None
 
     def __post_init__(self) -> None:
         if not (self.time_ns.shape == self.equity.shape == self.balance.shape):
@@ -188,9 +196,14 @@ class EquityCurve:
         return int(self.time_ns.size)
 
     @classmethod
-    def from_points(cls, points: Sequence[EquityPoint]) -> EquityCurve:
+    def from_points(
+        cls, points: Sequence[EquityPoint], initial: Decimal | None = None
+    ) -> EquityCurve:
+        exact = tuple(p.equity for p in points)
         return cls(
             np.array([ns_from_datetime(p.time) for p in points], dtype=np.int64),
             np.array([float(p.equity) for p in points], dtype=np.float64),
             np.array([float(p.balance) for p in points], dtype=np.float64),
+            initial,
+            exact.__getitem__,
         )
