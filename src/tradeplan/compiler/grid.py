@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from tradeplan.compiler.exits import check_price_on_tick, check_units
 from tradeplan.core.instrument import Instrument
-from tradeplan.core.money import Rounding
+from tradeplan.core.money import Rounding, plain
 from tradeplan.core.units import DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.spec.model import GridSpec
@@ -34,7 +34,8 @@ def slot_prices(grid: GridSpec, inst: Instrument, out: Collector) -> tuple[Decim
         out.report(
             "TP306",
             grid.where("to"),
-            f"the grid runs from {grid.start} to {grid.end}: `to` must be above `from`",
+            f"the grid runs from {plain(grid.start)} to {plain(grid.end)}: "
+            "`to` must be above `from`",
             "swap the two prices",
         )
         return ()
@@ -50,7 +51,8 @@ def slot_prices(grid: GridSpec, inst: Instrument, out: Collector) -> tuple[Decim
         out.report(
             "TP306",
             grid.where("step"),
-            f"the step {grid.step} is wider than the range {grid.start}-{grid.end}: one slot only",
+            f"the step {grid.step} is wider than the range {plain(grid.start)}-{plain(grid.end)}: "
+            "one slot only",
             "use `at:` for a single repeating order, or a smaller step",
         )
     count = int((grid.end - grid.start) / step) + 1
