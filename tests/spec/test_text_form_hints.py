@@ -418,7 +418,7 @@ YAML_CASES = [
         YAML_HEAD
         + "entries:\n  - {name: e, side: long, when: close > 1}\nexits: {stop_loss: 20 pips}\nrisk: {max_open_positions: 0}\n",
         "TP210",
-        "`max_open_positions: 0` must be at least 1",
+        "`max_open_positions: 0` is too small for a position limit",
     ),
     (
         "exit sign",

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from tradeplan.core.enums import AssetClass, FillProfile, OrderType, Session
 from tradeplan.core.instrument import Instrument
+from tradeplan.core.money import plain
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
@@ -109,7 +110,7 @@ def check_broker(
                 "TP503",
                 grid.where(problem.name),
                 f"{problem.message} under the {rules_profile.name} price rules "
-                f"(here {abs(problem.value)} pips)",
+                f"(here {plain(abs(problem.value))} pips)",
                 f"use {'at least' if abs(problem.value) < problem.limit else 'at most'} "
                 f"{problem.limit} pips"
                 + (

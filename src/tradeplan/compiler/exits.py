@@ -6,11 +6,13 @@ from decimal import Decimal
 
 from tradeplan.core.enums import AssetClass, OrderType, Session
 from tradeplan.core.instrument import Instrument
+from tradeplan.core.money import plain
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.spec.expr import Number
 from tradeplan.spec.model import EntrySpec, ExitsSpec, OrderSpec
+from tradeplan.spec.ranges import field_problem
 from tradeplan.spec.wording import Wording
 
 _NEEDS: dict[OrderType, tuple[str, ...]] = {
@@ -66,8 +68,8 @@ def check_price_on_tick(
         out.report(
             "TP208",
             span,
-            f"{what} {value} is finer than the tick {tick} of {inst.symbol}",
-            f"round it to a multiple of {tick}",
+            f"{what} {plain(value)} is finer than the tick {plain(tick)} of {inst.symbol}",
+            f"round it to a multiple of {plain(tick)}",
         )
 
 
@@ -104,7 +106,14 @@ def check_order(order: OrderSpec, inst: Instrument, out: Collector, words: Wordi
     for field in ("price", "trigger"):
         expr = given[field]
         if isinstance(expr, Number):
-            check_price_on_tick(expr.value, order.where(field), f"`{field}`", inst, out)
+            # A price written as a number has the range of any price (spec/ranges.py); only one
+            # inside it is held against the tick, whose arithmetic a 30-digit price would break.
+            shown = plain(expr.value)
+            found = field_problem(f"order.{field}", expr.value, words.render(field, shown))
+            if found is not None:
+                out.report(found.code, order.where(field), found.message, found.hint)
+            else:
+                check_price_on_tick(expr.value, order.where(field), f"`{field}`", inst, out)
     for field in ("trail", "spread", "activate"):
         value = given[field]
         if isinstance(value, Distance):

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from tradeplan.compiler.exits import check_price_on_tick, check_units
 from tradeplan.core.instrument import Instrument
-from tradeplan.core.money import Rounding
+from tradeplan.core.money import Rounding, plain
 from tradeplan.core.units import DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.spec.model import GridSpec
@@ -37,7 +37,8 @@ def slot_prices(
         out.report(
             "TP306",
             grid.where("to"),
-            f"the grid runs from {grid.start} to {grid.end}: `to` must be above `from`",
+            f"the grid runs from {plain(grid.start)} to {plain(grid.end)}: "
+            "`to` must be above `from`",
             "swap the two prices",
         )
         return ()
@@ -53,8 +54,9 @@ def slot_prices(
         out.report(
             "TP306",
             grid.where("step"),
-            f"the step {grid.step} is wider than the range {grid.start}-{grid.end}: one slot only",
-            f"use {words.ref('at', str(grid.start))} for a single repeating order, "
+            f"the step {grid.step} is wider than the range {plain(grid.start)}-{plain(grid.end)}: "
+            "one slot only",
+            f"use {words.ref('at', plain(grid.start))} for a single repeating order, "
             "or a smaller step",
         )
     count = int((grid.end - grid.start) / step) + 1

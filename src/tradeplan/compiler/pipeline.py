@@ -16,13 +16,9 @@ from tradeplan.compiler.broker import check_broker
 from tradeplan.compiler.exits import check_exits, check_market_hours, check_order
 from tradeplan.compiler.expressions import BOOL, NUMBER, ExpressionChecker, mentions_session
 from tradeplan.compiler.grid import check_grid, slot_prices
+from tradeplan.compiler.quantities import check_quantities
 from tradeplan.compiler.resolve import resolve_fill, resolve_instrument, resolve_session
-from tradeplan.compiler.risk_checks import (
-    check_grid_caps,
-    check_risk_spec,
-    check_sizing,
-    check_stop_present,
-)
+from tradeplan.compiler.risk_checks import check_grid_caps, check_sizing, check_stop_present
 from tradeplan.core.enums import AssetClass, Session, TimeInForce
 from tradeplan.core.instrument import Instrument
 from tradeplan.diagnostics.collector import Collector
@@ -171,8 +167,7 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
         spec.account.leverage,
     )
     risk = _risk(spec)
-    if spec.risk is not None:
-        check_risk_spec(spec.risk, out)
+    check_quantities(spec, inst, out)
     spans = {**spec.spans, **(spec.risk.spans if spec.risk else {})}
     check_grid_caps(tuple(grids), spans, inst, account, risk, out, words)
     fill = resolve_fill(spec, inst)
@@ -246,7 +241,8 @@ def _entry_rule(
 
 def _grid(grid_spec: GridSpec, inst: Instrument, out: Collector, words: Wording) -> GridProgram:
     check_grid(grid_spec, inst, out, words)
-    if grid_spec.stop_loss is None:
+    unreadable = not grid_spec.stop_loss_none and "stop_loss" in grid_spec.spans  # reported
+    if grid_spec.stop_loss is None and not unreadable:
         out.report(
             "TP402",
             grid_spec.where("stop_loss") if grid_spec.stop_loss_none else grid_spec.span,

@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from tradeplan.core.enums import AssetClass
 from tradeplan.core.instrument import Instrument
+from tradeplan.core.money import plain
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.plan.model import Account, GridProgram, RiskLimits
-from tradeplan.spec.model import EntrySpec, ExitsSpec, RiskSpec, SizingSpec
+from tradeplan.spec.model import EntrySpec, ExitsSpec, SizingSpec
 from tradeplan.spec.wording import Wording
 
 TWO_PERCENT = Decimal(2)
@@ -35,17 +36,16 @@ def check_sizing(
         return
     if sizing.mode != "risk":
         return
-    if sizing.amount > 100:
-        out.report("TP407", sizing.where("risk"), "risk per trade cannot exceed 100%")
-    elif sizing.amount > TWO_PERCENT:
+    # Zero and above 100% are refused where the file is read (spec/ranges.py, TP407).
+    if sizing.amount > TWO_PERCENT:
         out.report(
             "TP403",
             sizing.where("risk"),
-            f"risking {sizing.amount}% of the balance per trade is above the 2% rule",
+            f"risking {plain(sizing.amount)}% of the balance per trade is above the 2% rule",
             f"five losses in a row would cost {_streak_loss(sizing.amount)}% of the balance; "
             f"consider {words.show('risk', '2%')} or less",
         )
-    if exits is None or exits.stop_loss is None:
+    if (exits is None or exits.stop_loss is None) and not _stop_unreadable(exits):
         out.report(
             "TP401",
             sizing.where("risk"),
@@ -53,6 +53,18 @@ def check_sizing(
             f"add {words.ref('stop_loss', '20 pips')} {words.say('to_the_exits')}, "
             f"or size with {fixed} instead",
         )
+
+
+def _stop_unreadable(exits: ExitsSpec | None) -> bool:
+    """A `stop_loss` was written but refused where it was read (say `1e-17 pips`, TP210): that
+    error is the one to fix, and "there is no stop loss" beside it would send the reader to add
+    one that is already there."""
+    return (
+        exits is not None
+        and exits.stop_loss is None
+        and not exits.stop_loss_none
+        and "stop_loss" in exits.spans
+    )
 
 
 def _streak_loss(percent: Decimal, losses: int = 5) -> Decimal:
@@ -66,6 +78,8 @@ def check_stop_present(
     entry: EntrySpec, exits: ExitsSpec | None, out: Collector, words: Wording
 ) -> None:
     if exits is None or (exits.stop_loss is None and exits.trailing is None):
+        if _stop_unreadable(exits):
+            return
         span = (
             exits.where("stop_loss") if exits is not None and exits.stop_loss_none else entry.span
         )
@@ -76,20 +90,6 @@ def check_stop_present(
             f"add {words.ref('stop_loss', '20 pips')} (or {words.ref('trailing', '3%')}) "
             f"{words.say('to_the_exits')}",
         )
-
-
-def check_risk_spec(risk: RiskSpec, out: Collector) -> None:
-    for key in ("daily_loss_limit", "max_drawdown", "max_risk_per_trade"):
-        value: Decimal | None = getattr(risk, key)
-        if value is not None and not (0 < value <= 100):
-            out.report(
-                "TP407",
-                risk.where(key),
-                f"`{key}` must be above 0% and at most 100%",
-                "write a percentage such as `3%`; leave the key out for no limit",
-            )
-    if risk.max_notional is not None and risk.max_notional <= 0:
-        out.report("TP407", risk.where("max_notional"), "`max_notional` must be greater than zero")
 
 
 def grid_notional(grids: tuple[GridProgram, ...], inst: Instrument) -> Decimal:
@@ -136,18 +136,20 @@ def check_grid_caps(
         out.report(
             "TP404",
             spans["max_notional"],
-            f"with all {slots} slots filled the grid holds {notional:,} {currency or ''} "
-            f"of {inst.symbol}, above {words.show('max_notional', f'{risk.max_notional:,}')}".replace(
+            f"with all {slots} slots filled the grid holds {plain(notional, grouped=True)} "
+            f"{currency or ''} of {inst.symbol}, above "
+            f"{words.show('max_notional', plain(risk.max_notional, grouped=True))}".replace(
                 "  ", " "
             ),
             "reduce units, widen the step, narrow the range, or raise max_notional",
         )
     margin = grid_margin(grids, inst, account)
-    if margin is not None and account.balance is not None and margin > account.balance:
+    leverage, balance = account.leverage, account.balance
+    if margin is not None and leverage is not None and balance is not None and margin > balance:
         out.report(
             "TP405",
             spans["account"],
             f"with all {slots} slots filled the grid needs {margin:,.0f} {account.currency} of "
-            f"margin at {account.leverage}x, more than the balance of {account.balance:,}",
+            f"margin at {plain(leverage)}x, more than the balance of {plain(balance, grouped=True)}",
             "reduce units or slots, or raise the balance",
         )

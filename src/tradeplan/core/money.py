@@ -63,6 +63,14 @@ def decimals_of(increment: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def plain(value: Decimal, grouped: bool = False) -> str:
+    """A number as a trader writes it, never in exponent notation: `1E+16` -> `10000000000000000`,
+    `1E-17` -> `0.00000000000000001`. The digits given are kept (`105.00` stays `105.00`);
+    `grouped` adds thousands separators for the large figures of messages (`3,000,000`)."""
+    text = format(value, ",f" if grouped else "f")
+    return "0" if text in {"-0", ""} else text
+
+
 def fmt_decimal(value: Decimal) -> str:
     """Plain notation without exponent and without trailing noise: 1E+2 -> '100'."""
     text = format(value, "f")

@@ -18,9 +18,9 @@ _NUM: dict[str, Any] = {"type": ["number", "string"]}
 _STR: dict[str, Any] = {"type": "string"}
 _DIST: dict[str, Any] = {
     "type": ["number", "string"],
-    "pattern": r"^\s*[+-]?\$?\s*[0-9.,_]+\s*(%|pips?|ticks?)?\s*$",
+    "pattern": r"^\s*[+-]?\$?\s*[0-9.,_]+([eE][+-]?[0-9]+)?\s*(%|pips?|ticks?)?\s*$",
 }
-_PCT: dict[str, Any] = {"type": "string", "pattern": r"^\s*[0-9.]+\s*%\s*$"}
+_PCT: dict[str, Any] = {"type": "string", "pattern": r"^\s*[0-9.]+([eE][+-]?[0-9]+)?\s*%\s*$"}
 _DUR: dict[str, Any] = {"type": "string", "pattern": r"^(\s*\d+\s*[a-zA-Z]+)+\s*$"}
 _SIDE: dict[str, Any] = {"enum": ["long", "short", "buy", "sell"]}
 _BOOL: dict[str, Any] = {"type": ["boolean", "string"]}

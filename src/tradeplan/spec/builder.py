@@ -44,6 +44,7 @@ from tradeplan.spec.source import Form
 from tradeplan.spec.values import (
     NONE_WORDS,
     ValueProblem,
+    ranged,
     read_amount,
     read_bool,
     read_clock,
@@ -191,13 +192,6 @@ def read_side(text: str) -> Side:
             did_you_mean(text.strip(), ["long", "short", "buy", "sell"]),
             code="TP201",
         ) from None
-
-
-def read_positive_decimal(text: str) -> Decimal:
-    value = read_decimal(text)
-    if value <= 0:
-        raise ValueProblem(f"`{text}` must be greater than zero", code="TP210")
-    return value
 
 
 def read_name(text: str) -> str:
@@ -405,10 +399,10 @@ class Builder:
                     f"but `kind` says {kind}",
                 )
             kind = kind or implied
-        pip = f.value("pip", read_positive_decimal)
-        tick = f.value("tick", read_positive_decimal)
-        step = f.value("step", read_positive_decimal)
-        min_notional = f.value("min_notional", read_positive_decimal)
+        pip = f.value("pip", ranged("instrument.pip", read_decimal))
+        tick = f.value("tick", ranged("instrument.tick", read_decimal))
+        step = f.value("step", ranged("instrument.step", read_decimal))
+        min_notional = f.value("min_notional", ranged("instrument.min_notional", read_decimal))
         if symbol is None:
             return None
         return InstrumentSpec(
@@ -420,8 +414,10 @@ class Builder:
         if f is None:
             return None
         currency = f.value("currency", _currency)
-        balance = f.value("balance", lambda t: read_positive_decimal(t.split()[0]))
-        leverage = f.value("leverage", lambda t: read_positive_decimal(t.rstrip("xX")))
+        balance = f.value(
+            "balance", ranged("account.balance", lambda t: read_decimal(t.split()[0]))
+        )
+        leverage = f.value("leverage", ranged("account.leverage", _leverage))
         return AccountSpec(currency, balance, leverage, span=f.node.span, spans=f.spans)
 
     def broker(self, node: Node | None, written: str = "broker") -> BrokerSpec | None:
@@ -437,9 +433,9 @@ class Builder:
         if f is None:
             return None
         zero = Decimal(0)
-        per_unit = f.value("per_unit", _non_negative)
-        per_notional = f.value("per_notional", read_percent)
-        per_order = f.value("per_order", _non_negative)
+        per_unit = f.value("per_unit", ranged("fees.per_unit", _fee))
+        per_notional = f.value("per_notional", ranged("fees.per_notional", read_percent))
+        per_order = f.value("per_order", ranged("fees.per_order", _fee))
         return FeesSpec(
             per_unit or zero,
             per_notional or zero,
@@ -453,7 +449,7 @@ class Builder:
         if f is None:
             return None
         modes = [k for k in ("units", "qty", "notional", "risk") if f.get(k) is not None]
-        leverage = f.value("leverage", lambda t: read_positive_decimal(t.rstrip("xX")))
+        leverage = f.value("leverage", ranged("sizing.leverage", _leverage))
         if not modes:
             self.out.report(
                 "TP102",
@@ -474,14 +470,11 @@ class Builder:
         if mode == "risk":
             reader = read_percent
         elif mode == "notional":
-            reader = lambda t: read_amount(t)[0]  # noqa: E731
+            reader = _amount
         else:
-            reader = read_positive_decimal
-        amount = f.value(mode, reader)
+            reader = read_decimal
+        amount = f.value(mode, ranged(f"sizing.{mode}", reader))
         if amount is None:
-            return None
-        if amount <= 0:
-            self.out.report("TP210", f.spans[mode], f"`{mode}` must be greater than zero")
             return None
         return SizingSpec(mode, amount, leverage, span=f.node.span, spans=f.spans)
 
@@ -696,21 +689,21 @@ class Builder:
             return None
         name = f.value("name", read_name) or (f"grid-{index}" if index else "grid")
         side = f.value("side", read_side, required="buy")
-        units = f.value("units", read_positive_decimal, required="1000")
+        units = f.value("units", ranged("grid.units", read_decimal), required="1000")
         take_profit = f.distance("take_profit", required="100 pips")
-        start = f.value("from", read_positive_decimal)
-        end = f.value("to", read_positive_decimal)
+        start = f.value("from", ranged("grid.from", read_decimal))
+        end = f.value("to", ranged("grid.to", read_decimal))
         step = f.distance("step")
-        at = f.value("at", read_positive_decimal)
+        at = f.value("at", ranged("grid.at", read_decimal))
         stop_loss, stop_none = self.optional_distance(f, "stop_loss")
         counter = f.distance("counter")
         follow = f.distance("follow")
-        ranged = [k for k in ("from", "to", "step") if f.get(k) is not None]
-        if f.get("at") is not None and ranged:
+        laid_out = [k for k in ("from", "to", "step") if f.get(k) is not None]
+        if f.get("at") is not None and laid_out:
             self.out.report(
                 "TP107",
                 f.spans["at"],
-                f"{where} gives `at` and `{ranged[0]}`",
+                f"{where} gives `at` and `{laid_out[0]}`",
                 "use `at` for one repeating order, or from/to/step for a grid",
             )
         elif f.get("at") is None:
@@ -746,13 +739,19 @@ class Builder:
         if f is None:
             return None
         return RiskSpec(
-            max_open_positions=f.value("max_open_positions", _positive_int),
-            max_notional=f.value("max_notional", lambda t: read_amount(t)[0]),
-            max_position=f.value("max_position", read_positive_decimal),
-            daily_loss_limit=f.value("daily_loss_limit", read_percent),
-            max_drawdown=f.value("max_drawdown", read_percent),
+            max_open_positions=f.value(
+                "max_open_positions", ranged("risk.max_open_positions", read_int)
+            ),
+            max_notional=f.value("max_notional", ranged("risk.max_notional", _amount)),
+            max_position=f.value("max_position", ranged("risk.max_position", read_decimal)),
+            daily_loss_limit=f.value(
+                "daily_loss_limit", ranged("risk.daily_loss_limit", read_percent)
+            ),
+            max_drawdown=f.value("max_drawdown", ranged("risk.max_drawdown", read_percent)),
             one_position_per_symbol=f.value("one_position_per_symbol", read_bool),
-            max_risk_per_trade=f.value("max_risk_per_trade", read_percent),
+            max_risk_per_trade=f.value(
+                "max_risk_per_trade", ranged("risk.max_risk_per_trade", read_percent)
+            ),
             span=f.node.span,
             spans=f.spans,
         )
@@ -776,22 +775,18 @@ def _currency(text: str) -> str:
     return word
 
 
-def _non_negative(text: str) -> Decimal:
-    value = read_decimal(text.lstrip("$"))
-    if value < 0:
-        raise ValueProblem(f"`{text}` cannot be negative", code="TP210")
-    return value
+def _fee(text: str) -> Decimal:
+    return read_decimal(text.lstrip("$"))
 
 
-def _positive_int(text: str) -> int:
-    value = read_int(text)
-    if value <= 0:
-        raise ValueProblem(
-            f"`{text}` must be at least 1",
-            "a limit of 0 blocks every entry; leave the key out for no limit",
-            code="TP210",
-        )
-    return value
+def _leverage(text: str) -> Decimal:
+    """`25` or `25x`."""
+    return read_decimal(text.rstrip("xX"))
+
+
+def _amount(text: str) -> Decimal:
+    """`5000` or `5000 USDT`: the number (the currency is the account's)."""
+    return read_amount(text)[0]
 
 
 def _looks_random(value: str) -> bool:

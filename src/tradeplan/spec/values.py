@@ -10,11 +10,18 @@ import difflib
 import functools
 import re
 import zoneinfo
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
+from tradeplan.core.money import plain
 from tradeplan.core.units import Distance, DistanceUnit
+from tradeplan.spec import ranges
 
-_UNSIGNED = r"(?:\d[\d_,]*)?(?:\.\d+)?"
+N = TypeVar("N", Decimal, int)
+
+# `1e-3` is as much a number in an amount or a distance as it is on its own.
+_UNSIGNED = r"(?:\d[\d_,]*)?(?:\.\d+)?(?:(?<=\d)[eE][+-]?\d+)?"
 _NUMBER = r"[+-]?" + _UNSIGNED
 _DISTANCE = re.compile(
     rf"^\s*(?P<dollar>\$)?\s*(?P<num>{_NUMBER})\s*(?P<unit>%|pips?|ticks?|points?)?\s*$",
@@ -26,6 +33,8 @@ _DURATION_PART = re.compile(
     re.IGNORECASE,
 )
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+# More digits than any duration in range has: refused before `int()` (which gives up at 4,300).
+_MAX_DURATION_DIGITS = 12
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?:\s+([A-Za-z_]+(?:/[A-Za-z_+\-0-9]+)*))?\s*$")
 _AMOUNT = re.compile(rf"^\s*(?P<num>{_NUMBER})\s*(?P<cur>[A-Za-z]{{3,5}})?\s*$")
 
@@ -67,10 +76,25 @@ def read_decimal(text: str, what: str = "a number") -> Decimal:
     if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
         raise ValueProblem(
             f"`{text}` is out of range",
-            f"numbers here lie between 1e-{MAX_EXPONENT} and 1e{MAX_EXPONENT}",
+            f"write a number between {plain(Decimal(1).scaleb(-MAX_EXPONENT))} and "
+            f"{plain(Decimal(1).scaleb(MAX_EXPONENT), grouped=True)}",
             code="TP210",
         )
     return value
+
+
+def ranged(field: str, reader: Callable[[str], N]) -> Callable[[str], N]:
+    """`reader`, then the range of `field` (spec/ranges.py): a readable number that makes no sense
+    there is refused at the value, as a number that cannot be read is."""
+
+    def read(text: str) -> N:
+        value = reader(text)
+        found = ranges.field_problem(field, Decimal(value), text)
+        if found is not None:
+            raise ValueProblem(found.message, found.hint, code=found.code)
+        return value
+
+    return read
 
 
 def read_int(text: str, what: str = "a whole number") -> int:
@@ -104,7 +128,7 @@ def read_distance(text: str) -> Distance:
         )
     if dollar_after_sign is not None:
         number = read_decimal(dollar_after_sign["sign"] + dollar_after_sign["num"], "a distance")
-        return Distance(number, DistanceUnit.PRICE)
+        return _in_range(Distance(number, DistanceUnit.PRICE), text)
     assert match is not None
     num = match["num"]
     if not num or num in {"+", "-"}:
@@ -125,7 +149,14 @@ def read_distance(text: str) -> Distance:
         )
     else:
         unit = DistanceUnit.PRICE
-    return Distance(number, unit)
+    return _in_range(Distance(number, unit), text)
+
+
+def _in_range(distance: Distance, text: str) -> Distance:
+    found = ranges.distance_problem(distance, text)
+    if found is not None:
+        raise ValueProblem(found.message, found.hint, code=found.code)
+    return distance
 
 
 def read_duration(text: str) -> int:
@@ -136,7 +167,11 @@ def read_duration(text: str) -> int:
     for match in _DURATION_PART.finditer(stripped):
         if stripped[position : match.start()].strip():
             break
-        total += int(match[1]) * _UNIT_SECONDS[match[2][0].lower()]
+        digits = match[1].lstrip("0")
+        if len(digits) > _MAX_DURATION_DIGITS:
+            total = 10**_MAX_DURATION_DIGITS * 86400  # past any range; reported below
+        else:
+            total += int(digits or "0") * _UNIT_SECONDS[match[2][0].lower()]
         position = match.end()
     if position == 0 or stripped[position:].strip():
         raise ValueProblem(
@@ -144,6 +179,9 @@ def read_duration(text: str) -> int:
         )
     if total <= 0:
         raise ValueProblem(f"`{text}` is zero; a duration must be positive", code="TP210")
+    found = ranges.duration_problem(total, text)
+    if found is not None:
+        raise ValueProblem(found.message, found.hint, code=found.code)
     return total
 
 
