@@ -140,3 +140,35 @@ def test_a_time_exit_after_hours_under_rth_waits_for_the_next_open() -> None:
         ("2025-01-07T14:30:00+00:00", "100.2", "time_exit")
     ]
     assert "rejected" not in [e for (e,) in orders_csv(run, "event")]
+
+
+def _daily_rows(days: int) -> list[tuple[object, ...]]:
+    """One row a day at 15:00 New York; day 1 crosses 100.5, then the price sits at 100."""
+    rows: list[tuple[object, ...]] = [(20 * 60, "100", "100", "100", "100")]
+    rows.append((24 * 60 + 20 * 60, "100", "101", "100", "101"))
+    rows += [(d * 24 * 60 + 20 * 60, "100", "100", "100", "100") for d in range(2, days)]
+    return rows
+
+
+def test_an_expired_grid_exit_is_re_placed_with_an_alert() -> None:
+    body = "grid:\n  side: buy\n  at: 100\n  units: 10\n  take_profit: 20%\n  stop_loss: 20%\n"
+    plan = strategy(body, symbol="US.AAPL", account="{currency: USD, balance: 100000}")
+    run = backtest(plan, timed_rows(_daily_rows(120)))
+    take_profits = [r for r in orders_csv(run, "order_id", "price", "event") if r[1] == "120"]
+    assert [event for _, _, event in take_profits][:3] == ["placed", "expired", "placed"]
+    assert take_profits[0][0] != take_profits[2][0]
+    kinds = [alert.kind for alert in run.result.alerts]
+    assert kinds.count("gtc_expired") == 2  # the take profit and the stop loss
+
+
+def test_an_expired_trailing_stop_is_re_placed_trailing_from_the_market() -> None:
+    body = (
+        "entries:\n  - {name: r, side: long, when: close crosses_above 100.5, units: 10}\n"
+        "exits:\n  trailing: 5%\n  time_in_force: gtc\n"
+    )
+    plan = strategy(body, symbol="US.AAPL", account="{currency: USD, balance: 100000}")
+    run = backtest(plan, timed_rows(_daily_rows(120)))
+    events = [e for (e,) in orders_csv(run, "event")]
+    assert events[2:5] == ["placed", "expired", "placed"]
+    (alert,) = run.result.alerts
+    assert "trailing again from the market" in alert.message

@@ -37,6 +37,7 @@ from tradeplan.plan.model import EntryRule
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
 from tradeplan.runtime.engine import EntryRefused, RuleInputs, Settle
 from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
+from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
 from tradeplan.runtime.records import ExitReason
 from tradeplan.sizing import SizingError
@@ -436,20 +437,13 @@ class RuleRun:
             )
 
     def _replace_expired(self, expired: Order, tag: OrderTag) -> None:
-        """US-stock brokers drop a GTC order after 90 days (seed 000); a protective exit is
-        re-placed at once with the same levels so the position never runs unprotected."""
+        """A protective exit the broker dropped after 90 days goes out again at once."""
         if self.state != OPEN:
             return
-        order = replace(expired, id=self.engine.new_order_id())
+        order = re_place_expired(self.engine, self, expired, tag)
         self._exits[order.id] = tag
         if expired.tag in (OrderTag.STOP_LOSS, OrderTag.BREAK_EVEN):
             self._stop_id = order.id
-        message = (
-            f"{tag.value} order {expired.id} expired (GTC kept 90 days); "
-            f"re-placed as order {order.id} with the same levels"
-        )
-        self.engine.alert(self, "gtc_expired", message, order.id)
-        self.engine.submit(self, order, reason=f"re-placed: GTC order {expired.id} expired")
 
     def _market_close(self, position: Position, tag: OrderTag) -> Order:
         return Order(

@@ -44,7 +44,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import TYPE_CHECKING, Final
 
-from tradeplan.core.enums import OrderType, Side
+from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ZERO, Rounding, fmt_decimal, round_to_increment
 from tradeplan.core.units import Distance, DistanceUnit
@@ -53,6 +53,7 @@ from tradeplan.orders.reentry import ReentryRule, arm_reentry
 from tradeplan.plan.model import ExitPlan, Fees, GridProgram, charges_fees
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
 from tradeplan.runtime.exits import exit_orders, level, width
+from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
 from tradeplan.runtime.records import ExitReason, OrderEventKind
 
@@ -149,6 +150,11 @@ class SlotRun:
                 self._halt(f"its {tag.value} order was rejected: {update.reason}", "rejected")
             elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
                 del self._exits[order_id]  # the position stays; the other exit keeps working
+                gtc = update.order.time_in_force is TimeInForce.GTC
+                if kind is OrderEvent.EXPIRED and gtc and self.state == OPEN:
+                    # US brokers drop GTC orders after 90 days: never leave the slot unprotected.
+                    order = re_place_expired(self.engine, self, update.order, tag)
+                    self._exits[order.id] = tag
         elif self._closing is not None and order_id == self._closing.id:
             if kind is OrderEvent.FILLED:
                 tag = self._closing.tag or OrderTag.MANUAL

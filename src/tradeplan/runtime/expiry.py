@@ -1,0 +1,30 @@
+"""Re-placing a protective exit the broker let expire, shared by entry rules and grid slots.
+
+US-stock brokers drop a good-till-cancelled order after 90 days (seed 000). A position whose
+stop or take profit expired would run unprotected with no word to anyone, so its owner sends
+the same order again at once and records an alert. A trailing order cannot be given back its
+old peak: the new one trails from the market when it is placed, and the alert says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from tradeplan.orders.model import Order, OrderTag
+
+if TYPE_CHECKING:
+    from tradeplan.runtime.engine import Engine, Owner
+
+
+def re_place_expired(engine: Engine, owner: Owner, expired: Order, tag: OrderTag) -> Order:
+    """Send a copy of `expired` under a new id, with an alert and the reason on its row."""
+    order = replace(expired, id=engine.new_order_id())
+    levels = "trailing again from the market" if expired.is_trailing else "with the same levels"
+    message = (
+        f"{tag.value} order {expired.id} expired (GTC kept 90 days); "
+        f"re-placed as order {order.id} {levels}"
+    )
+    engine.alert(owner, "gtc_expired", message, order.id)
+    engine.submit(owner, order, reason=f"re-placed: GTC order {expired.id} expired")
+    return order
