@@ -177,7 +177,20 @@ def run_backtest(
         for owner in engine.owners
         if isinstance(owner, SlotRun) and owner.state == STOPPED
     }
-    summary = replace(summary, stopped_slots=stopped)
+    paused = {
+        owner.name: owner.pauses
+        for owner in engine.owners
+        if isinstance(owner, SlotRun) and owner.pauses
+    }
+    halts = [a for a in result.alerts if a.kind == "drawdown_halt"]
+    summary = replace(
+        summary,
+        stopped_slots=stopped,
+        paused_slots=paused,
+        halted_at=halts[0].time if halts else None,
+        halt_reason=halts[0].message if halts else "",
+        daily_limit_days=sum(1 for a in result.alerts if a.kind == "daily_loss_limit"),
+    )
     timings["summary"] = perf_counter() - began
     return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
 

@@ -210,3 +210,55 @@ def test_a_run_without_trades_says_whether_the_entry_condition_held(
     assert code == 0
     assert "no trades      the entry condition never held" in capsys.readouterr().out
     assert json.loads((tmp_path / "o" / "summary.json").read_text())["signals"] == 0
+
+
+def test_a_drawdown_halt_is_reported_with_its_time_and_stops_the_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every bar signals; a 1% drawdown limit on 10,000 units with a 0.1% stop halts early.
+    text = (
+        STRATEGY.replace("close crosses_above sma(close, 20)", "close > 0")
+        .replace(
+            "broker: paper\n", "broker: paper\nrisk: {max_drawdown: 0.5%, daily_loss_limit: 0.3%}\n"
+        )
+        .replace("units: 10000", "units: 100000")
+    )
+    path = tmp_path / "halting.yaml"
+    path.write_text(text)
+    data = write_bars(tmp_path / "bars.csv", size=3000)
+    out_dir = tmp_path / "o"
+    code = main(["backtest", str(path), "--data", str(data), "--out", str(out_dir), "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    summary = json.loads((out_dir / "summary.json").read_text())
+    assert summary["halted_at"] is not None
+    assert "below its peak" in summary["halt_reason"]
+    assert f"  halted         {summary['halted_at']}: trading halted" in out
+    # After the halt the rule stops: one drawdown_halt refusal, not one per later bar.
+    assert summary["refused_signals"].get("drawdown_halt", 0) <= 1
+    with (out_dir / "alerts.csv").open() as f:
+        kinds = [row["kind"] for row in csv.DictReader(f)]
+    assert "drawdown_halt" in kinds
+
+
+def test_grid_slots_paused_by_the_daily_limit_are_counted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    grid = (
+        "tradeplan: 1\nname: g\ninstrument: EUR/USD\naccount: {currency: USD, balance: 10000}\n"
+        "broker: paper\ngrid:\n  side: buy\n  from: 1.0800\n  to: 1.1400\n  step: 20 pips\n"
+        "  units: 10000\n  take_profit: 20 pips\n  stop_loss: 20 pips\n  counter: -20 pips\n"
+        "risk: {daily_loss_limit: 0.5%}\n"
+    )
+    path = tmp_path / "grid.yaml"
+    path.write_text(grid)
+    data = write_bars(tmp_path / "bars.csv", size=3000)
+    out_dir = tmp_path / "o"
+    code = main(["backtest", str(path), "--data", str(data), "--out", str(out_dir), "--quiet"])
+    assert code == 0
+    out = capsys.readouterr().out
+    summary = json.loads((out_dir / "summary.json").read_text())
+    paused = summary["paused_slots"]
+    assert paused and all(count > 0 for count in paused.values())
+    assert summary["daily_limit_days"] >= 1
+    assert f"  paused slots   {len(paused)} slots paused {sum(paused.values())} times" in out

@@ -48,3 +48,41 @@ def test_us_stock_nights_are_not_gaps_but_crypto_never_closes() -> None:
     crypto = partial(open_ns_between, AssetClass.CRYPTO_PERP)
     assert parse_market_data(_bars(times), open_between=us).issues == ()
     assert parse_market_data(_bars(times), open_between=crypto).issues
+
+
+US = partial(open_ns_between, AssetClass.US_STOCK)
+
+
+def _session(day: datetime, close_hour: int = 21) -> list[datetime]:
+    """A regular session's minutes, 09:30 to the close, New York = UTC-5 (winter)."""
+    start = day.replace(hour=14, minute=30)
+    return _minutes(start, (close_hour - 14) * 60 - 30)
+
+
+def test_nyse_holidays_are_not_gaps() -> None:
+    # Friday 17 January, then Tuesday 21 January 2025: Monday was Martin Luther King Jr. Day.
+    times = _session(datetime(2025, 1, 17, tzinfo=UTC)) + _session(
+        datetime(2025, 1, 21, tzinfo=UTC)
+    )
+    assert parse_market_data(_bars(times), open_between=US).issues == ()
+    # Thursday 9 January 2025 closed for the national day of mourning for President Carter.
+    times = _session(datetime(2025, 1, 8, tzinfo=UTC)) + _session(datetime(2025, 1, 10, tzinfo=UTC))
+    assert parse_market_data(_bars(times), open_between=US).issues == ()
+
+
+def test_a_missing_trading_day_still_warns() -> None:
+    times = _session(datetime(2025, 1, 14, tzinfo=UTC)) + _session(
+        datetime(2025, 1, 16, tzinfo=UTC)
+    )
+    (issue,) = parse_market_data(_bars(times), open_between=US).issues
+    assert "the largest is 6h 31m of open market time" in issue.message
+
+
+def test_an_early_close_and_sparse_extended_hours_are_not_gaps() -> None:
+    # 28 November 2025 (the day after Thanksgiving) closes at 13:00 New York; the post-market
+    # afterwards has one bar every 20 minutes, as it does when little trades.
+    friday = datetime(2025, 11, 28, tzinfo=UTC)
+    times = _minutes(friday.replace(hour=14, minute=30), 210)
+    times += [friday.replace(hour=18) + timedelta(minutes=20 * i) for i in range(10)]
+    times += _session(datetime(2025, 12, 1, tzinfo=UTC))
+    assert parse_market_data(_bars(times), open_between=US).issues == ()

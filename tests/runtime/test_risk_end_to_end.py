@@ -304,6 +304,9 @@ def test_the_drawdown_halt_stays_across_days() -> None:
         ("2025-01-06T10:01:00+00:00", "true", ""),
         ("2025-01-06T10:03:00+00:00", "true", ""),
         ("2025-01-06T21:59:00+00:00", "false", halt),
-        ("2025-01-07T01:01:00+00:00", "false", halt),
     ]
+    # The halted rule stops (one refusal, not one per later signal): Tuesday's signal is not
+    # even considered, and no trade opens after the halt.
     assert len(run.result.trades) == 2
+    (alert,) = [a for a in run.result.alerts if a.kind == "drawdown_halt"]
+    assert "below its peak" in alert.message

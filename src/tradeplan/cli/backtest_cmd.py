@@ -167,8 +167,18 @@ def summary_text(run: Any, files: dict[str, Path]) -> str:
             else (f"the entry condition held {s.signals} times; no entry filled")
         )
         lines.insert(4, f"  no trades      {held}")
+    if s.halted_at is not None:
+        lines.append(f"  halted         {s.halted_at.isoformat()}: {s.halt_reason}")
+    if s.daily_limit_days:
+        lines.append(f"  daily limit    reached on {s.daily_limit_days} trading days")
     for name, why in s.stopped_slots.items():
         lines.append(f"  stopped slot   {name}: {why}")
+    if s.paused_slots:
+        pauses = sum(s.paused_slots.values())
+        lines.append(
+            f"  paused slots   {len(s.paused_slots)} slots paused {pauses} times for the day "
+            "(a day's refusal; they re-armed the next trading day)"
+        )
     if s.refused_signals:
         reasons = ", ".join(f"{code} {count}" for code, count in s.refused_signals.items())
         lines.insert(4, f"  refused        {sum(s.refused_signals.values())} signals ({reasons})")

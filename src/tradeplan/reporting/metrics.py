@@ -81,6 +81,10 @@ class Summary:
     refused_signals: dict[str, int] = field(default_factory=dict, hash=False)  # by reason code
     signals: int = 0  # every signal: accepted or refused (0 with 0 trades: `when` never held)
     stopped_slots: dict[str, str] = field(default_factory=dict, hash=False)  # slot -> why
+    paused_slots: dict[str, int] = field(default_factory=dict, hash=False)  # slot -> day pauses
+    halted_at: datetime | None = None  # when the drawdown halt was first seen
+    halt_reason: str = ""
+    daily_limit_days: int = 0  # trading days on which the daily loss limit was reached
 
     def to_json_dict(self) -> dict[str, object]:
         """JSON-ready: money as exact Decimals on the currency's minor unit, ratios as Decimals

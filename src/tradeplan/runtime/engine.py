@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
-from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding
+from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
@@ -78,6 +78,11 @@ from tradeplan.sizing import SizingError
 Bools = NDArray[np.bool_]
 Excursion = Callable[[Side, Moment, Moment], tuple[Decimal, Decimal]]
 Settle = Callable[[Order, int], None]
+
+
+def _percent(fraction: Decimal | None) -> str:
+    return "" if fraction is None else f"{(fraction * HUNDRED).normalize():f}%"
+
 
 MARKETABLE_SELL: Final = Decimal("0.99")  # a closing sell limit 1% under the Bid
 MARKETABLE_BUY: Final = Decimal("1.01")  # a closing buy limit 1% over the Ask
@@ -554,7 +559,7 @@ class Engine:
         if self._tracking:
             when = self.now
             if self._tracker.last_time is None or when >= self._tracker.last_time:
-                self._tracker = self._tracker.update(when, equity)
+                self._update_tracker(when, equity)
             state = self._tracker.apply(state)
         return state
 
@@ -580,9 +585,39 @@ class Engine:
         when = datetime_from_ns(int(self._day_ns[at]) - 1000)
         if self._tracker.last_time is not None and when < self._tracker.last_time:
             return
-        self._tracker = self._tracker.update(when, self.ledger.equity(self._marks(row)))
+        self._update_tracker(when, self.ledger.equity(self._marks(row)))
 
     # --- internals ------------------------------------------------------------------------------
+
+    def _update_tracker(self, when: datetime, equity: Decimal) -> None:
+        """Take an equity reading; the moment the daily loss limit or the drawdown halt is
+        first seen becomes an alert, so the summary can say when trading stopped and why."""
+        before = self._tracker
+        after = before.update(when, equity)
+        self._tracker = after
+        currency = self.plan.account.currency
+        if after.halted and not before.halted and after.peak_equity is not None:
+            fall = (after.peak_equity - equity) / after.peak_equity * HUNDRED
+            self._alerts.append(
+                AlertRecord(
+                    when, "", "drawdown_halt",
+                    f"trading halted: equity {round_money(equity, currency)} {currency} is "
+                    f"{fall.quantize(Decimal('0.01'))}% below its peak of "
+                    f"{round_money(after.peak_equity, currency)} (max_drawdown "
+                    f"{_percent(after.max_drawdown)}); no new entries for the rest of the run",
+                )
+            )  # fmt: skip
+        elif after.daily_locked and not before.daily_locked and not after.halted:
+            start = after.start_of_day_equity or equity
+            self._alerts.append(
+                AlertRecord(
+                    when, "", "daily_loss_limit",
+                    f"daily loss limit reached: equity {round_money(equity, currency)} "
+                    f"{currency} against {round_money(start, currency)} at the start of the day "
+                    f"(daily_loss_limit {_percent(after.daily_loss_limit)}); no new entries "
+                    "until the next trading day",
+                )
+            )  # fmt: skip
 
     def _marks(self, row: int) -> Callable[[Side], Decimal]:
         bid = self.bid_close(row)

@@ -35,6 +35,7 @@ from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
 from tradeplan.plan.model import EntryRule
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
+from tradeplan.risk.reasons import Reason
 from tradeplan.runtime.engine import EntryRefused, RuleInputs, Settle
 from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
 from tradeplan.runtime.expiry import re_place_expired
@@ -232,6 +233,10 @@ class RuleRun:
         )
         if decision.refusal:
             engine.signal(row, self._name, side, False, decision.refusal)
+            if decision.refusal.startswith(Reason.DRAWDOWN_HALT.value):
+                # The halt lasts until someone resumes on purpose (risk/tracker.py): the rule
+                # stops, instead of refusing every later signal of the run one by one.
+                self._halt()
             return
         order = Order(
             engine.new_order_id(),

@@ -111,6 +111,7 @@ class SlotRun:
         }
         self._fees = engine.plan.fees if charges_fees(engine.plan.fees) else None
         self._arm_row = 0  # flat / rearming: the row at whose close the slot (re-)arms
+        self.pauses = 0  # times a day's refusal paused the slot until the next trading day
         self._exit_price: Decimal | None = None  # the last exit's fill, which re-entries key off
         self._entries: dict[str, Order] = {}  # working entry legs (one, or a counter/follow pair)
         self._exits: dict[str, OrderTag] = {}
@@ -478,6 +479,7 @@ class SlotRun:
         self.engine.signal(row, self._name, self.side, False, reason)
         self._move(("bar_close",), self.state)
         self._arm_row = self.engine.next_trading_day_row(row)
+        self.pauses += 1
 
     def _stop_refused(self, row: int, reason: str) -> None:
         self.engine.signal(row, self._name, self.side, False, reason)
