@@ -32,7 +32,7 @@ def files(tmp_path: Path) -> tuple[Path, Path]:
         (["--slippage", "1e23"], "--slippage"),
         (["--balance", "1e999999"], "--balance"),
         (["--spread", "1e999999"], "--spread"),
-        (["--to", "9999-12-31"], "error"),
+        (["--to", "9999-12-31"], "outside the dates data can have"),
     ],
 )
 def test_hostile_options_are_one_line_usage_errors(

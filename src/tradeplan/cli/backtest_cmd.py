@@ -231,7 +231,10 @@ def _decimal(text: str | None, name: str, *, allow_zero: bool = False) -> Decima
     if not value.is_finite() or value < 0 or (value == 0 and not allow_zero):
         raise _Usage(f"{name} must be a positive number, got {text!r}")
     if value and not -MAX_EXPONENT <= value.adjusted() <= MAX_EXPONENT:
-        raise _Usage(f"{name} is out of range, got {text!r} (between 1e-12 and 1e15)")
+        raise _Usage(
+            f"{name} is out of range, got {text!r}: write a number from 0.000000000000001 "
+            "to 9,999,999,999,999,999"
+        )
     return value
 
 

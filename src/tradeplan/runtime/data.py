@@ -231,12 +231,23 @@ def parse_bound(value: str | datetime | date, *, end: bool) -> int:
         return ns_from_datetime(day + timedelta(days=1) if end else day)
     text = value.strip()
     try:
-        if len(text) == 10:
-            return parse_bound(date.fromisoformat(text), end=end)
-        return parse_bound(datetime.fromisoformat(text.replace(" ", "T")), end=end)
+        written: date = (
+            date.fromisoformat(text)
+            if len(text) == 10
+            else datetime.fromisoformat(text.replace(" ", "T"))
+        )
     except ValueError:
         raise ValueError(
             f"cannot read {value!r} as a date or time; write 2025-03-31 or 2025-03-31T14:30+00:00"
+        ) from None
+    try:
+        return parse_bound(written, end=end)
+    except (OverflowError, ValueError):
+        # Times are epoch nanoseconds: 1678 to 2262 (9999-12-31 overflows a day later).
+        raise ValueError(
+            f"{text} is outside the dates data can have (the years 1678 to 2261); "
+            f"leave out `--{'to' if end else 'from'}` to use the data to its "
+            f"{'end' if end else 'start'}"
         ) from None
 
 
