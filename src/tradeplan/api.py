@@ -21,6 +21,7 @@ from tradeplan.diagnostics.suppress import apply_suppressions
 from tradeplan.plan.model import Plan
 from tradeplan.reporting.explain import diagram, explain_plan
 from tradeplan.schema.generate import json_schema
+from tradeplan.spec.comments_read import read_comments
 from tradeplan.spec.convert import to_text, to_yaml
 from tradeplan.spec.source import TEXT_SUFFIXES, YAML_SUFFIXES, Form, decode, form_of
 
@@ -34,6 +35,7 @@ __all__ = [
     "compile_source",
     "explain",
     "fmt",
+    "fmt_source",
     "json_schema",
     "lint",
     "lint_source",
@@ -239,17 +241,24 @@ def explain_text(plan: Plan) -> str:
 
 
 def fmt(path: str | os.PathLike[str], to: str) -> str:
-    """Convert a strategy to the YAML or the text form; the plan stays identical."""
+    """Convert a strategy to the YAML or the text form (or reformat it in its own form); the
+    plan stays identical and every comment is kept, on the item it was written at."""
     out = Collector()
     text, form = _read(Path(path), out)
     if text is None or form is None:
         raise PlanError(tuple(out.sorted()))
-    result = compile_source(text, str(path), form)
+    return fmt_source(text, str(path), form, to)
+
+
+def fmt_source(text: str, file: str, form: Form, to: str) -> str:
+    """`fmt` of a strategy given as text; `file` names it in error messages."""
+    result = compile_source(text, file, form)
     if result.plan is None:
         raise PlanError(result.diagnostics)
-    tree = read_tree(text, str(path), form, Collector())
+    tree = read_tree(text, file, form, Collector())
     assert tree is not None
-    return to_yaml(tree) if to == "yaml" else to_text(tree)
+    comments = read_comments(text, tree, form)
+    return to_yaml(tree, comments) if to == "yaml" else to_text(tree, comments)
 
 
 class PlanError(Exception):

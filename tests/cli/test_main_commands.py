@@ -141,7 +141,8 @@ def test_fmt_converts_and_keeps_the_plan(
 ) -> None:
     out_file = tmp_path / "grid.tp"
     assert run(capsys, "fmt", str(GRID), "--to", "text", "-o", str(out_file))[0] == 0
-    assert out_file.read_text().startswith("tradeplan 1\n")
+    written = out_file.read_text()
+    assert next(ln for ln in written.splitlines() if not ln.startswith("#")) == "tradeplan 1"
     code, yaml_text, _ = run(capsys, "fmt", str(out_file), "--to", "yaml")
     assert code == 0
     assert yaml.safe_load(yaml_text)["grid"]["counter"] == "-100 pips"

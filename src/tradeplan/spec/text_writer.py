@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping as AbcMapping
 
+from tradeplan.spec.comment_out import Out
+from tradeplan.spec.comments import DOCUMENT, Comments, Path
 from tradeplan.spec.nodes_plain import tree_to_plain
 from tradeplan.spec.text_syntax import (
     ENTRY_WORDS,
@@ -27,7 +29,10 @@ from tradeplan.spec.text_syntax import (
 INDENT = "    "
 MAX_INLINE = 100
 _GRID_HEADER = ("name", "from", "to", "step", "at", "units")
-_NAMED = ("break_even",)  # reads better with its primary keyword: `break_even at 0.4% within 30m`
+NAMED = ("break_even",)  # reads better with its primary keyword: `break_even at 0.4% within 30m`
+Starts = tuple[Path, ...] | list[Path]
+"""Items whose value starts on a statement's line besides the statement's own (a list's value
+starts at its first item, an entry's loose `exits` at the first exit statement)."""
 
 
 def _value(text: str, reserved: tuple[str, ...] = ()) -> str:
@@ -45,13 +50,37 @@ def _check_key(key: object) -> str:
 
 
 class _Writer:
-    def statement(self, key: object, value: object, depth: int) -> list[str]:
+    """Writes statements into an `Out`; `path` is the item's path in the document, for its
+    comments. Items share a line (`grid buy from 105.00 ...`, `trailing 3% spread 0.20`) only
+    when that loses no comment: only the line's first item may have plain comments, and all of
+    them must have the same suppressions."""
+
+    def __init__(self, notes: Comments) -> None:
+        self.notes = notes
+
+    def joins(self, line: list[Path], path: Path) -> bool:
+        """May the item at `path` be written on the line whose items are `line`? Only without
+        plain comments, and with the suppressions the line has (read back, every item on a
+        line gets them all)."""
+        own = self.notes.of(path)
+        if own.has_plain():
+            return False
+        on_line = [self.notes.of(p) for p in line]
+        before = {t for n in on_line for t in n.sup_before}
+        after = {t for n in on_line for t in n.sup_after}
+        return set(own.sup_before) == before and set(own.sup_after) == after
+
+    def statement(
+        self, out: Out, key: object, value: object, depth: int, path: Path, starts: Starts = ()
+    ) -> None:
         name = _check_key(key)
         pad = INDENT * depth
         if name in ("entries", "grids") and isinstance(value, list):
-            return self.items(name, value, depth)
+            self.items(out, name, value, depth, path, starts)
+            return
         if name == "grid" and isinstance(value, AbcMapping):
-            return self.grid(value, depth)
+            self.grid(out, value, depth, path, starts)
+            return
         if name in ("strategy", "entry", "grid"):
             raise ValueError(f"the text form cannot write `{name}` as a key")
         if isinstance(value, list):
@@ -60,73 +89,114 @@ class _Writer:
                 "`grids` are lists"
             )
         if name in PAIR_STATEMENTS:
-            return self.pair_statement(name, value, depth)
-        if value is None:
-            return [pad + name]
-        if isinstance(value, str):
-            return [f"{pad}{name} {_value(value)}"]
-        if isinstance(value, AbcMapping):
-            return self.block(pad + name, value, depth)
-        raise ValueError(f"the text form cannot write {type(value).__name__} under `{name}`")
+            self.pair_statement(out, name, value, depth, path, starts)
+        elif value is None:
+            out.code(pad, name, path, (*starts, path))
+        elif isinstance(value, str):
+            out.code(pad, f"{name} {_value(value)}", path, (*starts, path))
+        elif isinstance(value, AbcMapping):
+            self.block(out, name, value, depth, path, starts)
+        else:
+            raise ValueError(f"the text form cannot write {type(value).__name__} under `{name}`")
 
-    def block(self, head: str, value: AbcMapping[object, object], depth: int) -> list[str]:
-        if not value:
-            return [head + " {}"]
-        lines = [head + " {"]
+    def block(
+        self,
+        out: Out,
+        head: str,
+        value: AbcMapping[object, object],
+        depth: int,
+        path: Path,
+        starts: Starts = (),
+    ) -> None:
+        pad = INDENT * depth
+        if not value and not self.notes.of(path).end:
+            out.code(pad, head + " {}", path, (*starts, path))
+            return
+        out.code(pad, head + " {", path, (*starts, path))
         for k, v in value.items():
-            lines.extend(self.statement(k, v, depth + 1))
-        lines.append(INDENT * depth + "}")
-        return lines
+            self.statement(out, k, v, depth + 1, (*path, str(k)))
+        out.end(INDENT * (depth + 1), path)
+        out.code(pad, "}")
 
-    def pair_statement(self, name: str, value: object, depth: int) -> list[str]:
+    def pair_statement(
+        self, out: Out, name: str, value: object, depth: int, path: Path, starts: Starts
+    ) -> None:
         primary, words = PAIR_STATEMENTS[name]
         pad = INDENT * depth
         if value is None:
-            return [pad + name]
+            out.code(pad, name, path, (*starts, path))
+            return
         if isinstance(value, str):
             if primary is None:
                 raise ValueError(f"the text form writes `{name}` only as keyword pairs or a block")
-            return [f"{pad}{name} {_value(value, words)}"]
+            out.code(pad, f"{name} {_value(value, words)}", path, (*starts, path))
+            return
         if not isinstance(value, AbcMapping):
             raise ValueError(f"the text form cannot write {type(value).__name__} under `{name}`")
+        line = [*starts, path]
         inline = (
             value
             and len(value) <= 5
             and all(k in words and isinstance(v, str) for k, v in value.items())
+            and not self.notes.of(path).end
+            and all(self.joins(line, (*path, str(k))) for k in value)
         )
         if inline:
-            parts = [pad + name]
+            parts = [name]
             rest = dict(value)
-            if primary is not None and primary in rest and len(rest) > 1 and name not in _NAMED:
+            if primary is not None and primary in rest and len(rest) > 1 and name not in NAMED:
                 parts.append(_value(str(rest.pop(primary)), words))
             for k, v in rest.items():
                 parts.extend([str(k), _value(str(v), words)])
-            line = " ".join(parts)
-            if len(line) <= MAX_INLINE:
-                return [line]
-        return self.block(pad + name, value, depth)
+            text = " ".join(parts)
+            if len(pad + text) <= MAX_INLINE:
+                out.code(pad, text, path, [*line, *((*path, str(k)) for k in value)])
+                return
+        self.block(out, name, value, depth, path, starts)
 
-    def items(self, name: str, value: list[object], depth: int) -> list[str]:
-        lines: list[str] = []
-        for item in value:
+    def items(
+        self, out: Out, name: str, value: list[object], depth: int, path: Path, starts: Starts
+    ) -> None:
+        pad = INDENT * depth
+        own = self.notes.of(path)
+        if own.before or own.after:  # set off by a blank line: the list's, not its first item's
+            out.comments(pad, [*own.before, *own.after])
+            out.blank()
+        for index, item in enumerate(value):
             if not isinstance(item, AbcMapping):
                 raise ValueError(f"every item of `{name}` must be a mapping")
-            if lines:
-                lines.append("")
-            lines.extend(self.entry(item, depth) if name == "entries" else self.grid(item, depth))
-        return lines
+            if index:
+                out.blank()
+            here = (*path, index)
+            first = (*starts, path) if index == 0 else ()
+            if name == "entries":
+                self.entry(out, item, depth, here, first)
+            else:
+                self.grid(out, item, depth, here, first)
+        out.end(pad, path)  # directly below the last item: the end of the list
 
-    def entry(self, item: AbcMapping[object, object], depth: int) -> list[str]:
+    def entry(
+        self, out: Out, item: AbcMapping[object, object], depth: int, path: Path, starts: Starts
+    ) -> None:
         rest = dict(item)
-        head = [INDENT * depth + "entry"]
+        head = ["entry"]
+        line = [*starts, path]
         name, side, when = rest.get("name"), rest.get("side"), rest.get("when")
-        if isinstance(name, str):
-            head.append(_label(rest.pop("name")))  # type: ignore[arg-type]
-            if isinstance(side, str) and single_word(side, ENTRY_WORDS):
+        if isinstance(name, str) and self.joins(line, (*path, "name")):
+            head.append(_label(name))
+            line.append((*path, "name"))
+            del rest["name"]
+            if (
+                isinstance(side, str)
+                and single_word(side, ENTRY_WORDS)
+                and self.joins(line, (*path, "side"))
+            ):
                 head.append(side)
+                line.append((*path, "side"))
                 del rest["side"]
-        if isinstance(when, str):
+        if isinstance(when, str) and self.joins(line, (*path, "when")):
             head.extend(["when", _value(when)])
+            line.append((*path, "when"))
             del rest["when"]
         exits = rest.pop("exits", _MISSING)
         misplaced = [k for k in rest if k in EXIT_KEYS]
@@ -134,94 +204,137 @@ class _Writer:
             raise ValueError(
                 f"`{misplaced[0]}` written in an entry belongs under the entry's `exits`"
             )
-        body: list[str] = []
+        body = Out(self.notes)
         for k, v in rest.items():
-            body.extend(self.statement(k, v, depth + 1))
+            self.statement(body, k, v, depth + 1, (*path, str(k)))
         if exits is not _MISSING:
-            loose = isinstance(exits, AbcMapping) and exits and all(k in EXIT_KEYS for k in exits)
+            where = (*path, "exits")
+            loose = (
+                isinstance(exits, AbcMapping)
+                and exits
+                and all(k in EXIT_KEYS for k in exits)
+                and not self.notes.of(where).has_plain()
+            )
             if loose and isinstance(exits, AbcMapping):
-                for k, v in exits.items():
-                    body.extend(self.statement(k, v, depth + 1))
+                for number, (k, v) in enumerate(exits.items()):
+                    first = (where,) if number == 0 else ()
+                    self.statement(body, k, v, depth + 1, (*where, str(k)), first)
             else:
-                body.extend(self.statement("exits", exits, depth + 1))
-        return self.close(" ".join(head), body, depth)
+                self.statement(body, "exits", exits, depth + 1, where)
+        self.close(out, " ".join(head), body, depth, path, line)
 
-    def grid(self, item: AbcMapping[object, object], depth: int) -> list[str]:
+    def grid(
+        self, out: Out, item: AbcMapping[object, object], depth: int, path: Path, starts: Starts
+    ) -> None:
         rest = dict(item)
-        head = [INDENT * depth + "grid"]
+        head = ["grid"]
+        line = [*starts, path]
         side = rest.get("side")
-        if isinstance(side, str) and single_word(side, GRID_WORDS):
+        if (
+            isinstance(side, str)
+            and single_word(side, GRID_WORDS)
+            and self.joins(line, (*path, "side"))
+        ):
             head.append(side)
+            line.append((*path, "side"))
             del rest["side"]
         for k in _GRID_HEADER:
             v = rest.get(k)
-            if isinstance(v, str):
+            if isinstance(v, str) and self.joins(line, (*path, k)):
                 head.extend([k, _value(v, GRID_WORDS)])
+                line.append((*path, k))
                 del rest[k]
-        body: list[str] = []
+        body = Out(self.notes)
         for key, value in rest.items():
-            body.extend(self.statement(key, value, depth + 1))
-        return self.close(" ".join(head), body, depth)
+            self.statement(body, key, value, depth + 1, (*path, str(key)))
+        self.close(out, " ".join(head), body, depth, path, line)
 
-    @staticmethod
-    def close(head: str, body: list[str], depth: int) -> list[str]:
-        if not body:
-            return [head]
-        return [head + " {", *body, INDENT * depth + "}"]
+    def close(
+        self, out: Out, head: str, body: Out, depth: int, path: Path, line: list[Path]
+    ) -> None:
+        pad = INDENT * depth
+        end = self.notes.of(path).end
+        if not len(body) and not end:
+            out.code(pad, head, path, line)
+            return
+        out.code(pad, head + " {", path, line)
+        out.extend(body)
+        out.end(INDENT * (depth + 1), path)
+        out.code(pad, "}")
 
-    def header(self, doc: dict[object, object]) -> list[str]:
+    def header(self, out: Out, doc: dict[object, object]) -> bool:
         """`strategy "NAME" on SYMBOL pip X account CUR via BROKER`, taking from `doc` what fits."""
         name = doc.get("name")
         if not isinstance(name, str):
-            return []
+            return False
         parts = ["strategy", quote(name)]
+        line: list[Path] = [("name",)]
         del doc["name"]
         instrument = doc.get("instrument")
-        if isinstance(instrument, str):
+        if isinstance(instrument, str) and self.joins(line, ("instrument",)):
             parts.extend(["on", _value(instrument, HEADER_WORDS)])
+            line.append(("instrument",))
             del doc["instrument"]
         elif (
             isinstance(instrument, AbcMapping)
             and set(instrument) == {"symbol", "pip"}
             and all(isinstance(v, str) for v in instrument.values())
+            and all(
+                self.joins(line, p)
+                for p in (("instrument",), ("instrument", "symbol"), ("instrument", "pip"))
+            )
         ):
             parts.extend(["on", _value(str(instrument["symbol"]), HEADER_WORDS)])
             parts.extend(["pip", _value(str(instrument["pip"]), HEADER_WORDS)])
+            line.extend([("instrument",), ("instrument", "symbol"), ("instrument", "pip")])
             del doc["instrument"]
         for key, word in (("account", "account"), ("broker", "via")):
             value = doc.get(key)
-            if isinstance(value, str):
+            if isinstance(value, str) and self.joins(line, (key,)):
                 parts.extend([word, _value(value, HEADER_WORDS)])
+                line.append((key,))
                 del doc[key]
-        return [" ".join(parts)]
+        out.code("", " ".join(parts), ("name",), line)
+        return True
 
 
 _MISSING = object()
 
 
-def write_text(doc: AbcMapping[str, object]) -> str:
-    """The text form of a plain document (nested dicts, lists and strings, as keys.md)."""
+def write_text(doc: AbcMapping[str, object], notes: Comments | None = None) -> str:
+    """The text form of a plain document (nested dicts, lists and strings, as keys.md), with
+    the comments in `notes` (by path) where they belong."""
     if not isinstance(doc, AbcMapping):
         raise ValueError("a strategy document is a mapping of keys")
-    writer = _Writer()
+    notes = notes if notes is not None else Comments()
+    writer = _Writer(notes)
     rest: dict[object, object] = {k: v for k, v in doc.items()}
-    chunks: list[list[str]] = []
+    chunks: list[Out] = []
     if "tradeplan" in rest:
-        chunks.append(writer.statement("tradeplan", rest.pop("tradeplan"), 0))
-    header = writer.header(rest)
-    if header:
-        chunks.append(header)
+        chunk = Out(notes)
+        writer.statement(chunk, "tradeplan", rest.pop("tradeplan"), 0, ("tradeplan",))
+        chunks.append(chunk)
+    chunk = Out(notes)
+    if writer.header(chunk, rest):
+        chunks.append(chunk)
     for key, value in rest.items():
-        chunks.append(writer.statement(key, value, 0))
-    lines: list[str] = []
+        chunk = Out(notes)
+        writer.statement(chunk, key, value, 0, (_check_key(key),))
+        chunks.append(chunk)
+    out = Out(notes)
+    out.comments("", notes.of(DOCUMENT).before)
     previous_long = False
-    for chunk in chunks:
+    for number, chunk in enumerate(chunks):
         is_long = len(chunk) > 1
-        if lines and (is_long or previous_long):
-            lines.append("")
-        lines.extend(chunk)
+        if number and (is_long or previous_long):
+            out.blank()
+        out.extend(chunk)
         previous_long = is_long
-    return "\n".join(lines) + "\n"
+    if notes.of(DOCUMENT).end:
+        if chunks:
+            out.blank()
+        out.end("", DOCUMENT)
+    return out.render()
 
 
 def write_statement(key: str, value: object) -> str:
