@@ -199,6 +199,21 @@ def test_comments_in_a_text_file_reach_yaml_on_the_same_items() -> None:
     check_all(source, "text", "text")
 
 
+def test_a_note_and_a_suppression_on_one_line_go_with_their_items() -> None:
+    source = (
+        "tradeplan 1\nstrategy c on USD/JPY pip 0.01\n"
+        "entry a long when close > open  # the rule  # tradeplan: ignore[TP406]\n"
+        "exits {\n    stop_loss 20 pips\n}\n"
+    )
+    assert findings(source, "text") == (["TP406"], [])
+    as_yaml = fmt(source, "text", "yaml")
+    assert "  - name: a  # the rule  # tradeplan: ignore[TP406]\n" in as_yaml
+    assert "    side: long  # tradeplan: ignore[TP406]\n" in as_yaml
+    assert "    when: close > open  # tradeplan: ignore[TP406]\n" in as_yaml
+    for to in ("yaml", "text"):
+        check_all(source, "text", to)
+
+
 def test_a_suppression_above_its_line_still_suppresses() -> None:
     source = HEAD.replace("sizing: {risk: 1%}\n", "") + (
         "entries:\n  # tradeplan: ignore[TP402] -- hedged elsewhere\n"
@@ -214,22 +229,40 @@ def test_a_suppression_above_its_line_still_suppresses() -> None:
 # -- property: comments inserted anywhere a comment may go ---------------------------------------
 
 WORDS = st.text(string.ascii_letters + string.digits + " -.,;:'\"{}[]#*&!|>%@`", max_size=16)
+SUPPRESSIONS = st.sampled_from(
+    [
+        "# tradeplan: ignore[TP402] -- watched by hand",
+        "# tradeplan: ignore[TP406]",
+        "# tradeplan: ignore[no-stop-loss, TP403]",
+        "# tradeplan: ignore-file[TP309]",
+    ]
+)
 
 
 @st.composite
-def commented_strategies(draw: st.DrawFn) -> tuple[str, str]:
+def commented_strategies(draw: st.DrawFn, suppressions: bool = False) -> tuple[str, str]:
+    """A bundled strategy with comments put at random line ends and between lines (indented
+    anyhow); with `suppressions`, some are suppression comments, and some stop losses and the
+    bundled suppression are taken out so that they have findings to cover."""
     path = draw(st.sampled_from(BUNDLED))
     form = FORM_OF[path.suffix]
+    source = path.read_text(encoding="utf-8")
+    if suppressions:
+        for gone in ("# tradeplan: ignore[TP402] -- the range is watched by hand", "stop_loss"):
+            if draw(st.booleans()):
+                source = "\n".join(ln for ln in source.split("\n") if gone not in ln)
     indents = [0, 2, 4, 6] if form == "yaml" else [0, 4, 8]
-    lines = path.read_text(encoding="utf-8").split("\n")[:-1]
+    note = st.one_of(WORDS.map(lambda w: f"# {w}"), SUPPRESSIONS) if suppressions else WORDS
     out: list[str] = []
-    for number, line in enumerate([*lines, None]):  # None: after the last line
+    for number, line in enumerate([*source.split("\n")[:-1], None]):  # None: after the end
         if draw(st.integers(0, 4)) == 0:
-            out.append(" " * draw(st.sampled_from(indents)) + f"# own{number} {draw(WORDS)}")
+            text = draw(note) if suppressions else f"# own{number} {draw(note)}"
+            out.append(" " * draw(st.sampled_from(indents)) + text)
         if line is None:
             break
         if line.strip() and comment_start(line) is None and draw(st.integers(0, 3)) == 0:
-            line = f"{line}  # tail{number} {draw(WORDS)}"
+            text = draw(note) if suppressions else f"# tail{number} {draw(note)}"
+            line = f"{line}  {text}"
         out.append(line)
     return "\n".join(out) + "\n", form
 
@@ -239,3 +272,11 @@ def commented_strategies(draw: st.DrawFn) -> tuple[str, str]:
 def test_inserted_comments_are_kept_in_every_direction(case: tuple[str, str], to: str) -> None:
     source, form = case
     check_all(source, form, to)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(commented_strategies(suppressions=True), st.sampled_from(["yaml", "text"]))
+def test_inserted_suppressions_suppress_the_same_findings(case: tuple[str, str], to: str) -> None:
+    source, form = case
+    if plan(source, form) is not None:  # taking a stop loss out can make a plan impossible
+        check_all(source, form, to)

@@ -100,7 +100,10 @@ def test_idiomatic_forms() -> None:
         ({"risk": {}}, "risk {}"),
         ({"entries": [{"name": "when", "side": "long"}]}, 'entry "when" long'),
         ({"entries": [{"name": "two words"}]}, 'entry "two words"'),
-        ({"grids": [{"side": "from", "at": "1"}]}, "grid at 1 {"),
+        # `from` is no side word, so the side goes in the block, and with it what follows it
+        # (keys keep their order: the head holds only the keys that lead the item)
+        ({"grids": [{"side": "from", "at": "1"}]}, "grid {"),
+        ({"grids": [{"at": "1", "side": "from"}]}, "grid at 1 {"),
         ({"grid": {"side": "buy", "at": "110.00"}}, "grid buy at 110.00"),
     ],
 )

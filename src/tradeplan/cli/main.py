@@ -57,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("file")
     exp.add_argument("--diagram", action="store_true", help="print a Mermaid state diagram")
 
-    fmt = sub.add_parser("fmt", help="convert a strategy between the YAML and the text form")
+    fmt = sub.add_parser(
+        "fmt",
+        help="convert a strategy between the YAML and the text form (or reformat it), "
+        "keeping its comments",
+    )
     fmt.add_argument("file")
     fmt.add_argument("--to", choices=["yaml", "text"], required=True)
     fmt.add_argument("-o", "--output", help="write here instead of printing")

@@ -16,7 +16,7 @@ from tradeplan.spec.comments import Comments, Path, is_directive
 _CODE, _NOTE, _IDLE, _BLANK = "code", "note", "idle", "blank"
 
 
-def _unique(texts: Iterable[str]) -> list[str]:
+def unique(texts: Iterable[str]) -> list[str]:
     seen: list[str] = []
     for text in texts:
         if text not in seen:
@@ -52,9 +52,11 @@ class Out:
         idle_after = [t for t in plain_after if is_directive(t)]
         self.comments(indent, [*plain_before, *idle_after])
         starts = [self.notes.of(path) for path in values]
-        for above in _unique(t for n in starts for t in n.sup_before):
+        for above in unique(t for n in starts for t in n.sup_before):
             self.rows.append((_NOTE, indent + above))
-        trailing = _unique(
+        # Plain comments first, then suppressions: the order a reader of the line finds them
+        # in again, whichever items they belong to.
+        trailing = unique(
             [
                 *(t for t in plain_after if not is_directive(t)),
                 *(t for n in starts for t in n.sup_after),

@@ -55,11 +55,6 @@ class Notes:
     def has_plain(self) -> bool:
         return bool(self.before or self.after or self.end)
 
-    def same_suppressions(self, other: Notes) -> bool:
-        return set(self.sup_before) == set(other.sup_before) and set(self.sup_after) == set(
-            other.sup_after
-        )
-
     def merge(self, inner: Notes) -> None:
         """Take in the notes of an item that is written in this one's place (`grids: [x]`
         written as `grid: x`): this one's comments stay outside the inner one's."""

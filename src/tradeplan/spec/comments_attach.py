@@ -8,6 +8,7 @@ item of its own goes to the nearest one, never away.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -78,6 +79,7 @@ def attach(source: str, found: list[Comment], layout: Layout) -> Comments:
     """Give every comment of the file to an item (see the module docs of `comments`)."""
     lines = source.split("\n")
     shown = sorted((i for i in layout.items if i.visual is not None), key=_key)
+    keys = [_key(item) for item in shown]
     by_value_line: dict[int, list[Path]] = {}
     for item in layout.items:
         by_value_line.setdefault(item.value_line, []).append(item.path)
@@ -96,7 +98,7 @@ def attach(source: str, found: list[Comment], layout: Layout) -> Comments:
                 for path in targets:
                     notes.add(path, "sup_before" if comment.own_line else "sup_after", text)
                 continue
-            place = place or _place(comment, shown, first_on_line, layout)
+            place = place or _place(comment, shown, keys, first_on_line, layout)
             notes.add(place[1], place[0], text)
     return notes
 
@@ -108,18 +110,16 @@ def _parts(text: str) -> list[str]:
 
 
 def _place(
-    comment: Comment, shown: list[Item], first_on_line: dict[int, Item], layout: Layout
+    comment: Comment,
+    shown: list[Item],
+    keys: list[tuple[int, int, int]],
+    first_on_line: dict[int, Item],
+    layout: Layout,
 ) -> Place:
-    previous = following = None
-    for item in shown:
-        assert item.visual is not None
-        if item.visual[0] < comment.line or (
-            item.visual[0] == comment.line and item.visual[1] < comment.col
-        ):
-            previous = item
-        elif item.visual[0] > comment.line:
-            following = item
-            break
+    at = bisect_left(keys, (comment.line, comment.col, 0))
+    previous = shown[at - 1] if at else None
+    after = bisect_left(keys, (comment.line + 1, 0, 0))
+    following = shown[after] if after < len(shown) else None
     if comment.own_line:
         if previous is None:
             return ("before", DOCUMENT)

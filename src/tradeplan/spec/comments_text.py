@@ -85,17 +85,18 @@ class _TextLayout:
         self.items: list[Item] = []
         for path, key, value in walk(tree):
             self.items.append(Item(path, value, self._visual(key, value)))
+        self.paths = {item.path for item in self.items}
+        self.collections: dict[int, list[Item]] = {}  # by line: items holding a block
+        for item in self.items:
+            if item.visual is not None and isinstance(item.value, Mapping | Sequence):
+                self.collections.setdefault(item.visual[0], []).append(item)
         self.blocks = [
             _Block(opened, closed, self._owner(opened)) for opened, closed in _pairs(opens, closes)
         ]
-        self.last_of_list = {
-            item.path
-            for item in self.items
-            if len(item.path) >= 2
-            and item.path[-2] in LISTS
-            and isinstance(item.path[-1], int)
-            and self._is_last(item.path)
-        }
+        self.list_ends: dict[int, Path] = {}  # line -> the list whose last item ends there
+        for item in self.items:
+            if len(item.path) >= 2 and item.path[-2] in LISTS and self._is_last(item.path):
+                self.list_ends.setdefault(item.value.span.end_line, item.path[:-1])
 
     def _visual(self, key: Scalar | None, value: Node) -> tuple[int, int] | None:
         if key is None or isinstance(value, Scalar):
@@ -114,21 +115,17 @@ class _TextLayout:
 
     def _is_last(self, path: Path) -> bool:
         index = path[-1]
-        assert isinstance(index, int)
-        return not any(i.path == (*path[:-1], index + 1) for i in self.items)
+        return isinstance(index, int) and (*path[:-1], index + 1) not in self.paths
 
     def _owner(self, opened: tuple[int, int]) -> Path:
-        best: Item | None = None
-        for item in self.items:
-            if (
-                item.visual is not None
-                and item.visual[0] == opened[0]
-                and item.visual[1] < opened[1]
-                and isinstance(item.value, Mapping | Sequence)
-                and (best is None or (best.visual is not None and item.visual[1] > best.visual[1]))
-            ):
-                best = item
-        return best.path if best is not None else DOCUMENT
+        """The item a `{` opens the block of: the last one holding a block that starts before
+        the brace on its line."""
+        before = [
+            i for i in self.collections.get(opened[0], []) if i.visual and i.visual[1] < opened[1]
+        ]
+        if not before:
+            return DOCUMENT
+        return max(before, key=lambda i: i.visual or (0, 0)).path
 
     def _inside(self, line: int) -> _Block | None:
         around = [b for b in self.blocks if b.opened[0] < line < b.closed[0]]
@@ -166,12 +163,7 @@ class _TextLayout:
 
     def _ends_list(self, line: int) -> Path | None:
         """The list whose last item ends on `line`, if any."""
-        if self._blank(line):
-            return None
-        for item in self.items:
-            if item.path in self.last_of_list and item.value.span.end_line == line:
-                return item.path[:-1]
-        return None
+        return None if self._blank(line) else self.list_ends.get(line)
 
     def trailing_fallback(self, comment: Comment, previous: Item | None) -> Place:
         closing = [

@@ -1,9 +1,11 @@
 """Converting a document tree to either form, for `tradeplan fmt`.
 
-The tree is normalised first (a single `grid:` becomes `grids: [...]` for the text form and back)
-and its keys put in one fixed order, the order the text form reads them back in, so YAML -> YAML
-and YAML -> text -> YAML give the same file. Scalars are written as their raw text, so no number
-changes on the way. The comments of the file travel with the items they belong to.
+The tree is normalised first (a single `grid:` becomes `grids: [...]` for the text form and back,
+top-level keys go in the order of docs/language.md); below the top level both writers keep the
+order of the keys, so YAML -> YAML and YAML -> text -> YAML give the same file, and a key that
+comes first in its block stays first (a suppression comment there covers the block too).
+Scalars are written as their raw text, so no number changes on the way. The comments of the
+file travel with the items they belong to.
 """
 
 from __future__ import annotations
@@ -12,8 +14,7 @@ from typing import Any
 
 from tradeplan.spec.comments import Comments, Path
 from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.text_syntax import PAIR_STATEMENTS
-from tradeplan.spec.text_writer import NAMED, write_text
+from tradeplan.spec.text_writer import write_text
 from tradeplan.spec.yaml_writer import write_yaml
 
 _TOP_ORDER = list(
@@ -35,8 +36,6 @@ _TOP_ORDER = list(
         "risk",
     ]
 )
-_ENTRY_FIRST = ("name", "side", "when")
-_GRID_FIRST = ("side", "name", "from", "to", "step", "at", "units")
 _LISTS = ("entries", "grids")
 
 
@@ -51,38 +50,6 @@ def plain(node: Node) -> Any:
 def _ordered(doc: dict[str, Any]) -> dict[str, Any]:
     known = {k: doc[k] for k in _TOP_ORDER if k in doc}
     return {**known, **{k: v for k, v in doc.items() if k not in known}}
-
-
-def _front(value: dict[str, Any], first: tuple[str, ...], last: tuple[str, ...] = ()) -> Any:
-    middle = {k: v for k, v in value.items() if k not in first and k not in last}
-    return {
-        **{k: value[k] for k in first if k in value},
-        **middle,
-        **{k: value[k] for k in last if k in value},
-    }
-
-
-def canonical(value: Any, key: str | None = None) -> Any:
-    """Keys in the order the text form writes and reads them: an entry's name, side and when
-    first and its exits last, a grid's header words first, a statement's leading value first."""
-    if isinstance(value, list):
-        items = [canonical(item) for item in value]
-        if key == "entries":
-            return [
-                _front(i, _ENTRY_FIRST, ("exits",)) if isinstance(i, dict) else i for i in items
-            ]
-        if key == "grids":
-            return [_front(i, _GRID_FIRST) if isinstance(i, dict) else i for i in items]
-        return items
-    if not isinstance(value, dict):
-        return value
-    value = {k: canonical(v, k) for k, v in value.items()}
-    if key == "grid":
-        return _front(value, _GRID_FIRST)
-    primary = PAIR_STATEMENTS.get(key or "", (None, ()))[0]
-    if primary is not None and key not in NAMED:
-        return _front(value, (primary,))
-    return value
 
 
 def _lists_first(notes: Comments) -> Comments:
@@ -103,7 +70,7 @@ def to_text(tree: Node, comments: Comments | None = None) -> str:
         grids = [doc.pop("grid"), *list(doc.pop("grids", []) or [])]
         doc["grids"] = grids
         notes = notes.moved(_grid_into_grids)
-    return write_text(canonical(_ordered(doc)), _lists_first(notes))
+    return write_text(_ordered(doc), _lists_first(notes))
 
 
 def _grid_into_grids(path: Path) -> Path:
@@ -134,7 +101,7 @@ def to_yaml(tree: Node, comments: Comments | None = None) -> str:
     ):
         doc["grid"] = doc.pop("grids")[0]
         notes = notes.moved(_grids_into_grid)
-    return write_yaml(canonical(_ordered(doc)), _lists_first(notes))
+    return write_yaml(_ordered(doc), _lists_first(notes))
 
 
 def is_scalar(node: Node) -> bool:

@@ -5,13 +5,18 @@ form can express. Values are written as plain words when they read back unchange
 A document the text form cannot express (a list other than entries and grids, a key that is
 not one word) raises ValueError; a single `grid:` mapping is written as a `grid` statement and
 so reads back as a one-item `grids` list, which the builder treats the same.
+
+Keys are written in the document's order (below the top level), so the file reads back in that
+order: a head line (`entry NAME SIDE when ...`, `grid SIDE from ...`) takes only the keys that
+lead the item. With `notes`, every comment is written at its item (see `comments`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 
-from tradeplan.spec.comment_out import Out
+from tradeplan.spec.comment_out import Out, unique
 from tradeplan.spec.comments import DOCUMENT, Comments, Path
 from tradeplan.spec.nodes_plain import tree_to_plain
 from tradeplan.spec.text_syntax import (
@@ -49,6 +54,26 @@ def _check_key(key: object) -> str:
     return key
 
 
+def _entry_head(key: str, value: str, taken: list[str]) -> str | None:
+    """`entry NAME SIDE when EXPR`: each part optional, in this order, SIDE only after NAME."""
+    if key == "name" and not taken:
+        return _label(value)
+    if key == "side" and taken == ["name"] and single_word(value, ENTRY_WORDS):
+        return value
+    if key == "when" and "when" not in taken:
+        return f"when {_value(value)}"
+    return None
+
+
+def _grid_head(key: str, value: str, taken: list[str]) -> str | None:
+    """`grid SIDE name N from A ...`: SIDE first, then any of the header words."""
+    if key == "side" and not taken and single_word(value, GRID_WORDS):
+        return value
+    if key in _GRID_HEADER and key not in taken:
+        return f"{key} {_value(value, GRID_WORDS)}"
+    return None
+
+
 class _Writer:
     """Writes statements into an `Out`; `path` is the item's path in the document, for its
     comments. Items share a line (`grid buy from 105.00 ...`, `trailing 3% spread 0.20`) only
@@ -66,9 +91,9 @@ class _Writer:
         if own.has_plain():
             return False
         on_line = [self.notes.of(p) for p in line]
-        before = {t for n in on_line for t in n.sup_before}
-        after = {t for n in on_line for t in n.sup_after}
-        return set(own.sup_before) == before and set(own.sup_after) == after
+        before = unique(t for n in on_line for t in n.sup_before)
+        after = unique(t for n in on_line for t in n.sup_after)
+        return own.sup_before == before and own.sup_after == after
 
     def statement(
         self, out: Out, key: object, value: object, depth: int, path: Path, starts: Starts = ()
@@ -144,8 +169,10 @@ class _Writer:
         if inline:
             parts = [name]
             rest = dict(value)
-            if primary is not None and primary in rest and len(rest) > 1 and name not in NAMED:
-                parts.append(_value(str(rest.pop(primary)), words))
+            # the leading value reads back as the first key: written so only when it is first
+            leads = primary is not None and next(iter(rest)) == primary and name not in NAMED
+            if leads and len(rest) > 1:
+                parts.append(_value(str(rest.pop(str(primary))), words))
             for k, v in rest.items():
                 parts.extend([str(k), _value(str(v), words)])
             text = " ".join(parts)
@@ -175,30 +202,36 @@ class _Writer:
                 self.grid(out, item, depth, here, first)
         out.end(pad, path)  # directly below the last item: the end of the list
 
+    def lead(
+        self,
+        rest: dict[object, object],
+        path: Path,
+        line: list[Path],
+        fits: Callable[[str, str, list[str]], str | None],
+    ) -> list[str]:
+        """Take the keys that lead an item onto its head line, in the item's order (so the
+        file reads back in that order), while `fits(key, value, taken)` gives their words and
+        no comment is lost. Taken keys are removed from `rest` and added to `line`."""
+        taken: list[str] = []
+        words: list[str] = []
+        for key in list(rest):
+            value = rest[key]
+            here = (*path, str(key))
+            text = fits(str(key), value, taken) if isinstance(value, str) else None
+            if text is None or not self.joins(line, here):
+                break
+            words.append(text)
+            taken.append(str(key))
+            line.append(here)
+            del rest[key]
+        return words
+
     def entry(
         self, out: Out, item: AbcMapping[object, object], depth: int, path: Path, starts: Starts
     ) -> None:
         rest = dict(item)
-        head = ["entry"]
         line = [*starts, path]
-        name, side, when = rest.get("name"), rest.get("side"), rest.get("when")
-        if isinstance(name, str) and self.joins(line, (*path, "name")):
-            head.append(_label(name))
-            line.append((*path, "name"))
-            del rest["name"]
-            if (
-                isinstance(side, str)
-                and single_word(side, ENTRY_WORDS)
-                and self.joins(line, (*path, "side"))
-            ):
-                head.append(side)
-                line.append((*path, "side"))
-                del rest["side"]
-        if isinstance(when, str) and self.joins(line, (*path, "when")):
-            head.extend(["when", _value(when)])
-            line.append((*path, "when"))
-            del rest["when"]
-        exits = rest.pop("exits", _MISSING)
+        head = ["entry", *self.lead(rest, path, line, _entry_head)]
         misplaced = [k for k in rest if k in EXIT_KEYS]
         if misplaced:
             raise ValueError(
@@ -206,44 +239,28 @@ class _Writer:
             )
         body = Out(self.notes)
         for k, v in rest.items():
-            self.statement(body, k, v, depth + 1, (*path, str(k)))
-        if exits is not _MISSING:
-            where = (*path, "exits")
+            here = (*path, str(k))
             loose = (
-                isinstance(exits, AbcMapping)
-                and exits
-                and all(k in EXIT_KEYS for k in exits)
-                and not self.notes.of(where).has_plain()
+                k == "exits"
+                and isinstance(v, AbcMapping)
+                and v
+                and all(e in EXIT_KEYS for e in v)
+                and not self.notes.of(here).has_plain()
             )
-            if loose and isinstance(exits, AbcMapping):
-                for number, (k, v) in enumerate(exits.items()):
-                    first = (where,) if number == 0 else ()
-                    self.statement(body, k, v, depth + 1, (*where, str(k)), first)
+            if loose and isinstance(v, AbcMapping):  # written as the entry's own statements
+                for number, (e, x) in enumerate(v.items()):
+                    first = (here,) if number == 0 else ()
+                    self.statement(body, e, x, depth + 1, (*here, str(e)), first)
             else:
-                self.statement(body, "exits", exits, depth + 1, where)
+                self.statement(body, k, v, depth + 1, here)
         self.close(out, " ".join(head), body, depth, path, line)
 
     def grid(
         self, out: Out, item: AbcMapping[object, object], depth: int, path: Path, starts: Starts
     ) -> None:
         rest = dict(item)
-        head = ["grid"]
         line = [*starts, path]
-        side = rest.get("side")
-        if (
-            isinstance(side, str)
-            and single_word(side, GRID_WORDS)
-            and self.joins(line, (*path, "side"))
-        ):
-            head.append(side)
-            line.append((*path, "side"))
-            del rest["side"]
-        for k in _GRID_HEADER:
-            v = rest.get(k)
-            if isinstance(v, str) and self.joins(line, (*path, k)):
-                head.extend([k, _value(v, GRID_WORDS)])
-                line.append((*path, k))
-                del rest[k]
+        head = ["grid", *self.lead(rest, path, line, _grid_head)]
         body = Out(self.notes)
         for key, value in rest.items():
             self.statement(body, key, value, depth + 1, (*path, str(key)))
@@ -277,7 +294,7 @@ class _Writer:
             del doc["instrument"]
         elif (
             isinstance(instrument, AbcMapping)
-            and set(instrument) == {"symbol", "pip"}
+            and list(instrument) == ["symbol", "pip"]
             and all(isinstance(v, str) for v in instrument.values())
             and all(
                 self.joins(line, p)
@@ -296,9 +313,6 @@ class _Writer:
                 del doc[key]
         out.code("", " ".join(parts), ("name",), line)
         return True
-
-
-_MISSING = object()
 
 
 def write_text(doc: AbcMapping[str, object], notes: Comments | None = None) -> str:

@@ -75,7 +75,8 @@ class _Writer:
         line_pad, dash = (pad, "") if item is None else (pad[:-2], "- ")
         owner = path if item is None else item
         if not _nested(value):
-            end = self.notes.of(path).end  # an empty block has no inside: its end goes after
+            # an empty block has no inside: its end goes after it
+            end = self.notes.of(path).end
             text = f"{dash}{key}: {scalar_text(value)}"
             self.out.code(line_pad, text, owner, (*starts, path), end)
             return
