@@ -354,7 +354,10 @@ def write_text(doc: AbcMapping[str, object], notes: Comments | None = None) -> s
 def write_statement(key: str, value: object) -> str:
     """One statement in the text form, e.g. `order limit price close - 0.05`: what a hint shows
     a user to write. Raises ValueError where `write_text` would."""
-    return "\n".join(_Writer().statement(key, value, 0))
+    notes = Comments()
+    out = Out(notes)
+    _Writer(notes).statement(out, key, value, 0, (key,))
+    return "\n".join(out.lines())
 
 
 __all__ = ["tree_to_plain", "write_statement", "write_text"]
