@@ -112,7 +112,9 @@ def damaged(draw: st.DrawFn) -> Sample:
             fields = lines[i].split(",")
             j = draw(st.integers(0, len(fields) - 1))
             if action == "quote":
-                fields[j] = f'"{fields[j]}"' if '"' not in fields[j] else fields[j]
+                # A quoted blank (`" "`) is a field, not a blank line: quote data fields only.
+                blank = not fields[j].strip()
+                fields[j] = fields[j] if '"' in fields[j] or blank else f'"{fields[j]}"'
             else:
                 fields[j] = draw(st.sampled_from(JUNK if action == "field" else LONG))
                 times_kept &= j != 0
