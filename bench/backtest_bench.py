@@ -117,7 +117,7 @@ def _p(scaled: int) -> str:
 def child_tradeplan(data: Path, variant: str, out: Path) -> dict[str, Any]:
     from tradeplan.api_backtest import backtest, write_outputs
     from tradeplan.compiler.pipeline import compile_source
-    from tradeplan.spec.source import Form
+    from tradeplan.lang.source import Form
 
     if variant == "grid":
         text = GRID_STRATEGY

@@ -23,10 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
 from tradeplan.core.instrument import default_instrument  # noqa: E402
-from tradeplan.runtime import indicators as ind  # noqa: E402
-from tradeplan.runtime.bars import BarArrays, day_ids, us_session_codes  # noqa: E402
-from tradeplan.runtime.evaluate import compile_series  # noqa: E402
-from tradeplan.spec.expr import (  # noqa: E402
+from tradeplan.lang.expr import (  # noqa: E402
     Call,
     Compare,
     Cross,
@@ -35,6 +32,9 @@ from tradeplan.spec.expr import (  # noqa: E402
     Number,
     TimeBetween,
 )
+from tradeplan.runtime import indicators as ind  # noqa: E402
+from tradeplan.runtime.bars import BarArrays, day_ids, us_session_codes  # noqa: E402
+from tradeplan.runtime.evaluate import compile_series  # noqa: E402
 
 
 def best_ms(func: Callable[[], Any], repeat: int) -> float:

@@ -18,12 +18,12 @@ from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Diagnostic, Severity, Span
 from tradeplan.diagnostics.results import FileResult
 from tradeplan.diagnostics.suppress import apply_suppressions
+from tradeplan.lang.comments_read import read_comments
+from tradeplan.lang.convert import to_text, to_yaml
+from tradeplan.lang.source import TEXT_SUFFIXES, YAML_SUFFIXES, Form, decode, form_of
 from tradeplan.plan.model import Plan
 from tradeplan.reporting.explain import diagram, explain_plan
 from tradeplan.schema.generate import json_schema
-from tradeplan.spec.comments_read import read_comments
-from tradeplan.spec.convert import to_text, to_yaml
-from tradeplan.spec.source import TEXT_SUFFIXES, YAML_SUFFIXES, Form, decode, form_of
 
 STRATEGY_SUFFIXES = YAML_SUFFIXES + TEXT_SUFFIXES
 

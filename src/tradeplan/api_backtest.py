@@ -31,6 +31,7 @@ from tradeplan.core.epoch import usual_interval_ns
 from tradeplan.core.instrument import exchange_timezone
 from tradeplan.core.money import HUNDRED, ONE, Rounding, round_money, round_to_increment
 from tradeplan.core.units import format_duration
+from tradeplan.lang.expr import Expr
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
 from tradeplan.reporting.csv_out import Formats, write_run_files
@@ -53,7 +54,6 @@ from tradeplan.runtime.replay import Progress, ReplayStats, replay
 from tradeplan.runtime.resample import Resampled, resample
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
 from tradeplan.runtime.spread_check import spread_warnings
-from tradeplan.spec.expr import Expr
 
 DEFAULT_BALANCE = Decimal(100_000)
 

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 
 from tradeplan.compiler.pipeline import compile_source
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.convert import to_text, to_yaml
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.source import Form
-from tradeplan.spec.text_writer import write_text
+from tradeplan.lang.convert import to_text, to_yaml
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.source import Form
+from tradeplan.lang.text_writer import write_text
 
 S = Span("gen", 1, 1)
 FX = ["USD/JPY", "EUR/USD", "GBP/JPY", "EUR_USD"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradeplan.compiler.pipeline import compile_source
-from tradeplan.spec.source import Form
+from tradeplan.lang.source import Form
 
 HEAD = (
     "tradeplan: 1\nname: t\ninstrument: US.AAPL\naccount: {currency: USD, balance: 100000}\n"

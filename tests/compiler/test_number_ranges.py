@@ -438,7 +438,7 @@ def test_every_bundled_strategy_still_lints_as_before() -> None:
 
 
 def test_the_docs_list_every_range() -> None:
-    from tradeplan.spec.ranges import doc_rows
+    from tradeplan.lang.ranges import doc_rows
 
     page = (ROOT / "docs" / "codes" / "TP210.md").read_text(encoding="utf-8")
     for row in doc_rows():

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tradeplan import api
 from tradeplan.diagnostics.collector import Collector
-from tradeplan.spec.source import decode
+from tradeplan.lang.source import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = [

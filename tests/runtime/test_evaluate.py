@@ -19,11 +19,7 @@ from indicator_reference import REFERENCES, ref_atr, ref_vwap
 
 from tradeplan.core.instrument import Instrument, default_instrument
 from tradeplan.diagnostics.model import Span
-from tradeplan.plan.vocabulary import SERIES
-from tradeplan.runtime import indicators
-from tradeplan.runtime.bars import BarArrays
-from tradeplan.runtime.evaluate import ExpressionError, SeriesEvaluator, compile_series
-from tradeplan.spec.expr import (
+from tradeplan.lang.expr import (
     Binary,
     Call,
     Compare,
@@ -38,6 +34,10 @@ from tradeplan.spec.expr import (
     TimeBetween,
     Unary,
 )
+from tradeplan.plan.vocabulary import SERIES
+from tradeplan.runtime import indicators
+from tradeplan.runtime.bars import BarArrays
+from tradeplan.runtime.evaluate import ExpressionError, SeriesEvaluator, compile_series
 
 NAN = math.nan
 NEW_YORK = "America/New_York"

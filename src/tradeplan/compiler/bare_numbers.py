@@ -15,7 +15,7 @@ from tradeplan.core.enums import AssetClass
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import decimals_of
 from tradeplan.diagnostics.collector import Collector
-from tradeplan.spec.model import BareNumber
+from tradeplan.lang.model import BareNumber
 
 THRESHOLD_PIPS = Decimal(200)
 

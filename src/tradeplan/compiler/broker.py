@@ -14,9 +14,9 @@ from tradeplan.core.money import plain
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
+from tradeplan.lang.model import ExitsSpec, StrategySpec
+from tradeplan.lang.wording import Wording
 from tradeplan.ports.profiles import BrokerProfile, UnknownProfileError, get_profile
-from tradeplan.spec.model import ExitsSpec, StrategySpec
-from tradeplan.spec.wording import Wording
 
 
 def _profile(name: str) -> BrokerProfile | None:

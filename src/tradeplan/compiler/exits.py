@@ -10,10 +10,10 @@ from tradeplan.core.money import plain
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.expr import Number
-from tradeplan.spec.model import EntrySpec, ExitsSpec, OrderSpec
-from tradeplan.spec.ranges import field_problem
-from tradeplan.spec.wording import Wording
+from tradeplan.lang.expr import Number
+from tradeplan.lang.model import EntrySpec, ExitsSpec, OrderSpec
+from tradeplan.lang.ranges import field_problem
+from tradeplan.lang.wording import Wording
 
 _NEEDS: dict[OrderType, tuple[str, ...]] = {
     OrderType.MARKET: (),
@@ -106,7 +106,7 @@ def check_order(order: OrderSpec, inst: Instrument, out: Collector, words: Wordi
     for field in ("price", "trigger"):
         expr = given[field]
         if isinstance(expr, Number):
-            # A price written as a number has the range of any price (spec/ranges.py); only one
+            # A price written as a number has the range of any price (lang/ranges.py); only one
             # inside it is held against the tick, whose arithmetic a 30-digit price would break.
             shown = plain(expr.value)
             found = field_problem(f"order.{field}", expr.value, words.render(field, shown))

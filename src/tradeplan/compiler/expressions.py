@@ -5,8 +5,7 @@ from __future__ import annotations
 from tradeplan.core.enums import AssetClass
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.suggest import did_you_mean
-from tradeplan.plan.vocabulary import FUNCTIONS, SERIES, SESSION_WORDS
-from tradeplan.spec.expr import (
+from tradeplan.lang.expr import (
     Binary,
     Call,
     Compare,
@@ -21,6 +20,7 @@ from tradeplan.spec.expr import (
     TimeBetween,
     Unary,
 )
+from tradeplan.plan.vocabulary import FUNCTIONS, SERIES, SESSION_WORDS
 
 NUMBER, BOOL, SESSION, WORD, UNKNOWN = "number", "true/false", "session", "word", "unknown"
 _KNOWN = [*SERIES, *FUNCTIONS, "session", *SESSION_WORDS]

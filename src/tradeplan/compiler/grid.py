@@ -9,8 +9,8 @@ from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import Rounding, plain
 from tradeplan.core.units import DistanceUnit
 from tradeplan.diagnostics.collector import Collector
-from tradeplan.spec.model import GridSpec
-from tradeplan.spec.wording import Wording
+from tradeplan.lang.model import GridSpec
+from tradeplan.lang.wording import Wording
 
 MAX_SLOTS = 1000
 

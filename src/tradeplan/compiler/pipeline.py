@@ -24,6 +24,13 @@ from tradeplan.core.instrument import Instrument
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.lines import FileLines
 from tradeplan.diagnostics.model import Diagnostic, Severity
+from tradeplan.lang.builder import build_spec
+from tradeplan.lang.model import ExitsSpec, GridSpec, SizingSpec, StrategySpec
+from tradeplan.lang.nodes import Node
+from tradeplan.lang.source import Form, is_blank
+from tradeplan.lang.text_reader import read_text
+from tradeplan.lang.wording import Wording, wording
+from tradeplan.lang.yaml_reader import read_yaml
 from tradeplan.plan.machines import entry_machine, slot_machine
 from tradeplan.plan.model import (
     Account,
@@ -40,13 +47,6 @@ from tradeplan.plan.model import (
     TimeExit,
     Trailing,
 )
-from tradeplan.spec.builder import build_spec
-from tradeplan.spec.model import ExitsSpec, GridSpec, SizingSpec, StrategySpec
-from tradeplan.spec.nodes import Node
-from tradeplan.spec.source import Form, is_blank
-from tradeplan.spec.text_reader import read_text
-from tradeplan.spec.wording import Wording, wording
-from tradeplan.spec.yaml_reader import read_yaml
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,6 @@
 """Quantities against the instrument's step: the part of a quantity's range only the compiler knows.
 
-spec/ranges.py bounds every quantity the same way for every instrument; what one instrument can
+lang/ranges.py bounds every quantity the same way for every instrument; what one instrument can
 trade starts at its quantity step (1 unit of an FX pair, 1 share, 0.001 BTC). A fixed size or a
 cap below one step can never be an order: the venue refuses it and the engine would round it to
 nothing, so the strategy would run and never trade. It is reported at the value instead.
@@ -14,7 +14,7 @@ from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import plain
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.model import SizingSpec, StrategySpec
+from tradeplan.lang.model import SizingSpec, StrategySpec
 
 
 def check_quantities(spec: StrategySpec, inst: Instrument, out: Collector) -> None:

@@ -7,8 +7,8 @@ from dataclasses import replace
 from tradeplan.core.enums import AssetClass, FillProfile, Session
 from tradeplan.core.instrument import Instrument, default_instrument, infer_asset_class
 from tradeplan.diagnostics.collector import Collector
-from tradeplan.spec.model import InstrumentSpec, StrategySpec
-from tradeplan.spec.wording import Wording
+from tradeplan.lang.model import InstrumentSpec, StrategySpec
+from tradeplan.lang.wording import Wording
 
 
 def resolve_instrument(spec: InstrumentSpec, out: Collector, words: Wording) -> Instrument:

@@ -9,9 +9,9 @@ from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import plain
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
+from tradeplan.lang.model import EntrySpec, ExitsSpec, SizingSpec
+from tradeplan.lang.wording import Wording
 from tradeplan.plan.model import Account, GridProgram, RiskLimits
-from tradeplan.spec.model import EntrySpec, ExitsSpec, SizingSpec
-from tradeplan.spec.wording import Wording
 
 TWO_PERCENT = Decimal(2)
 
@@ -36,7 +36,7 @@ def check_sizing(
         return
     if sizing.mode != "risk":
         return
-    # Zero and above 100% are refused where the file is read (spec/ranges.py, TP407).
+    # Zero and above 100% are refused where the file is read (lang/ranges.py, TP407).
     if sizing.amount > TWO_PERCENT:
         out.report(
             "TP403",

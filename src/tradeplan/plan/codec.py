@@ -17,8 +17,8 @@ from enum import Enum
 from typing import Any, Union
 
 from tradeplan.core import enums, instrument, units
+from tradeplan.lang import expr as expr_module
 from tradeplan.plan import model
-from tradeplan.spec import expr as expr_module
 
 _EXPR_CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in typing.get_args(expr_module.Expr)

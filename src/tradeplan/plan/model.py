@@ -13,7 +13,7 @@ from decimal import Decimal
 from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInForce
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.units import Distance
-from tradeplan.spec.expr import Expr
+from tradeplan.lang.expr import Expr
 
 
 @dataclass(frozen=True, slots=True)

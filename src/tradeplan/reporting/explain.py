@@ -13,6 +13,8 @@ from tradeplan.core.enums import OrderType, Side
 from tradeplan.core.instrument import exchange_timezone
 from tradeplan.core.money import fmt_decimal
 from tradeplan.core.units import Distance, DistanceUnit, format_duration
+from tradeplan.lang.expr import Expr
+from tradeplan.lang.unparse import unparse
 from tradeplan.plan.model import (
     EntryRule,
     ExitPlan,
@@ -22,8 +24,6 @@ from tradeplan.plan.model import (
     StateMachine,
     charges_fees,
 )
-from tradeplan.spec.expr import Expr
-from tradeplan.spec.unparse import unparse
 
 _SESSION_WORDS = {
     "rth": "orders work in regular hours only (09:30-16:00 New York)",

@@ -45,10 +45,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.enums import AssetClass
 from tradeplan.core.instrument import PENNY, Instrument, exchange_timezone
-from tradeplan.plan.vocabulary import FUNCTIONS
-from tradeplan.runtime import indicators
-from tradeplan.runtime.bars import SESSION_CODES, BarArrays, minute_of_day
-from tradeplan.spec.expr import (
+from tradeplan.lang.expr import (
     Binary,
     Call,
     Compare,
@@ -63,6 +60,9 @@ from tradeplan.spec.expr import (
     TimeBetween,
     Unary,
 )
+from tradeplan.plan.vocabulary import FUNCTIONS
+from tradeplan.runtime import indicators
+from tradeplan.runtime.bars import SESSION_CODES, BarArrays, minute_of_day
 
 F64 = NDArray[np.float64]
 Bools = NDArray[np.bool_]

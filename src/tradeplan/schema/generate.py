@@ -1,4 +1,4 @@
-"""JSON Schema for editors (yaml-language-server), generated from spec/keys.py.
+"""JSON Schema for editors (yaml-language-server), generated from lang/keys.py.
 
 Generated, not hand-written, so completion and the linter never disagree. The schema is looser
 than the linter on purpose (values like `50 pips` are strings to JSON): it exists to complete
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from tradeplan.core.enums import FillProfile, OrderType, Session
-from tradeplan.spec import keys
+from tradeplan.lang import keys
 
 SCHEMA_ID = "https://tradeplan.dev/schema/tradeplan-1.json"
 

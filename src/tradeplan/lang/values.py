@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from tradeplan.core.money import plain
 from tradeplan.core.units import Distance, DistanceUnit
-from tradeplan.spec import ranges
+from tradeplan.lang import ranges
 
 N = TypeVar("N", Decimal, int)
 
@@ -84,7 +84,7 @@ def read_decimal(text: str, what: str = "a number") -> Decimal:
 
 
 def ranged(field: str, reader: Callable[[str], N]) -> Callable[[str], N]:
-    """`reader`, then the range of `field` (spec/ranges.py): a readable number that makes no sense
+    """`reader`, then the range of `field` (lang/ranges.py): a readable number that makes no sense
     there is refused at the value, as a number that cannot be read is."""
 
     def read(text: str) -> N:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from tradeplan.spec.comments import Comments, Path
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.text_writer import write_text
-from tradeplan.spec.yaml_writer import write_yaml
+from tradeplan.lang.comments import Comments, Path
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.text_writer import write_text
+from tradeplan.lang.yaml_writer import write_yaml
 
 _TOP_ORDER = list(
     [

@@ -16,11 +16,11 @@ from lark.exceptions import LarkError, UnexpectedInput
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.lines import FileLines
 from tradeplan.diagnostics.model import Diagnostic, Span
-from tradeplan.spec.grammar import get_parser
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.scalar_places import text_string_places
-from tradeplan.spec.text_errors import syntax_problem
-from tradeplan.spec.text_syntax import EXIT_KEYS, PAIR_STATEMENTS, unquote
+from tradeplan.lang.grammar import get_parser
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.scalar_places import text_string_places
+from tradeplan.lang.text_errors import syntax_problem
+from tradeplan.lang.text_syntax import EXIT_KEYS, PAIR_STATEMENTS, unquote
 
 SYNTAX = "TP002"
 DUPLICATE = "TP106"

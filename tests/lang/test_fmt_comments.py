@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from tradeplan import api
 from tradeplan.cli.main import main
 from tradeplan.diagnostics.suppress import apply_suppressions, comment_start
+from tradeplan.lang.comments import is_directive
+from tradeplan.lang.source import Form
 from tradeplan.plan.model import Plan
-from tradeplan.spec.comments import is_directive
-from tradeplan.spec.source import Form
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "strategies").glob("*.yaml")) + sorted((ROOT / "strategies").glob("*.tp"))

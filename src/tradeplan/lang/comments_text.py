@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from tradeplan.spec.comments import DOCUMENT, Comments, Path
-from tradeplan.spec.comments_attach import Comment, Item, Place, attach, walk
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.comments import DOCUMENT, Comments, Path
+from tradeplan.lang.comments_attach import Comment, Item, Place, attach, walk
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
 
 _STRING = re.compile(r'"(?:[^"\\\n]|\\.)*"')
 LISTS = ("entries", "grids")

@@ -7,9 +7,9 @@ from hypothesis import strategies as st
 
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.convert import to_yaml
-from tradeplan.spec.nodes import Mapping, Scalar
-from tradeplan.spec.yaml_reader import read_yaml
+from tradeplan.lang.convert import to_yaml
+from tradeplan.lang.nodes import Mapping, Scalar
+from tradeplan.lang.yaml_reader import read_yaml
 
 S = Span("gen", 1, 1)
 

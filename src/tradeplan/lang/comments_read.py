@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from tradeplan.spec.comments import Comments
-from tradeplan.spec.comments_text import text_comments
-from tradeplan.spec.comments_yaml import yaml_comments
-from tradeplan.spec.nodes import Node
-from tradeplan.spec.source import Form
+from tradeplan.lang.comments import Comments
+from tradeplan.lang.comments_text import text_comments
+from tradeplan.lang.comments_yaml import yaml_comments
+from tradeplan.lang.nodes import Node
+from tradeplan.lang.source import Form
 
 
 def read_comments(source: str, tree: Node, form: Form) -> Comments:

@@ -7,15 +7,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from text_samples import DRAFT_TEXT, DRAFT_TREE, YAML_AND_TEXT
 
-from tradeplan.spec.text_reader import read_text
-from tradeplan.spec.text_syntax import (
+from tradeplan.lang.text_reader import read_text
+from tradeplan.lang.text_syntax import (
     EXIT_KEYS,
     GRID_WORDS,
     HEADER_WORDS,
     PAIR_STATEMENTS,
     STATEMENT_WORDS,
 )
-from tradeplan.spec.text_writer import tree_to_plain, write_text
+from tradeplan.lang.text_writer import tree_to_plain, write_text
 
 
 def read_back(text: str) -> object:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.scalar_places import Places
+from tradeplan.lang.scalar_places import Places
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from collections.abc import Mapping as AbcMapping
 
-from tradeplan.spec.comment_out import Out, unique
-from tradeplan.spec.comments import DOCUMENT, Comments, Path
-from tradeplan.spec.nodes_plain import tree_to_plain
-from tradeplan.spec.text_syntax import (
+from tradeplan.lang.comment_out import Out, unique
+from tradeplan.lang.comments import DOCUMENT, Comments, Path
+from tradeplan.lang.nodes_plain import tree_to_plain
+from tradeplan.lang.text_syntax import (
     ENTRY_WORDS,
     EXIT_KEYS,
     GRID_WORDS,

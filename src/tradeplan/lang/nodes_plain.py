@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tradeplan.spec.nodes import Mapping, Node, Sequence
+from tradeplan.lang.nodes import Mapping, Node, Sequence
 
 Plain = dict[str, "Plain"] | list["Plain"] | str | None
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from tradeplan.spec.comments import Comments, Path, is_directive
+from tradeplan.lang.comments import Comments, Path, is_directive
 
 _CODE, _NOTE, _IDLE, _BLANK = "code", "note", "idle", "blank"
 

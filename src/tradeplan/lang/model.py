@@ -14,8 +14,8 @@ from typing import Any
 from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInForce
 from tradeplan.core.units import Distance
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.expr import NO_SPAN, Expr
-from tradeplan.spec.source import Form
+from tradeplan.lang.expr import NO_SPAN, Expr
+from tradeplan.lang.source import Form
 
 
 def _spans() -> Any:
@@ -218,5 +218,5 @@ class StrategySpec(Located):
     span: Span = _span()
     spans: dict[str, Span] = _spans()
     bare_numbers: tuple[BareNumber, ...] = field(default=(), compare=False, repr=False)
-    # The form the file is written in, so the compiler's findings use its words (spec/wording.py).
+    # The form the file is written in, so the compiler's findings use its words (lang/wording.py).
     form: Form = field(default=Form.YAML, compare=False, repr=False)

@@ -14,8 +14,8 @@ import yaml
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.lines import FileLines
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.scalar_places import Places, yaml_places
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.scalar_places import Places, yaml_places
 
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _NULL_TAG = "tag:yaml.org,2002:null"

@@ -11,7 +11,7 @@ from lark.exceptions import UnexpectedInput, UnexpectedToken
 
 from tradeplan.diagnostics.model import Span
 from tradeplan.diagnostics.suggest import did_you_mean
-from tradeplan.spec.text_syntax import WORD_RE
+from tradeplan.lang.text_syntax import WORD_RE
 
 _IGNORED = {"SPACE", "COMMENT"}
 _VALUES = {"WORD", "STRING"}

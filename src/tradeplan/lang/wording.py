@@ -16,11 +16,11 @@ from collections.abc import Mapping as AbcMapping
 from dataclasses import dataclass
 
 from tradeplan.diagnostics.suggest import closest
-from tradeplan.spec import keys
-from tradeplan.spec.nodes import Mapping, Node, Sequence
-from tradeplan.spec.source import Form
-from tradeplan.spec.text_syntax import EXIT_KEYS, GRID_WORDS, PAIR_STATEMENTS
-from tradeplan.spec.text_writer import write_statement
+from tradeplan.lang import keys
+from tradeplan.lang.nodes import Mapping, Node, Sequence
+from tradeplan.lang.source import Form
+from tradeplan.lang.text_syntax import EXIT_KEYS, GRID_WORDS, PAIR_STATEMENTS
+from tradeplan.lang.text_writer import write_statement
 
 ENTRY_EXAMPLE = {
     "name": "breakout-long",

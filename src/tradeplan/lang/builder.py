@@ -19,10 +19,10 @@ from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
 from tradeplan.diagnostics.secrets import SECRET_KEY, SECRET_VALUE
 from tradeplan.diagnostics.suggest import did_you_mean
-from tradeplan.spec import keys
-from tradeplan.spec.expr import Expr
-from tradeplan.spec.expressions import parse_expression
-from tradeplan.spec.model import (
+from tradeplan.lang import keys
+from tradeplan.lang.expr import Expr
+from tradeplan.lang.expressions import parse_expression
+from tradeplan.lang.model import (
     AccountSpec,
     BareNumber,
     BreakEvenSpec,
@@ -39,9 +39,9 @@ from tradeplan.spec.model import (
     TimeExitSpec,
     TrailingSpec,
 )
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.source import Form
-from tradeplan.spec.values import (
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.source import Form
+from tradeplan.lang.values import (
     NONE_WORDS,
     ValueProblem,
     ranged,
@@ -54,7 +54,7 @@ from tradeplan.spec.values import (
     read_int,
     read_percent,
 )
-from tradeplan.spec.wording import ENTRY_EXAMPLE, wording
+from tradeplan.lang.wording import ENTRY_EXAMPLE, wording
 
 T = TypeVar("T")
 E = TypeVar("E", bound=Enum)

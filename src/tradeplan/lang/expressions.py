@@ -17,7 +17,7 @@ from lark.exceptions import LarkError, UnexpectedInput
 
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Diagnostic, Span
-from tradeplan.spec.expr import (
+from tradeplan.lang.expr import (
     Binary,
     Call,
     Compare,
@@ -32,9 +32,9 @@ from tradeplan.spec.expr import (
     TimeBetween,
     Unary,
 )
-from tradeplan.spec.expression_errors import syntax_problem
-from tradeplan.spec.grammar import get_parser
-from tradeplan.spec.scalar_places import Places
+from tradeplan.lang.expression_errors import syntax_problem
+from tradeplan.lang.grammar import get_parser
+from tradeplan.lang.scalar_places import Places
 
 CODE = "TP003"
 MAX_DEPTH = 100
@@ -48,7 +48,7 @@ class Locator:
 
     By default the text is taken as written from `base` on, line breaks included. A reader that
     knows better (a folded, quoted or escaped value) gives `places` instead: runs of
-    (offset, line, column), see `tradeplan.spec.scalar_places`.
+    (offset, line, column), see `tradeplan.lang.scalar_places`.
     """
 
     __slots__ = ("_file", "_length", "_offsets", "_places")

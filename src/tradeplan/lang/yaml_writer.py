@@ -11,8 +11,8 @@ from typing import Any
 
 import yaml
 
-from tradeplan.spec.comment_out import Out
-from tradeplan.spec.comments import DOCUMENT, Comments, Path
+from tradeplan.lang.comment_out import Out
+from tradeplan.lang.comments import DOCUMENT, Comments, Path
 
 
 def _plain_ok(value: str) -> bool:

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from tradeplan.core.units import Distance, DistanceUnit
-from tradeplan.spec.values import (
+from tradeplan.lang.values import (
     ValueProblem,
     read_bool,
     read_clock,

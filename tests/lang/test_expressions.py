@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tradeplan.diagnostics.model import Span
-from tradeplan.spec.expr import (
+from tradeplan.lang.expr import (
     Binary,
     Call,
     Compare,
@@ -24,8 +24,8 @@ from tradeplan.spec.expr import (
     TimeBetween,
     Unary,
 )
-from tradeplan.spec.expressions import parse_expression
-from tradeplan.spec.unparse import unparse
+from tradeplan.lang.expressions import parse_expression
+from tradeplan.lang.unparse import unparse
 
 BASE = Span("s.tp", 7, 12)
 D = Decimal

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from tradeplan.diagnostics.suppress import comment_start
-from tradeplan.spec.comments import DOCUMENT, Comments, Path, is_directive
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.comments import DOCUMENT, Comments, Path, is_directive
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
 
 _JOINED = re.compile(r"(?<=\S)\s{2,}(?=#)")
 Place = tuple[str, Path]

@@ -10,12 +10,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from text_samples import DRAFT_TEXT, DRAFT_TREE, YAML_AND_TEXT
 
-from tradeplan.spec.expressions import parse_expression
-from tradeplan.spec.grammar import get_parser
-from tradeplan.spec.nodes import Mapping, Node, Scalar, Sequence
-from tradeplan.spec.text_reader import read_text
-from tradeplan.spec.text_syntax import PAIR_STATEMENTS
-from tradeplan.spec.text_writer import tree_to_plain
+from tradeplan.lang.expressions import parse_expression
+from tradeplan.lang.grammar import get_parser
+from tradeplan.lang.nodes import Mapping, Node, Scalar, Sequence
+from tradeplan.lang.text_reader import read_text
+from tradeplan.lang.text_syntax import PAIR_STATEMENTS
+from tradeplan.lang.text_writer import tree_to_plain
 
 
 def read(source: str) -> Mapping:

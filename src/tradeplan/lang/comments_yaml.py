@@ -12,10 +12,10 @@ from bisect import bisect_right
 
 import yaml
 
-from tradeplan.spec.comments import DOCUMENT, Comments, Path
-from tradeplan.spec.comments_attach import Comment, Item, Place, attach, walk
-from tradeplan.spec.nodes import Mapping, Node, Sequence
-from tradeplan.spec.yaml_reader import _ODD_BREAKS
+from tradeplan.lang.comments import DOCUMENT, Comments, Path
+from tradeplan.lang.comments_attach import Comment, Item, Place, attach, walk
+from tradeplan.lang.nodes import Mapping, Node, Sequence
+from tradeplan.lang.yaml_reader import _ODD_BREAKS
 
 
 def yaml_comments(source: str, tree: Node) -> Comments:

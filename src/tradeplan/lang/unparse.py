@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tradeplan.core.money import fmt_decimal
-from tradeplan.spec.expr import (
+from tradeplan.lang.expr import (
     Binary,
     Call,
     Compare,

@@ -26,6 +26,6 @@ def test_a_bad_side_and_a_bad_expression_are_both_reported() -> None:
 
 def test_no_plan_is_made_from_the_stand_in_side() -> None:
     from tradeplan.compiler.pipeline import compile_source
-    from tradeplan.spec.source import Form
+    from tradeplan.lang.source import Form
 
     assert compile_source(TEXT, "s.yaml", Form.YAML).plan is None
