@@ -23,8 +23,8 @@ from tradeplan.reporting.metrics import summarize
 from tradeplan.runtime.records import (
     EquityCurve,
     ExitReason,
-    OrderEvent,
     OrderEventKind,
+    OrderEventRecord,
     SignalRecord,
     TradeRecord,
 )
@@ -32,7 +32,7 @@ from tradeplan.runtime.records import (
 T = datetime(2025, 1, 6, 9, 0, tzinfo=UTC)
 
 
-def records() -> tuple[list[TradeRecord], list[OrderEvent], list[SignalRecord]]:
+def records() -> tuple[list[TradeRecord], list[OrderEventRecord], list[SignalRecord]]:
     trades = [
         TradeRecord(
             1, "grid#1", Side.BUY, Decimal("10000"), T, Decimal("109.00"),
@@ -41,11 +41,11 @@ def records() -> tuple[list[TradeRecord], list[OrderEvent], list[SignalRecord]]:
         ),
     ]  # fmt: skip
     orders = [
-        OrderEvent(
+        OrderEventRecord(
             T, "o-1", "grid#1", OrderType.LIMIT, Side.BUY, Decimal(10000), Decimal("109.00"),
             None, OrderEventKind.FILLED, Decimal("109.00"),
         ),
-        OrderEvent(
+        OrderEventRecord(
             T, "o-2", "grid#1", OrderType.STOP, Side.SELL, Decimal(10000), None,
             Decimal("107.99"), OrderEventKind.PLACED, None, "stop 100 pips + 1 pip spread",
         ),

@@ -21,7 +21,7 @@ from tradeplan.lang.source import Form
 from tradeplan.plan.model import Plan
 from tradeplan.runtime.data import MarketData, parse_market_data
 from tradeplan.runtime.engine import Engine, EngineConfig, EngineResult, RuleInputs
-from tradeplan.runtime.records import OrderEvent, TradeRecord
+from tradeplan.runtime.records import OrderEventRecord, TradeRecord
 from tradeplan.runtime.replay import ReplayStats, replay
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)  # a Monday
@@ -99,7 +99,7 @@ class Run:
         return self.result.trades
 
     @property
-    def orders(self) -> tuple[OrderEvent, ...]:
+    def orders(self) -> tuple[OrderEventRecord, ...]:
         return self.result.orders
 
     def events(self) -> list[tuple[str, str, str, str]]:
@@ -114,7 +114,7 @@ class Run:
             for e in self.orders
         ]
 
-    def placed(self, order_type: str) -> list[OrderEvent]:
+    def placed(self, order_type: str) -> list[OrderEventRecord]:
         return [e for e in self.orders if e.event.value == "placed" and e.type.value == order_type]
 
 

@@ -13,8 +13,8 @@ from tradeplan.runtime.records import (
     EquityCurve,
     EquityPoint,
     ExitReason,
-    OrderEvent,
     OrderEventKind,
+    OrderEventRecord,
     SignalRecord,
     TradeRecord,
 )
@@ -90,13 +90,13 @@ def test_naive_times_are_refused() -> None:
 
 
 def test_order_events_allow_missing_prices_but_not_floats() -> None:
-    event = OrderEvent(
+    event = OrderEventRecord(
         T, "o-1", "grid#1", OrderType.MARKET, Side.BUY, Decimal(1), None, None,
         OrderEventKind.PLACED,
     )  # fmt: skip
     assert event.fill_price is None and event.reason == ""
-    with pytest.raises(TypeError, match=r"OrderEvent\.trigger must be a Decimal"):
-        OrderEvent(
+    with pytest.raises(TypeError, match=r"OrderEventRecord\.trigger must be a Decimal"):
+        OrderEventRecord(
             T, "o-1", "s", OrderType.STOP, Side.SELL, Decimal(1), None, 107.99,  # type: ignore[arg-type]
             OrderEventKind.PLACED,
         )  # fmt: skip

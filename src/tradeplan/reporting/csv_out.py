@@ -24,7 +24,7 @@ from typing import Final, TypeVar
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import decimals_of, fmt_decimal, money_text
 from tradeplan.reporting.metrics import Summary
-from tradeplan.runtime.records import AlertRecord, OrderEvent, SignalRecord, TradeRecord
+from tradeplan.runtime.records import AlertRecord, OrderEventRecord, SignalRecord, TradeRecord
 
 TRADE_COLUMNS: Final = (
     "trade_id",
@@ -136,7 +136,7 @@ def write_trades_csv(
 
 
 def write_orders_csv(
-    path: Path, events: Iterable[OrderEvent], formats: Formats | None = None
+    path: Path, events: Iterable[OrderEventRecord], formats: Formats | None = None
 ) -> Path:
     return _write(
         path, ORDER_COLUMNS, events, lambda e: [getattr(e, c) for c in ORDER_COLUMNS], formats
@@ -185,7 +185,7 @@ def write_run_files(
     out_dir: Path,
     *,
     trades: Sequence[TradeRecord],
-    orders: Sequence[OrderEvent],
+    orders: Sequence[OrderEventRecord],
     signals: Sequence[SignalRecord],
     summary: Summary,
     alerts: Sequence[AlertRecord] = (),

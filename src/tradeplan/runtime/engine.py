@@ -58,7 +58,7 @@ from tradeplan.risk import (
     check_order,
 )
 from tradeplan.runtime.bars import SESSION_RTH, us_session_codes
-from tradeplan.runtime.entry_sizing import Account, EntrySize, MarginRefusal, size_entry
+from tradeplan.runtime.entry_sizing import EntrySize, MarginRefusal, SizingAccount, size_entry
 from tradeplan.runtime.exits import RefusedExit
 from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
 from tradeplan.runtime.records import (
@@ -66,11 +66,9 @@ from tradeplan.runtime.records import (
     EquityCurve,
     ExitReason,
     OrderEventKind,
+    OrderEventRecord,
     SignalRecord,
     TradeRecord,
-)
-from tradeplan.runtime.records import (
-    OrderEvent as OrderEventRecord,
 )
 from tradeplan.runtime.trading_days import day_ends
 from tradeplan.sizing import SizingError
@@ -535,7 +533,7 @@ class Engine:
 
     def _size(self, rule: EntryRule, price: Decimal, row: int, state: AccountState) -> EntrySize:
         busy = state.slots_taken > 0 and self.config.leverage is not None
-        account = Account(
+        account = SizingAccount(
             self.config.currency,
             self.ledger.balance,
             self.config.quote_rate,

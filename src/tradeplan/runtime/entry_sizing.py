@@ -44,7 +44,7 @@ class MarginRefusal(SizingError):
 
 
 @dataclass(frozen=True, slots=True)
-class Account:
+class SizingAccount:
     """The account as the entry sees it. `leverage` is the account's (None: the broker takes
     any size); `free_margin` is set while other positions or entries hold margin."""
 
@@ -65,7 +65,7 @@ class EntrySize:
     risk_amount: Decimal | None = None
 
 
-def sizing_rate(instrument: Instrument, account: Account, price: Decimal) -> Rate:
+def sizing_rate(instrument: Instrument, account: SizingAccount, price: Decimal) -> Rate:
     """Account currency per unit of the quote currency when the instrument trades at `price`."""
     if instrument.quote_currency in (None, account.currency):
         return ONE
@@ -97,7 +97,7 @@ def size_entry(
     spread: Decimal,
     instrument: Instrument,
     venue_step: Decimal,
-    account: Account,
+    account: SizingAccount,
     fees: Fees | None = None,
 ) -> EntrySize:
     """The entry's quantity at `price`; raises SizingError (MarginRefusal) to refuse it."""
@@ -149,7 +149,7 @@ def _risk_size(
     rate: Rate,
     instrument: Instrument,
     step: Decimal,
-    account: Account,
+    account: SizingAccount,
     unit_fees: Fraction = Fraction(0),
     order_fees: Fraction = Fraction(0),
 ) -> tuple[Decimal, str]:
@@ -224,9 +224,9 @@ def _to_decimal(value: Fraction, rounding: str) -> Decimal:
 
 
 __all__ = [
-    "Account",
     "EntrySize",
     "MarginRefusal",
+    "SizingAccount",
     "size_entry",
     "sizing_rate",
     "stop_distance",

@@ -106,7 +106,7 @@ class TradeRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class OrderEvent:
+class OrderEventRecord:
     """Something that happened to an order; `reason` says why (conversion, rejection, expiry)."""
 
     time: datetime
