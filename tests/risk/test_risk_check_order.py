@@ -10,9 +10,9 @@ from tradeplan.ports.profiles import get_profile
 from tradeplan.risk import (
     OK,
     AccountState,
+    GuardLimits,
     ProposedOrder,
     Reason,
-    RiskLimits,
     SymbolExposure,
     check_order,
 )
@@ -29,7 +29,7 @@ EVERYTHING_WRONG = AccountState(
     leverage=D(25),
     kill_switch=True,
 )
-STRICT = RiskLimits(
+STRICT = GuardLimits(
     one_position_per_symbol=True,
     max_open_positions=3,
     max_position_per_symbol=D(30000),
@@ -70,7 +70,7 @@ def test_reducing_order_still_needs_tick_and_step() -> None:
 
 def test_without_rules_venue_checks_are_skipped() -> None:
     order = ProposedOrder("USD/JPY", Side.BUY, D("1000.5"), D("109.0005"))
-    assert check_order(RiskLimits(), AccountState(D(10**9), D(10**9)), order).ok
+    assert check_order(GuardLimits(), AccountState(D(10**9), D(10**9)), order).ok
 
 
 def test_broker_profile_supplies_the_rules() -> None:
@@ -78,6 +78,6 @@ def test_broker_profile_supplies_the_rules() -> None:
     rules = get_profile("triauto").instrument("USD/JPY")
     account = AccountState(D(10**7), D(10**7), leverage=D(25))
     order = ProposedOrder("USD/JPY", Side.BUY, D(1500), D("109.000"))
-    assert check_order(RiskLimits(), account, order, rules).reasons == (Reason.QTY_NOT_ON_STEP,)
+    assert check_order(GuardLimits(), account, order, rules).reasons == (Reason.QTY_NOT_ON_STEP,)
     lot = ProposedOrder("USD/JPY", Side.BUY, D(2000), D("109.000"))
-    assert check_order(RiskLimits(), account, lot, rules).ok
+    assert check_order(GuardLimits(), account, lot, rules).ok

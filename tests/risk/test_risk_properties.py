@@ -21,9 +21,9 @@ from tradeplan.core.instrument import default_instrument
 from tradeplan.risk import (
     AccountState,
     EquityTracker,
+    GuardLimits,
     ProposedOrder,
     Reason,
-    RiskLimits,
     SymbolExposure,
     check_order,
 )
@@ -93,7 +93,7 @@ actions = st.lists(
 )
 
 limits_strategy = st.builds(
-    RiskLimits,
+    GuardLimits,
     one_position_per_symbol=st.booleans(),
     max_open_positions=st.none() | st.integers(0, 6),
     max_position_per_symbol=st.none() | st.sampled_from([D(5000), D(20000), D(60000)]),
@@ -104,7 +104,7 @@ limits_strategy = st.builds(
 )
 
 
-def assert_caps_hold(limits: RiskLimits, account: Account) -> None:
+def assert_caps_hold(limits: GuardLimits, account: Account) -> None:
     committed = account.positions + account.pending
     if limits.max_open_positions is not None:
         assert len(committed) <= limits.max_open_positions
@@ -122,7 +122,7 @@ def assert_caps_hold(limits: RiskLimits, account: Account) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(limits_strategy, actions)
-def test_guarded_entries_never_break_a_cap(limits: RiskLimits, steps: list[Any]) -> None:
+def test_guarded_entries_never_break_a_cap(limits: GuardLimits, steps: list[Any]) -> None:
     account = Account()
     tracker = EquityTracker(limits.daily_loss_limit, limits.max_drawdown).update(
         account.clock, account.equity

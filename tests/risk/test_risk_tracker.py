@@ -11,9 +11,9 @@ from tradeplan.risk import (
     AccountState,
     DayBoundary,
     EquityTracker,
+    GuardLimits,
     ProposedOrder,
     Reason,
-    RiskLimits,
     check_order,
     track,
 )
@@ -100,7 +100,7 @@ def test_apply_feeds_the_guards() -> None:
     assert state.start_of_day_equity == D(1_000_000)
     assert state.daily_loss_locked
     order = ProposedOrder("USD/JPY", Side.BUY, D(1000), D("109.000"))
-    result = check_order(RiskLimits(daily_loss_limit=D("0.02")), state, order)
+    result = check_order(GuardLimits(daily_loss_limit=D("0.02")), state, order)
     assert result.reasons == (Reason.DAILY_LOSS_LIMIT_REACHED,)
     # Equity is back within 2% but the lock holds for the rest of the day.
     assert result.rejections[0].message == (

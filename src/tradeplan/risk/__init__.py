@@ -6,7 +6,7 @@ by entry caps.
 """
 
 from tradeplan.risk.check import check_order
-from tradeplan.risk.limits import RiskLimits
+from tradeplan.risk.limits import GuardLimits
 from tradeplan.risk.reasons import OK, GuardResult, Reason, Rejection
 from tradeplan.risk.rules import SymbolRules
 from tradeplan.risk.state import AccountState, ProposedOrder, SymbolExposure
@@ -25,11 +25,11 @@ __all__ = [
     "AccountState",
     "DayBoundary",
     "EquityTracker",
+    "GuardLimits",
     "GuardResult",
     "ProposedOrder",
     "Reason",
     "Rejection",
-    "RiskLimits",
     "SymbolExposure",
     "SymbolRules",
     "check_order",

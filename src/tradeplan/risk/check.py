@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from tradeplan.risk.guards import ENTRY_GUARDS, VENUE_GUARDS
-from tradeplan.risk.limits import RiskLimits
+from tradeplan.risk.limits import GuardLimits
 from tradeplan.risk.reasons import GuardResult, Rejection
 from tradeplan.risk.rules import SymbolRules
 from tradeplan.risk.state import AccountState, ProposedOrder
 
 
 def check_order(
-    limits: RiskLimits,
+    limits: GuardLimits,
     state: AccountState,
     order: ProposedOrder,
     rules: SymbolRules | None = None,

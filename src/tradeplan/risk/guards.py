@@ -11,13 +11,13 @@ from collections.abc import Callable
 from decimal import Decimal
 
 from tradeplan.core.money import HUNDRED, fmt_decimal
-from tradeplan.risk.limits import RiskLimits
+from tradeplan.risk.limits import GuardLimits
 from tradeplan.risk.reasons import Reason, Rejection
 from tradeplan.risk.rules import SymbolRules
 from tradeplan.risk.state import AccountState, ProposedOrder
 from tradeplan.risk.thresholds import loss_fraction, loss_reached
 
-Guard = Callable[[RiskLimits, AccountState, ProposedOrder, SymbolRules | None], Rejection | None]
+Guard = Callable[[GuardLimits, AccountState, ProposedOrder, SymbolRules | None], Rejection | None]
 
 
 def _n(value: Decimal) -> str:
@@ -29,7 +29,7 @@ def _pct(fraction: Decimal) -> str:
 
 
 def kill_switch(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     if not state.kill_switch:
         return None
@@ -37,7 +37,7 @@ def kill_switch(
 
 
 def drawdown_halt(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     peak, limit = state.peak_equity, limits.max_drawdown
     if peak is not None and limit is not None and loss_reached(peak, state.equity, limit):
@@ -55,7 +55,7 @@ def drawdown_halt(
 
 
 def daily_loss_limit(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     start, limit = state.start_of_day_equity, limits.daily_loss_limit
     if start is not None and limit is not None and loss_reached(start, state.equity, limit):
@@ -73,7 +73,7 @@ def daily_loss_limit(
 
 
 def duplicate_position(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     if not limits.one_position_per_symbol:
         return None
@@ -88,7 +88,7 @@ def duplicate_position(
 
 
 def max_open_positions(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     cap = limits.max_open_positions
     taken = state.slots_taken
@@ -101,7 +101,7 @@ def max_open_positions(
 
 
 def max_position_per_symbol(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     cap = limits.max_position_per_symbol
     after = state.exposure(order.symbol).committed_qty + order.qty
@@ -114,7 +114,7 @@ def max_position_per_symbol(
 
 
 def max_risk_per_trade(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     limit = limits.max_risk_per_trade
     if limit is None:
@@ -135,7 +135,7 @@ def max_risk_per_trade(
 
 
 def notional_above_max(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     notional = order.notional
     if limits.max_notional is not None and notional > limits.max_notional:
@@ -161,7 +161,7 @@ def notional_above_max(
 
 
 def notional_below_min(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     venue_min = rules.min_notional if rules is not None else None
     if venue_min is not None and order.quote_notional < venue_min:
@@ -179,7 +179,7 @@ def notional_below_min(
 
 
 def insufficient_margin(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     if not state.margin_checked:
         return None
@@ -195,7 +195,7 @@ def insufficient_margin(
 
 
 def price_not_on_tick(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     if rules is None:
         return None
@@ -212,7 +212,7 @@ def price_not_on_tick(
 
 
 def qty_not_on_step(
-    limits: RiskLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
+    limits: GuardLimits, state: AccountState, order: ProposedOrder, rules: SymbolRules | None
 ) -> Rejection | None:
     if rules is None or order.qty % rules.step == 0:
         return None

@@ -9,7 +9,7 @@ from tradeplan.core.money import ONE
 
 
 @dataclass(frozen=True, slots=True)
-class RiskLimits:
+class GuardLimits:
     """Caps in the account currency; fractions are 0.02 for 2%.
 
     - `max_notional` / `min_notional`: one order's notional.

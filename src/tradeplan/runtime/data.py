@@ -97,7 +97,7 @@ class DataError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class Bar:
+class DataBar:
     """One row with exact prices, for code that wants Decimals rather than arrays."""
 
     time: datetime
@@ -184,8 +184,8 @@ class MarketData:
     def time_at(self, row: int) -> datetime:
         return datetime_from_ns(int(self.time_ns[row]))
 
-    def bar(self, row: int) -> Bar:
-        return Bar(
+    def bar(self, row: int) -> DataBar:
+        return DataBar(
             time=self.time_at(row),
             open=self.price("open", row),
             high=self.price("high", row),

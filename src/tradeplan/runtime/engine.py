@@ -52,8 +52,8 @@ from tradeplan.risk import (
     AccountState,
     DayBoundary,
     EquityTracker,
+    GuardLimits,
     ProposedOrder,
-    RiskLimits,
     SymbolExposure,
     check_order,
 )
@@ -672,7 +672,7 @@ class Engine:
         )
 
 
-def _risk_limits(plan: Plan) -> RiskLimits:
+def _risk_limits(plan: Plan) -> GuardLimits:
     """The plan's caps (percents) as the guards' caps (fractions).
 
     `max_notional` is the most total position value at once (docs/language.md): on an FX pair
@@ -680,7 +680,7 @@ def _risk_limits(plan: Plan) -> RiskLimits:
     quantity. The venue's minimum notional travels with the venue's rules, not here."""
     limits = plan.risk
     fx = plan.instrument.asset_class is AssetClass.FX
-    return RiskLimits(
+    return GuardLimits(
         one_position_per_symbol=limits.one_position_per_symbol,
         max_open_positions=limits.max_open_positions,
         max_position_per_symbol=limits.max_position,
