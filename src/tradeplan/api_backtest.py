@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
+from tradeplan.core.calendar import open_ns_between
 from tradeplan.core.enums import AssetClass, FillProfile
 from tradeplan.core.epoch import usual_interval_ns
 from tradeplan.core.instrument import exchange_timezone
@@ -49,7 +50,6 @@ from tradeplan.runtime.engine import (
 from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.instrument_check import wrong_instrument
 from tradeplan.runtime.ledger import QuoteRate, same_currency
-from tradeplan.runtime.market_hours import open_ns_between
 from tradeplan.runtime.replay import Progress, ReplayStats, replay
 from tradeplan.runtime.resample import Resampled, resample
 from tradeplan.runtime.slot_run import STOPPED, SlotRun

@@ -1,28 +1,31 @@
-"""BarArrays and local exchange time: sessions and days must follow New York's clock across DST."""
+"""BarArrays and local exchange time: sessions and days must follow New York's clock across DST.
+
+The rules are `tradeplan.core.calendar`'s (tests/core/test_calendar.py checks that the
+evaluator, the paper broker and the risk day all use them)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+import holidays
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradeplan.core.enums import AssetClass
-from tradeplan.core.instrument import exchange_timezone
-from tradeplan.runtime.bars import (
-    SESSION_CLOSED,
-    SESSION_POST,
-    SESSION_PRE,
-    SESSION_RTH,
-    BarArrays,
+from tradeplan.core.calendar import (
+    UsSession,
     day_ids,
     minute_of_day,
-    us_session_codes,
     utc_offsets,
 )
+from tradeplan.core.calendar import us_sessions as us_session_codes
+from tradeplan.core.enums import AssetClass
+from tradeplan.core.instrument import exchange_timezone
+from tradeplan.runtime.bars import BarArrays
+
+SESSION_CLOSED, SESSION_PRE, SESSION_RTH, SESSION_POST = UsSession
 
 NEW_YORK = "America/New_York"
 
@@ -99,7 +102,7 @@ def test_us_sessions_match_a_per_bar_reading(times: list[int]) -> None:
     def session(t: int) -> int:
         d = datetime.fromtimestamp(t, UTC).astimezone(ZoneInfo(NEW_YORK))
         minute = d.hour * 60 + d.minute
-        if d.weekday() >= 5:
+        if d.weekday() >= 5 or d.date() in holidays.financial_holidays("NYSE", years=d.year):
             return SESSION_CLOSED
         if 240 <= minute < 570:
             return SESSION_PRE

@@ -11,6 +11,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import holidays
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -463,8 +464,8 @@ class Naive:
         if name == "session":
             d = self.local[i]
             minute = d.hour * 60 + d.minute
-            if d.weekday() >= 5:
-                return "closed"
+            if d.weekday() >= 5 or d.date() in holidays.financial_holidays("NYSE", years=d.year):
+                return "closed"  # weekends and NYSE holidays (2023-07-04 is among the bars)
             for word, (start, end) in {
                 "pre": (240, 570),
                 "rth": (570, 960),

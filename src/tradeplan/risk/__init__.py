@@ -5,18 +5,13 @@ stable code (see `Reason`) for signals.csv and a plain message. Closing orders a
 by entry caps.
 """
 
+from tradeplan.core.calendar import FX_NEW_YORK_5PM, UTC_MIDNIGHT, DayBoundary
 from tradeplan.risk.check import check_order
 from tradeplan.risk.limits import GuardLimits
 from tradeplan.risk.reasons import OK, GuardResult, Reason, Rejection
 from tradeplan.risk.rules import SymbolRules
 from tradeplan.risk.state import AccountState, ProposedOrder, SymbolExposure
-from tradeplan.risk.tracker import (
-    FX_NEW_YORK_5PM,
-    UTC_MIDNIGHT,
-    DayBoundary,
-    EquityTracker,
-    track,
-)
+from tradeplan.risk.tracker import EquityTracker, track
 
 __all__ = [
     "FX_NEW_YORK_5PM",

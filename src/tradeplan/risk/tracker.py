@@ -1,40 +1,22 @@
 """Daily-loss lock and drawdown halt from a stream of equity updates.
 
 Pure: each update returns a new tracker. The daily lock lasts until the next trading day, whose
-start is a rule (midnight UTC, or 17:00 New York for FX); the drawdown halt lasts until someone
-resumes the strategy on purpose, because an automatic restart after a halt defeats the halt.
+start is a rule of the market calendar (`core.calendar.DayBoundary`: midnight UTC, or 17:00
+New York for FX); the drawdown halt lasts until someone resumes the strategy on purpose,
+because an automatic restart after a halt defeats the halt.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
+from tradeplan.core.calendar import UTC_MIDNIGHT, DayBoundary
 from tradeplan.risk.reasons import Reason
 from tradeplan.risk.state import AccountState
 from tradeplan.risk.thresholds import loss_reached
-
-
-@dataclass(frozen=True, slots=True)
-class DayBoundary:
-    """When one trading day ends and the next begins, in a named time zone."""
-
-    timezone: str = "UTC"
-    at: time = time(0, 0)
-
-    def trading_day(self, when: datetime) -> date:
-        if when.tzinfo is None:
-            raise ValueError("equity updates need a time zone: got a naive datetime")
-        local = when.astimezone(ZoneInfo(self.timezone)).replace(tzinfo=None)
-        since_start = timedelta(hours=self.at.hour, minutes=self.at.minute, seconds=self.at.second)
-        return (local - since_start).date()
-
-
-UTC_MIDNIGHT = DayBoundary()
-FX_NEW_YORK_5PM = DayBoundary("America/New_York", time(17, 0))
 
 
 @dataclass(frozen=True, slots=True)

@@ -61,7 +61,7 @@ PRICE_COLUMNS: Final = ("open", "high", "low", "close", "spread", "bid", "ask", 
 KNOWN_COLUMNS: Final = (*TIME_NAMES, *PRICE_COLUMNS, "volume")
 
 
-# Open market nanoseconds between each pair of row times (runtime/market_hours.py).
+# Open market nanoseconds between each pair of row times (`core.calendar.open_ns_between`).
 OpenTime = Callable[[NDArray[np.int64], NDArray[np.int64]], NDArray[np.int64]]
 
 
@@ -269,8 +269,8 @@ def load_market_data(
     `start` and `end` are inclusive; a date alone covers that whole UTC day. Gaps in time longer
     than `gap_threshold` (default: twice the usual bar interval for bars, one hour for ticks) are
     reported as one warning in `issues`, never as an error. With `open_between` (the open market
-    time between two row times, runtime/market_hours.py) only open time counts, so weekends and
-    nights the instrument's calendar explains are not gaps.
+    time between two row times, `core.calendar.open_ns_between`) only open time counts, so
+    weekends and nights the instrument's calendar explains are not gaps.
     """
     file = Path(path)
     try:

@@ -39,6 +39,7 @@ from typing import Final, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from tradeplan.core.calendar import UsSession, day_ends, risk_day_boundary, us_session
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
@@ -47,8 +48,6 @@ from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
 from tradeplan.risk import (
-    FX_NEW_YORK_5PM,
-    UTC_MIDNIGHT,
     AccountState,
     DayBoundary,
     EquityTracker,
@@ -57,7 +56,6 @@ from tradeplan.risk import (
     SymbolExposure,
     check_order,
 )
-from tradeplan.runtime.bars import SESSION_RTH, us_session_codes
 from tradeplan.runtime.entry_sizing import EntrySize, MarginRefusal, SizingAccount, size_entry
 from tradeplan.runtime.exits import RefusedExit
 from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
@@ -70,7 +68,6 @@ from tradeplan.runtime.records import (
     SignalRecord,
     TradeRecord,
 )
-from tradeplan.runtime.trading_days import day_ends
 from tradeplan.sizing import SizingError
 
 Bools = NDArray[np.bool_]
@@ -220,7 +217,7 @@ class Engine:
         self._venue = broker.profile.venue_instrument(plan.instrument)
         self._limits = _risk_limits(plan)
         self._guard_limits = replace(self._limits, max_risk_per_trade=None)
-        boundary = self.config.day_boundary or _day_boundary(plan.instrument.asset_class)
+        boundary = self.config.day_boundary or risk_day_boundary(plan.instrument.asset_class)
         self._tracker = EquityTracker(
             self._limits.daily_loss_limit, self._limits.max_drawdown, boundary
         )
@@ -478,8 +475,7 @@ class Engine:
         are accepted); always true off US stocks."""
         if not self._us_stock:
             return True
-        seconds = np.array([self.close_ns(row) // 1_000_000_000], dtype=np.int64)
-        return bool(us_session_codes(seconds)[0] == SESSION_RTH)
+        return us_session(self.close_ns(row) // 1_000_000_000) is UsSession.REGULAR
 
     def marketable_limit(self, side: Side, row: int) -> Decimal:
         """The price of a close sent as a limit where market orders are refused: 1% through
@@ -575,8 +571,13 @@ class Engine:
         )
 
     def _read_day_end(self, row: int) -> None:
-        """At the last row of a trading day, equity at its close becomes the next day's start
-        (`trading_days.py`); read just before the boundary so it counts for the day it ends."""
+        """At the last row of a trading day, equity at its close becomes the next day's start;
+        read just before the boundary so it counts for the day it ends.
+
+        The daily loss limit compares equity with the day's *starting* equity. Entry decisions
+        may be days apart; taking the last one's reading as the new day's start would lock a day
+        for losses made before it began. One wake-up a day (`core.calendar.day_ends`) is
+        negligible next to the rows a backtest skips."""
         at = int(np.searchsorted(self._day_rows, row, side="left"))
         if at >= self._day_rows.size or int(self._day_rows[at]) != row:
             return
@@ -694,15 +695,6 @@ def _risk_limits(plan: Plan) -> GuardLimits:
 
 def _fraction(percent: Decimal | None) -> Decimal | None:
     return None if percent is None else percent / HUNDRED
-
-
-def _day_boundary(asset_class: AssetClass) -> DayBoundary:
-    """FX days roll at 17:00 New York; US stocks at New York midnight; crypto at UTC midnight."""
-    if asset_class is AssetClass.FX:
-        return FX_NEW_YORK_5PM
-    if asset_class is AssetClass.US_STOCK:
-        return DayBoundary("America/New_York")
-    return UTC_MIDNIGHT
 
 
 __all__ = [

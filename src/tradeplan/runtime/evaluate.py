@@ -43,6 +43,7 @@ from typing import Any, Final
 import numpy as np
 from numpy.typing import NDArray
 
+from tradeplan.core.calendar import minute_of_day
 from tradeplan.core.enums import AssetClass
 from tradeplan.core.instrument import PENNY, Instrument, exchange_timezone
 from tradeplan.lang.expr import (
@@ -62,7 +63,7 @@ from tradeplan.lang.expr import (
 )
 from tradeplan.plan.vocabulary import FUNCTIONS
 from tradeplan.runtime import indicators
-from tradeplan.runtime.bars import SESSION_CODES, BarArrays, minute_of_day
+from tradeplan.runtime.bars import SESSION_CODES, BarArrays
 
 F64 = NDArray[np.float64]
 Bools = NDArray[np.bool_]

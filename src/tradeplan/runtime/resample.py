@@ -19,10 +19,10 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.runtime.bars import BarArrays, utc_offsets
+from tradeplan.core.calendar import REGULAR_OPEN, SECONDS_PER_DAY, utc_offsets
+from tradeplan.runtime.bars import BarArrays
 
-SECONDS_PER_DAY: Final = 86_400
-US_SESSION_ANCHOR: Final = 9 * 3600 + 30 * 60  # 09:30 New York
+US_SESSION_ANCHOR: Final = REGULAR_OPEN  # intraday US bars start at 09:30 New York
 
 I64 = NDArray[np.int64]
 Bools = NDArray[np.bool_]

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FillConfig
-from tradeplan.brokers.paper.sessions import SessionCalendar, SessionCode
+from tradeplan.brokers.paper.sessions import SessionCalendar
+from tradeplan.core.calendar import UsSession
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side, TimeInForce
 from tradeplan.core.instrument import default_instrument
 from tradeplan.orders.model import Order, OrderEvent, Trail
@@ -222,9 +223,9 @@ def test_session_calendar() -> None:
     )
     codes = stocks.session_codes(np.array([winter, summer, winter + 7 * 3600 * 10**9]))
     assert codes is not None and codes.tolist() == [
-        SessionCode.REGULAR,
-        SessionCode.REGULAR,
-        SessionCode.POST,
+        UsSession.REGULAR,
+        UsSession.REGULAR,
+        UsSession.POST,
     ]
     fx = SessionCalendar(AssetClass.FX)
     assert (

@@ -49,12 +49,8 @@ from tradeplan.brokers.paper.scan import (
     scaled_ceil,
     scaled_floor,
 )
-from tradeplan.brokers.paper.sessions import (
-    SessionCalendar,
-    SessionCode,
-    tradable,
-    tradable_rows,
-)
+from tradeplan.brokers.paper.sessions import SessionCalendar, tradable, tradable_rows
+from tradeplan.core.calendar import UsSession
 from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.epoch import datetime_from_ns, usual_interval_ns
 from tradeplan.core.instrument import Instrument
@@ -607,7 +603,7 @@ class PaperBroker:
             row = (
                 self._row_index if self._row_bar is not None else min(self._cursor, self._rows - 1)
             )
-            if row >= 0 and int(self._codes[row]) != SessionCode.REGULAR:
+            if row >= 0 and int(self._codes[row]) != UsSession.REGULAR:
                 return "market orders are refused outside regular trading hours"
         if self._account.leverage is None or order.reduce_only:
             return ""
