@@ -206,6 +206,20 @@ def test_a_part_fill_is_a_legal_working_state() -> None:
     assert book.status("1") is S.PARTIALLY_FILLED  # resumed: what it was doing
 
 
+def test_an_amendment_arms_the_trigger_again() -> None:
+    book = OrderBook()
+    terms = order()
+    book.place(terms)
+    for event in (E.ACCEPTED, E.TRIGGERED, E.AMEND_REQUESTED, E.AMENDED):
+        assert book.apply(update(event, terms)) is None
+    assert book.status("1") is S.ACCEPTED
+    assert book.apply(update(E.TRIGGERED, terms)) is None  # the new trigger is reached
+    assert book.status("1") is S.TRIGGERED
+    for event in (E.AMEND_REQUESTED, E.AMEND_REJECTED):  # refused: the old terms stay
+        assert book.apply(update(event, terms)) is None
+    assert book.status("1") is S.TRIGGERED
+
+
 def test_a_cancel_is_sent_only_for_a_working_order() -> None:
     book = OrderBook()
     terms = order()
@@ -243,7 +257,8 @@ def fold(facts: Facts, event: OrderEvent, qty: D | None, ordered: D) -> tuple[Fa
 
     def move(here: OrderStatus) -> OrderStatus | None:
         if (here, event) in RESUMING:
-            return resume_status(accepted=accepted, triggered=triggered, filled_qty=filled)
+            armed = triggered and event is not E.AMENDED  # new terms: not yet triggered
+            return resume_status(accepted=accepted, triggered=armed, filled_qty=filled)
         return TRANSITIONS.get((here, event))
 
     target, implied = move(status), False
@@ -260,7 +275,7 @@ def fold(facts: Facts, event: OrderEvent, qty: D | None, ordered: D) -> tuple[Fa
         target,
         filled + got,
         accepted or implied or event is E.ACCEPTED,
-        triggered or event is E.TRIGGERED,
+        (triggered or event is E.TRIGGERED) and event is not E.AMENDED,
     ), True
 
 

@@ -19,6 +19,11 @@ A refused update changes nothing. Note that the table lets a finished order take
 late report of a part fill made before it was cancelled or expired (order and deal pushes travel
 separately, Futu); the fill is counted and the order stays finished.
 
+Amendments. An order amended gets new terms, and its trigger is armed again: the paper venue
+restarts a stop-limit's trigger on its new level and reports TRIGGERED anew, so a request's reply
+resumes to a triggered status only if the order was triggered since its last amendment. (A venue
+that keeps the old trigger simply reports no second one.)
+
 Implied acceptance. Some brokers leave out the acknowledgement (the paper broker in a backtest
 does, to save a message per order nobody reads). A report that only a working order can get
 (EXPIRED, AMENDED) for an order still SUBMITTED is therefore taken to include it: the book
@@ -224,8 +229,10 @@ class OrderBook:
             entry.order = order
         if implied or event is OrderEvent.ACCEPTED:
             entry.accepted = True
-        elif event is OrderEvent.TRIGGERED:
+        if event is OrderEvent.TRIGGERED:
             entry.triggered = True
+        elif event is OrderEvent.AMENDED:
+            entry.triggered = False  # new terms arm the trigger again (see the docstring)
         return None
 
 
@@ -234,9 +241,9 @@ def _next(entry: _Entry, status: OrderStatus, event: OrderEvent) -> OrderStatus 
     following = TRANSITIONS.get((status, event))
     if following is not None or (status, event) not in RESUMING:
         return following
-    return resume_status(
-        accepted=entry.accepted, triggered=entry.triggered, filled_qty=entry.filled
-    )
+    # An amendment's reply resumes on the new terms, whose trigger has not been reached.
+    triggered = entry.triggered and event is not OrderEvent.AMENDED
+    return resume_status(accepted=entry.accepted, triggered=triggered, filled_qty=entry.filled)
 
 
 __all__ = ["Anomaly", "AnomalyKind", "OrderBook", "Report", "words"]
