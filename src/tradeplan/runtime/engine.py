@@ -7,7 +7,9 @@ between. What a replay adds (jumping over quiet rows) lives in `runtime.replay` 
 
 Ownership. Every order belongs to one *owner*: a `RuleRun` (one entry rule's life cycle, see
 `rule_run.py`) or a `SlotRun` (one grid slot, see `slot_run.py`). An owner holds at most one
-position and reacts to the updates of its own orders; the engine routes updates by order id and
+position and reacts to the updates of its own orders; the engine routes updates by order id,
+once the order book (`orders/book.py`) has applied them through the order state table (what the
+table does not allow never reaches an owner: it becomes an alert and a reconcile request), and
 offers owners its services: ids, submitting and cancelling, the ledger, sizing, risk guards, the
 records, alerts. A new kind of owner implements the `Owner` protocol and plugs into the same
 engine (the `owners=` hook).
