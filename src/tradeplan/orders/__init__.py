@@ -2,6 +2,8 @@
 
 * `model`: `Order`, `Trail`, `OrderTag`, `OrderStatus`, `OrderEvent`.
 * `state_machine`: `TRANSITIONS` and `transition(status, event)`.
+* `book`: `OrderBook`, every order sent with its status, changed only through the table;
+  what the table does not allow comes back as an `Anomaly`.
 * `triggers`: reference prices, trigger checks, trailing stops (`TriggerState`, `track`).
 * `reentry`: Triauto's rules for re-entries placed beyond the market (`arm_reentry`).
 

@@ -7,7 +7,9 @@ between. What a replay adds (jumping over quiet rows) lives in `runtime.replay` 
 
 Ownership. Every order belongs to one *owner*: a `RuleRun` (one entry rule's life cycle, see
 `rule_run.py`) or a `SlotRun` (one grid slot, see `slot_run.py`). An owner holds at most one
-position and reacts to the updates of its own orders; the engine routes updates by order id and
+position and reacts to the updates of its own orders; the engine routes updates by order id,
+once the order book (`orders/book.py`) has applied them through the order state table (what the
+table does not allow never reaches an owner: it becomes an alert and a reconcile request), and
 offers owners its services: ids, submitting and cancelling, the ledger, sizing, risk guards, the
 records, alerts. A new kind of owner implements the `Owner` protocol and plugs into the same
 engine (the `owners=` hook).
@@ -43,6 +45,7 @@ from tradeplan.core.calendar import UsSession, day_ends, risk_day_boundary, us_s
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
+from tradeplan.orders.book import Anomaly, OrderBook
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
@@ -65,6 +68,7 @@ from tradeplan.runtime.records import (
     ExitReason,
     OrderEventKind,
     OrderEventRecord,
+    ReconcileRequest,
     SignalRecord,
     TradeRecord,
 )
@@ -90,9 +94,6 @@ _RECORDED: Final = {
     OrderEvent.EXPIRED: OrderEventKind.EXPIRED,
     OrderEvent.REJECTED: OrderEventKind.REJECTED,
 }
-_FINAL: Final = frozenset(
-    {OrderEvent.FILLED, OrderEvent.CANCELLED, OrderEvent.EXPIRED, OrderEvent.REJECTED}
-)
 
 
 class EntryRefused(ValueError):
@@ -203,7 +204,10 @@ class Engine:
         self._orders: list[OrderEventRecord] = []
         self._signals: list[SignalRecord] = []
         self._alerts: list[AlertRecord] = []
-        self._owner_of: dict[str, Owner] = {}
+        # Every order sent, with its status: changed only through the state table (`book.py`).
+        self.book = OrderBook()
+        self._reconcile: list[ReconcileRequest] = []
+        self._owner_of: dict[str, Owner] = {}  # who handles a working order's updates
         self._watch_of: dict[str, Owner] = {}
         self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
         self._ids = 0
@@ -274,6 +278,13 @@ class Engine:
     # --- the broker's calls (BrokerListener) -----------------------------------------------------
 
     def on_order_update(self, update: OrderUpdate) -> None:
+        """Apply the update to the order book first; only an update the state table allows
+        reaches orders.csv and the order's owner. Anything else is an alert and a reconcile
+        request, and the run goes on as if it had not arrived."""
+        anomaly = self.book.apply(update)
+        if anomaly is not None:
+            self._reject_update(update, anomaly)
+            return
         if update.kind is OrderEvent.ACCEPTED:
             return  # the engine acts on fills and refusals; acceptance changes nothing here
         self._now_time = update.time
@@ -285,11 +296,34 @@ class Engine:
         owner = self._owner_of.get(order.id)
         if kind is not None:
             self._record(update, kind, owner.name if owner else order.slot or "")
-        if update.kind in _FINAL:
+        if self.book.is_final(order.id):
             self._owner_of.pop(order.id, None)
             self._entries.pop(order.id, None)
         if owner is not None:
             owner.on_update(update)
+
+    @property
+    def reconcile_requests(self) -> tuple[ReconcileRequest, ...]:
+        """Orders on which the broker said something the state table does not allow, in the
+        order it happened. This is what the live runtime (issue 9) acts on: ask the broker
+        for each order's true state and settle the book and the position with it. A replay
+        only records them (each is also an `order_update_rejected` alert)."""
+        return tuple(self._reconcile)
+
+    def _reject_update(self, update: OrderUpdate, anomaly: Anomaly) -> None:
+        message = (
+            f"{anomaly.message}; the update was not applied, the run went on without it, and "
+            "the order needs to be reconciled with the broker"
+        )
+        order_id = anomaly.order_id
+        self._alerts.append(
+            AlertRecord(
+                update.time, self.book.owner(order_id), "order_update_rejected", message, order_id
+            )
+        )
+        self._reconcile.append(
+            ReconcileRequest(update.time, order_id, update.kind, anomaly.status, message)
+        )
 
     def on_price_touch(self, touch: PriceTouch) -> None:
         self._now_time = touch.time
@@ -313,6 +347,7 @@ class Engine:
     ) -> None:
         """Record the placement (with `reason`, e.g. an alert) and send; the outcome comes back
         as updates (maybe at once)."""
+        self.book.place(order, owner.name)
         self._owner_of[order.id] = owner
         if entry_price is not None:
             self._entries[order.id] = (order.qty, entry_price)
@@ -401,12 +436,15 @@ class Engine:
 
     def settle(self, owner: Owner, order: Order, settle: Settle, row: int) -> None:
         """Record a closing market order and have the replay fill it at `row`'s close."""
+        self.book.place(order, owner.name)
         self._owner_of[order.id] = owner
         self._record_placed(owner, order)
         settle(order, row)
 
     def cancel(self, order_id: str) -> None:
-        if order_id in self._owner_of:
+        """Send a cancel for a working order (the book notes it as requested); nothing for an
+        order that is finished, unknown, or already being cancelled."""
+        if self.book.request_cancel(order_id):
             self.broker.cancel(order_id)
 
     def watch(self, owner: Owner, side: Side, level: Decimal) -> str:

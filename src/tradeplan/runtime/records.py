@@ -28,6 +28,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.core.epoch import ns_from_datetime
+from tradeplan.orders import model as orders
 
 
 class ExitReason(Enum):
@@ -145,14 +146,35 @@ class AlertRecord:
     """Something a trader should look at, raised while the run went on (not a refusal).
 
     `kind` is a stable word to filter on (`stop_widened_by_spread`: the spread at placement
-    pushed a stop 15 pips or more beyond its setting, SEMANTICS.md section 1); `order_id` names
-    the order it concerns, if any; `message` says it in plain words."""
+    pushed a stop 15 pips or more beyond its setting, SEMANTICS.md section 1;
+    `order_update_rejected`: the broker reported something the order state table does not
+    allow, and the engine did not act on it); `order_id` names the order it concerns, if any;
+    `message` says it in plain words."""
 
     time: datetime
     slot: str
     kind: str
     message: str
     order_id: str = ""
+
+    def __post_init__(self) -> None:
+        _require_aware(self, "time")
+
+
+@dataclass(frozen=True, slots=True)
+class ReconcileRequest:
+    """An order whose state the engine and the broker disagree on, to be settled by asking the
+    broker (the live runtime does; a replay only records it).
+
+    Raised with an `order_update_rejected` alert: the broker reported `reported` for order
+    `order_id` while the order book had it as `status` (None: the book holds no such order),
+    and the state table does not allow that. `reason` is the alert's message."""
+
+    time: datetime
+    order_id: str
+    reported: orders.OrderEvent
+    status: orders.OrderStatus | None
+    reason: str
 
     def __post_init__(self) -> None:
         _require_aware(self, "time")

@@ -336,3 +336,36 @@ def test_an_order_priced_beyond_99_percent_of_the_reference_is_refused_with_its_
     assert listener.kinds()[:2] == [("far", "rejected"), ("near", "accepted")]
     assert "105.0" in listener.updates[0].reason
     assert "99" in listener.updates[0].reason and "reference price" in listener.updates[0].reason
+
+
+def test_a_stop_limit_life_is_reported_only_as_the_state_table_allows() -> None:
+    # Triggered without reaching its limit, amended (its trigger state starts again), triggered
+    # once more, then filled: every report is a move of the order state table.
+    from tradeplan.orders.book import OrderBook
+
+    rows = [
+        FLAT,
+        ("110.25", "110.30", "110.20", "110.25"),  # Ask 110.26 >= 110.20: triggered, > 110.15
+        ("110.55", "110.60", "110.50", "110.55"),  # Ask 110.56: the amended trigger, > 110.45
+        ("110.40", "110.45", "110.30", "110.35"),  # Ask back to 110.31: the limit fills
+    ]
+    venue, listener = broker(rows)
+    order = Order(
+        "sl", Side.BUY, OrderType.STOP_LIMIT, D(1000), trigger=D("110.20"), price=D("110.15")
+    )
+    book = OrderBook()
+    book.place(order)
+    venue.submit(order)
+    venue.process_row(0)
+    venue.process_row(1)
+    venue.amend("sl", trigger=D("110.50"), price=D("110.45"))
+    venue.process_row(2)
+    venue.process_row(3)
+    assert [kind for _, kind in listener.kinds()] == [
+        "accepted", "triggered", "amended", "triggered", "filled",
+    ]  # fmt: skip
+    assert [book.apply(update) for update in listener.updates[:2]] == [None, None]
+    # The amendment is a request and its reply at once on the paper venue.
+    assert book.note("sl", OrderEvent.AMEND_REQUESTED) is None
+    assert [book.apply(update) for update in listener.updates[2:]] == [None, None, None]
+    assert book.is_final("sl") and book.filled("sl") == D(1000)

@@ -55,7 +55,8 @@ from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.epoch import datetime_from_ns, usual_interval_ns
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ONE, ZERO
-from tradeplan.orders.model import Order, OrderEvent, TrailKind
+from tradeplan.orders.model import Order, OrderEvent, OrderStatus, TrailKind
+from tradeplan.orders.state_machine import TRANSITIONS, resume_status, transition
 from tradeplan.orders.triggers import (
     TriggerState,
     initial_state,
@@ -86,6 +87,10 @@ _STOPS = frozenset(
     }
 )
 _WATCH_CONFIG: Final = FillConfig()
+# A paper order works the moment it is submitted (unless it is refused at once).
+_WORKING: Final = transition(
+    transition(OrderStatus.INITIALIZED, OrderEvent.PLACED), OrderEvent.ACCEPTED
+)
 # How a row is tested for an order's level (`PaperBroker._may_act`).
 _WALK, _ASK_LOW_AT_MOST, _BID_HIGH_AT_LEAST, _ASK_HIGH_AT_LEAST, _BID_LOW_AT_MOST = range(5)
 
@@ -117,7 +122,9 @@ class _Working:
     expires_ns: int | None
     filled: Decimal = ZERO
     watch: bool = False
-    trigger_reported: bool = False
+    # Where the order is in its life, moved only by the state table as the venue reports it
+    # (a limit stage's trigger is reported once: while the table still takes TRIGGERED).
+    status: OrderStatus = _WORKING
     trailing: bool = False
     carried: int | None = None  # a trailing extreme carried over quiet rows, scaled
     scan: TrailScan | None = None  # `_trail_scan`'s cache, valid for `scan_state`
@@ -224,6 +231,7 @@ class PaperBroker:
             return  # already filled, cancelled or expired: nothing to do, nothing to report
         if working.trailing:
             self._materialize(working)
+        working.status = transition(working.status, OrderEvent.CANCELLED)
         self._forget(working)
         self._emit(OrderEvent.CANCELLED, working.order, self._now(), self._moment())
 
@@ -249,7 +257,11 @@ class PaperBroker:
         working.order = order
         working.state = initial_state(order)
         working.carried = None
-        working.trigger_reported = False
+        # Amended at once: the request and its reply in one go, back to working on the new
+        # terms (not triggered: the trigger state starts again).
+        pending = transition(working.status, OrderEvent.AMEND_REQUESTED)
+        resume = resume_status(accepted=True, triggered=False, filled_qty=working.filled)
+        working.status = transition(pending, OrderEvent.AMENDED, resume=resume)
         self._restart(working)
         self._emit(OrderEvent.AMENDED, order, self._now(), self._moment())
 
@@ -496,9 +508,15 @@ class PaperBroker:
 
     def _settle_state(self, working: _Working, result: FillResult, bar: Bar) -> None:
         working.state = result.state
-        if result.triggered and not working.trigger_reported and working.order.type in _LIMIT_STAGE:
-            working.trigger_reported = True
-            self._emit(OrderEvent.TRIGGERED, working.order, bar.time, self._moment())
+        if result.triggered and working.order.type in _LIMIT_STAGE:
+            self._report_trigger(working, bar.time, self._moment())
+
+    def _report_trigger(self, working: _Working, when: datetime, moment: Moment) -> None:
+        """Report a limit stage's trigger the first time it is reached."""
+        if TRANSITIONS.get((working.status, OrderEvent.TRIGGERED)) is not OrderStatus.TRIGGERED:
+            return  # already reported (or part filled, which only a triggered order can be)
+        working.status = OrderStatus.TRIGGERED
+        self._emit(OrderEvent.TRIGGERED, working.order, when, moment)
 
     def _apply(self, working: _Working, result: FillResult, moment: Moment) -> None:
         """Report a fill (or a watch's touch); the listener's reaction happens inside."""
@@ -513,15 +531,15 @@ class PaperBroker:
                 self._listener.on_price_touch(touch)
             return
         working.state = result.state
-        if result.triggered and not working.trigger_reported and order.type in _LIMIT_STAGE:
-            working.trigger_reported = True
-            self._emit(OrderEvent.TRIGGERED, order, fill.time, moment)
+        if result.triggered and order.type in _LIMIT_STAGE:
+            self._report_trigger(working, fill.time, moment)
         working.filled += fill.qty
         done = working.filled >= order.qty
+        kind = OrderEvent.FILLED if done else OrderEvent.PARTIALLY_FILLED
+        working.status = transition(working.status, kind)
         if done:
             self._forget(working)
         self._book(fill)
-        kind = OrderEvent.FILLED if done else OrderEvent.PARTIALLY_FILLED
         self._emit(
             kind,
             order,
@@ -540,6 +558,7 @@ class PaperBroker:
         now = int(self._time[row])
         for working in list(self._working.values()):
             if working.expires_ns is not None and now >= working.expires_ns:
+                working.status = transition(working.status, OrderEvent.EXPIRED)
                 self._forget(working)
                 self._emit(
                     OrderEvent.EXPIRED, working.order, when, Moment(row), reason="session end"

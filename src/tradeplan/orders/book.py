@@ -1,0 +1,249 @@
+"""The order book: every order a run has sent, with its status, changed in one place.
+
+Why it exists. A broker talks nonsense now and then: a fill reported twice, a fill after the
+order was cancelled, an update for an order nobody sent, a fill for more than the order's
+quantity. Acting on such an update books a position twice or loses one. The book applies every
+event through the order state table (`state_machine.transition`) and refuses, without raising,
+whatever the table does not allow; the refusal comes back as an `Anomaly` for the caller to
+report (the engine raises an alert and asks for a reconciliation with the broker).
+
+What it checks, for each update of an order it holds:
+
+* the pair (current status, event) is in the table, or is a request's reply that resumes the
+  order's working status (`RESUMING`; the status to resume to comes from what the order has been
+  through, `resume_status`);
+* a fill has a positive quantity and keeps the total filled within the order's quantity (a
+  FILLED without a quantity fills the rest).
+
+A refused update changes nothing. Note that the table lets a finished order take one thing: a
+late report of a part fill made before it was cancelled or expired (order and deal pushes travel
+separately, Futu); the fill is counted and the order stays finished.
+
+Amendments. An order amended gets new terms, and its trigger is armed again: the paper venue
+restarts a stop-limit's trigger on its new level and reports TRIGGERED anew, so a request's reply
+resumes to a triggered status only if the order was triggered since its last amendment. (A venue
+that keeps the old trigger simply reports no second one.)
+
+Implied acceptance. Some brokers leave out the acknowledgement (the paper broker in a backtest
+does, to save a message per order nobody reads). A report that only a working order can get
+(EXPIRED, AMENDED) for an order still SUBMITTED is therefore taken to include it: the book
+applies ACCEPTED, then the report, both through the table.
+
+Pure logic, no I/O: the book holds values and answers questions about them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from typing import Protocol
+
+from tradeplan.core.money import ZERO
+from tradeplan.orders.model import Order, OrderEvent, OrderStatus
+from tradeplan.orders.state_machine import RESUMING, TRANSITIONS, resume_status
+
+_FILLS = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
+# Reports a broker sends only about an order it has accepted (see "Implied acceptance").
+_IMPLY_ACCEPTED = frozenset({OrderEvent.EXPIRED, OrderEvent.AMENDED})
+
+
+def words(value: OrderStatus | OrderEvent) -> str:
+    """A status or an event as plain words: `partially_filled` reads "partially filled"."""
+    return str(value.value).replace("_", " ")
+
+
+class Report(Protocol):
+    """What the book reads of a broker's report: `ports.broker.OrderUpdate` is one (the port
+    sits above this layer, so the book names only the fields it needs)."""
+
+    @property
+    def kind(self) -> OrderEvent: ...
+
+    @property
+    def order(self) -> Order: ...
+
+    @property
+    def fill_qty(self) -> Decimal | None: ...
+
+
+class AnomalyKind(Enum):
+    """Why an update was refused."""
+
+    UNKNOWN_ORDER = "unknown_order"  # no order with that id was sent
+    NOT_ALLOWED = "not_allowed"  # the state table has no such move
+    OVERFILL = "overfill"  # the fill takes the total beyond the order's quantity
+    NO_QUANTITY = "no_quantity"  # a part fill without a positive quantity
+
+
+@dataclass(frozen=True, slots=True)
+class Anomaly:
+    """An update the book did not apply. `status` is the order's status, which the update left
+    unchanged (None: the book holds no such order); `event` what the update reported."""
+
+    kind: AnomalyKind
+    order_id: str
+    event: OrderEvent
+    status: OrderStatus | None
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        """What happened, in plain words, naming the order and both states."""
+        said = f"the broker reported order {self.order_id} as {words(self.event)}"
+        if self.status is None:
+            return f"{said}, but this run never sent an order {self.order_id}"
+        status = words(self.status)
+        if self.kind is AnomalyKind.NOT_ALLOWED:
+            event = words(self.event)
+            return f"{said}, but it is {status}, and an order that is {status} cannot be {event}"
+        return f"{said}, but {self.detail} (the order is {status})"
+
+
+@dataclass(slots=True)
+class _Entry:
+    """What the book knows about one order; mutable, private, changed only by `_step`."""
+
+    order: Order
+    owner: str
+    status: OrderStatus
+    filled: Decimal = ZERO
+    accepted: bool = False
+    triggered: bool = False
+
+
+class OrderBook:
+    """Every order the engine has sent, by id, with its status from the state table.
+
+    Local events (the order was placed, a cancel was sent) and the broker's reports go through
+    the same `_step`, so the status of an order changes in this one place.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _Entry] = {}
+
+    # --- what the engine does -------------------------------------------------------------------
+
+    def add(self, order: Order, owner: str = "") -> None:
+        """Hold a new order, not yet sent (INITIALIZED). `owner` names who placed it, for
+        messages. An id used twice is a bug in the caller, not the broker: it raises."""
+        if order.id in self._entries:
+            raise ValueError(f"order {order.id} is already in the order book")
+        self._entries[order.id] = _Entry(order, owner, OrderStatus.INITIALIZED)
+
+    def place(self, order: Order, owner: str = "") -> None:
+        """Hold a new order that is being sent now (SUBMITTED)."""
+        self.add(order, owner)
+        anomaly = self.note(order.id, OrderEvent.PLACED)
+        assert anomaly is None  # INITIALIZED -> SUBMITTED is always in the table
+
+    def note(self, order_id: str, event: OrderEvent) -> Anomaly | None:
+        """Apply a local event (placed, cancel requested, ...) the way `apply` applies a
+        broker's report; a FILLED noted here fills the rest of the order."""
+        return self._step(order_id, event, None, None)
+
+    def request_cancel(self, order_id: str) -> bool:
+        """Note that a cancel is being sent; False when there is nothing to cancel (an
+        unknown or finished order, or a cancel already in flight): then send nothing."""
+        return self.note(order_id, OrderEvent.CANCEL_REQUESTED) is None
+
+    # --- what the broker says -------------------------------------------------------------------
+
+    def apply(self, update: Report) -> Anomaly | None:
+        """Apply one broker report (an `OrderUpdate`); None when applied, else the `Anomaly`,
+        and nothing changed."""
+        return self._step(update.order.id, update.kind, update.fill_qty, update.order)
+
+    # --- questions ------------------------------------------------------------------------------
+
+    def __contains__(self, order_id: object) -> bool:
+        return order_id in self._entries
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def status(self, order_id: str) -> OrderStatus | None:
+        """The order's status; None for an order the book does not hold."""
+        entry = self._entries.get(order_id)
+        return None if entry is None else entry.status
+
+    def filled(self, order_id: str) -> Decimal:
+        """How much of the order has been filled (zero for an unknown one)."""
+        entry = self._entries.get(order_id)
+        return ZERO if entry is None else entry.filled
+
+    def order(self, order_id: str) -> Order | None:
+        """The order's terms as last reported (an amendment changes them)."""
+        entry = self._entries.get(order_id)
+        return None if entry is None else entry.order
+
+    def owner(self, order_id: str) -> str:
+        entry = self._entries.get(order_id)
+        return "" if entry is None else entry.owner
+
+    def is_final(self, order_id: str) -> bool:
+        """The book holds the order and it is finished: filled, cancelled, expired, rejected
+        or denied. Nothing more is sent for it."""
+        entry = self._entries.get(order_id)
+        return entry is not None and entry.status.is_terminal
+
+    def is_working(self, order_id: str) -> bool:
+        """The book holds the order and it is not finished."""
+        entry = self._entries.get(order_id)
+        return entry is not None and not entry.status.is_terminal
+
+    # --- the one place where a status changes ---------------------------------------------------
+
+    def _step(
+        self, order_id: str, event: OrderEvent, fill_qty: Decimal | None, order: Order | None
+    ) -> Anomaly | None:
+        entry = self._entries.get(order_id)
+        if entry is None:
+            return Anomaly(AnomalyKind.UNKNOWN_ORDER, order_id, event, None)
+        status = entry.status
+        implied = False
+        following = _next(entry, status, event)
+        if following is None and status is OrderStatus.SUBMITTED and event in _IMPLY_ACCEPTED:
+            accepted = TRANSITIONS[(status, OrderEvent.ACCEPTED)]
+            following = _next(entry, accepted, event)
+            implied = following is not None
+        if following is None:
+            return Anomaly(AnomalyKind.NOT_ALLOWED, order_id, event, status)
+        qty = ZERO
+        if event in _FILLS:
+            terms = entry.order if order is None else order
+            rest = terms.qty - entry.filled
+            qty = rest if fill_qty is None and event is OrderEvent.FILLED else fill_qty or ZERO
+            if qty <= 0:
+                detail = "the report gives no quantity filled"
+                return Anomaly(AnomalyKind.NO_QUANTITY, order_id, event, status, detail)
+            if qty > rest:
+                detail = (
+                    f"a fill of {qty} is more than the {rest} left unfilled of the "
+                    f"{terms.qty} ordered"
+                )
+                return Anomaly(AnomalyKind.OVERFILL, order_id, event, status, detail)
+        entry.status = following
+        entry.filled += qty
+        if order is not None:
+            entry.order = order
+        if implied or event is OrderEvent.ACCEPTED:
+            entry.accepted = True
+        if event is OrderEvent.TRIGGERED:
+            entry.triggered = True
+        elif event is OrderEvent.AMENDED:
+            entry.triggered = False  # new terms arm the trigger again (see the docstring)
+        return None
+
+
+def _next(entry: _Entry, status: OrderStatus, event: OrderEvent) -> OrderStatus | None:
+    """The status the table gives for `event` in `status`, or None where it has no move."""
+    following = TRANSITIONS.get((status, event))
+    if following is not None or (status, event) not in RESUMING:
+        return following
+    # An amendment's reply resumes on the new terms, whose trigger has not been reached.
+    triggered = entry.triggered and event is not OrderEvent.AMENDED
+    return resume_status(accepted=entry.accepted, triggered=triggered, filled_qty=entry.filled)
+
+
+__all__ = ["Anomaly", "AnomalyKind", "OrderBook", "Report", "words"]
