@@ -25,7 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
-from tradeplan.brokers.paper.fills import Fees, FillConfig, IntrabarPath
+from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig, IntrabarPath
 from tradeplan.core.calendar import open_ns_between
 from tradeplan.core.enums import AssetClass, FillProfile
 from tradeplan.core.epoch import usual_interval_ns
@@ -139,7 +139,7 @@ def run_backtest(
     config = FillConfig(
         profile=options.fill or plan.broker.fill,
         path=options.path,
-        fees=Fees(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
+        fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
         slippage_ticks=options.slippage_ticks,
     )
     account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)

@@ -17,7 +17,7 @@ from backtest_harness import plan_from, ticks
 
 from tradeplan.api_backtest import BacktestOptions, BacktestRun, run_backtest
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
-from tradeplan.brokers.paper.fills import Fees, FillConfig
+from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig
 from tradeplan.core.enums import FillProfile
 from tradeplan.core.money import HUNDRED
 from tradeplan.plan.model import Plan
@@ -176,7 +176,8 @@ def run_with_hooks(
     def once(step_mode: bool) -> HookedRun:
         fees = plan.fees
         config = FillConfig(
-            profile=fill, fees=Fees(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order)
+            profile=fill,
+            fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
         )
         balance = plan.account.balance or Decimal(100_000)
         account = broker_account or PaperAccount(plan.account.currency, balance, leverage)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from tradeplan.brokers.paper.fills import (
     Bar,
-    Fees,
+    FeeSchedule,
     FillConfig,
     FillReason,
     IntrabarPath,
@@ -80,7 +80,7 @@ configs = st.builds(
     FillConfig,
     profile=st.sampled_from(FillProfile),
     path=st.sampled_from(IntrabarPath),
-    fees=st.just(Fees(per_unit=D("0.01"))),
+    fees=st.just(FeeSchedule(per_unit=D("0.01"))),
     slippage_ticks=st.integers(0, 3),
 )
 

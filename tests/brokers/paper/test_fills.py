@@ -9,7 +9,7 @@ import pytest
 
 from tradeplan.brokers.paper.fills import (
     Bar,
-    Fees,
+    FeeSchedule,
     FillConfig,
     FillReason,
     FillResult,
@@ -342,7 +342,7 @@ def test_a_trailing_stop_with_activation_does_nothing_before_it() -> None:
 
 # --- fees, slippage, partial fills ------------------------------------------------------------
 
-FEES = Fees(per_unit=D("0.001"), per_notional=D("0.0001"), per_order=D(50))
+FEES = FeeSchedule(per_unit=D("0.001"), per_notional=D("0.0001"), per_order=D(50))
 
 
 def test_fees_per_unit_notional_and_order() -> None:
@@ -380,7 +380,7 @@ def test_slippage_steps_across_the_one_dollar_tick_boundary() -> None:
 
 
 def test_quote_sizes_give_partial_fills_and_the_rest_trades_at_the_next_tick() -> None:
-    config = FillConfig(fees=Fees(per_order=D(50)))
+    config = FillConfig(fees=FeeSchedule(per_order=D(50)))
     first = on_tick(SL_SELL, tick("107.50", "107.51", bid_size=D(4000)), config)
     (part,) = first.fills
     assert part.qty == D(4000) and part.price == D("107.50") and part.fee == D(50)

@@ -28,7 +28,7 @@ already beyond it):
   the limit price, so the profiles differ only when the market is already past the limit.
 
 Slippage (`FillConfig.slippage_ticks`) moves market-type fills (market, stop, touched, trailing)
-that many ticks against the trader; limit fills never slip past their price. Fees (`Fees`) are
+that many ticks against the trader; limit fills never slip past their price. Fees (`FeeSchedule`) are
 per unit, per notional and per order (charged on an order's first fill). Quantities: a bar fills
 the whole remaining quantity; a tick with a size on its side fills at most that size, which gives
 partial fills, and the remainder keeps working (a triggered stop's remainder as a market order).
@@ -92,7 +92,7 @@ _REASONS: dict[OrderType, tuple[FillReason, FillReason]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class Fees:
+class FeeSchedule:
     """Costs of a fill in the quote currency; all default to nothing."""
 
     per_unit: Decimal = ZERO
@@ -108,7 +108,7 @@ class Fees:
 class FillConfig:
     profile: FillProfile = FillProfile.EXCHANGE
     path: IntrabarPath = IntrabarPath.NEAREST_FIRST
-    fees: Fees = Fees()
+    fees: FeeSchedule = FeeSchedule()
     slippage_ticks: int = 0
 
     def __post_init__(self) -> None:
