@@ -28,7 +28,7 @@ def test_an_interrupted_write_leaves_the_old_results_untouched(
     def interrupted(*args: object, **kwargs: object) -> str:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("tradeplan.api_backtest.render_report", interrupted)
+    monkeypatch.setattr("tradeplan.backtest.run.render_report", interrupted)
     data.write_text(data.read_text().replace(",1,0.00002", ",1,0.00003"))
     assert _backtest(strategy, data, out) == 130
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before

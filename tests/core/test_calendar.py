@@ -20,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tradeplan.api_backtest import bar_arrays
+from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.sessions import SessionCalendar, tradable, tradable_rows
 from tradeplan.compiler.pipeline import compile_source
@@ -30,7 +31,6 @@ from tradeplan.lang.expr import Compare, Name
 from tradeplan.lang.source import Form
 from tradeplan.plan.model import Plan
 from tradeplan.risk import EquityTracker
-from tradeplan.runtime.data import MarketData, parse_market_data
 from tradeplan.runtime.engine import Engine, RuleInputs
 from tradeplan.runtime.evaluate import compile_series
 

@@ -21,8 +21,8 @@ from fuzz_budget import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tradeplan.backtest.data import DataError, parse_market_data
 from tradeplan.core.money import fmt_decimal
-from tradeplan.runtime.data import DataError, parse_market_data
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCE = "fuzzed.csv"

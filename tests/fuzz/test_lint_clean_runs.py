@@ -19,10 +19,10 @@ from hypothesis import strategies as st
 from test_lint_never_crashes import mutated
 
 from tradeplan.api_backtest import BacktestError, run_backtest
+from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.compiler.pipeline import compile_source
 from tradeplan.diagnostics.model import Severity
 from tradeplan.lang.source import form_of
-from tradeplan.runtime.data import MarketData, parse_market_data
 
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 1500

@@ -16,9 +16,9 @@ from decimal import Decimal
 from backtest_harness import plan_from
 
 from tradeplan.api_backtest import BacktestOptions, BacktestRun, run_backtest
+from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.plan.model import Plan
 from tradeplan.reporting.csv_out import ORDER_COLUMNS, SIGNAL_COLUMNS, TRADE_COLUMNS, cell
-from tradeplan.runtime.data import MarketData, parse_market_data
 
 MONDAY = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
 

@@ -13,16 +13,16 @@ from decimal import Decimal
 
 import numpy as np
 
+from tradeplan.backtest.data import MarketData, parse_market_data
+from tradeplan.backtest.replay import ReplayStats, replay
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FillConfig
 from tradeplan.compiler.pipeline import compile_source
 from tradeplan.core.enums import FillProfile
 from tradeplan.lang.source import Form
 from tradeplan.plan.model import Plan
-from tradeplan.runtime.data import MarketData, parse_market_data
 from tradeplan.runtime.engine import Engine, EngineConfig, EngineResult, RuleInputs
 from tradeplan.runtime.records import OrderEventRecord, TradeRecord
-from tradeplan.runtime.replay import ReplayStats, replay
 
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)  # a Monday
 DEALER = FillConfig(profile=FillProfile.DEALER)

@@ -16,15 +16,15 @@ import numpy as np
 from backtest_harness import plan_from, ticks
 
 from tradeplan.api_backtest import BacktestOptions, BacktestRun, run_backtest
+from tradeplan.backtest.data import MarketData
+from tradeplan.backtest.replay import replay
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig
 from tradeplan.core.enums import FillProfile
 from tradeplan.core.money import HUNDRED
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
-from tradeplan.runtime.data import MarketData
 from tradeplan.runtime.engine import Engine, EngineConfig, EngineResult, Owner, Settle
-from tradeplan.runtime.replay import replay
 from tradeplan.runtime.slot_run import SlotRun
 
 HEAD = """\

@@ -12,15 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tradeplan.diagnostics import Severity
-from tradeplan.runtime import data as data_module
-from tradeplan.runtime.data import (
+from tradeplan.backtest import data as data_module
+from tradeplan.backtest.data import (
     DataError,
     DataKind,
     load_market_data,
     ns_from_datetime,
     parse_market_data,
 )
+from tradeplan.diagnostics import Severity
 
 ROOT = Path(__file__).resolve().parents[2]
 NS = 1_000_000_000

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from tradeplan.runtime.data import DataError, load_market_data
+from tradeplan.backtest.data import DataError, load_market_data
 
 
 def test_every_kind_of_problem_is_listed_at_once(tmp_path: Path) -> None:

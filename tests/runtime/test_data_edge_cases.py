@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tradeplan.backtest.data import load_market_data
 from tradeplan.cli.main import main
-from tradeplan.runtime.data import load_market_data
 
 ROOT = Path(__file__).resolve().parents[2]
 STRATEGY = ROOT / "strategies" / "usdjpy-grid.yaml"

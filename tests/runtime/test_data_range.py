@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tradeplan.runtime.data import DataError, load_market_data, parse_market_data
+from tradeplan.backtest.data import DataError, load_market_data, parse_market_data
 
 HEADER = "time,open,high,low,close\n"
 

@@ -17,13 +17,13 @@ from pathlib import Path
 
 from backtest_harness import EXCHANGE, bars, flags, fx_plan
 
+from tradeplan.backtest.replay import replay
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.reporting.csv_out import write_alerts_csv
 from tradeplan.runtime.engine import Engine, EngineConfig, EngineResult, RuleInputs
-from tradeplan.runtime.replay import replay
 
 MARKET_10K = "    order: market\n    units: 10000\n"
 TP_SL_100 = "  take_profit: 100 pips\n  stop_loss: 100 pips\n"

@@ -142,7 +142,7 @@ def test_day_orders_expire_at_the_regular_session_end() -> None:
         )
         + f"{datetime(2025, 1, 7, 14, 30, tzinfo=UTC).isoformat()},99.00,99.10,98.00,98.50\n"
     )
-    from tradeplan.runtime.data import parse_market_data
+    from tradeplan.backtest.data import parse_market_data
 
     data = parse_market_data(text, default_spread="0")
     plan = stock_plan("{type: limit, price: close - 0.50}")
@@ -165,7 +165,7 @@ def test_fx_day_orders_expire_at_five_pm_new_york() -> None:
     for minute in (58, 59):
         lines.append(f"2025-01-06T21:{minute}:00+00:00,110.00,110.10,109.90,110.00")
     lines.append("2025-01-06T22:00:00+00:00,109.00,109.10,108.50,108.80")
-    from tradeplan.runtime.data import parse_market_data
+    from tradeplan.backtest.data import parse_market_data
 
     result = both_modes(plan, parse_market_data("\n".join(lines)), [0], price=D("109.00"))
     assert result.trades == ()
@@ -181,7 +181,7 @@ def test_gtc_orders_survive_the_session_end() -> None:
     for minute in (58, 59):
         lines.append(f"2025-01-06T21:{minute}:00+00:00,110.00,110.10,109.90,110.00")
     lines.append("2025-01-06T22:00:00+00:00,109.00,109.10,108.50,108.80")
-    from tradeplan.runtime.data import parse_market_data
+    from tradeplan.backtest.data import parse_market_data
 
     result = both_modes(plan, parse_market_data("\n".join(lines)), [0], price=D("109.00"))
     assert result.trades[0].entry_price == D("109.00")

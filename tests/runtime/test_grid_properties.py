@@ -17,9 +17,9 @@ from grid_harness import HEAD, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.core.enums import FillProfile, Side
 from tradeplan.plan.model import Plan
-from tradeplan.runtime.data import MarketData, parse_market_data
 from tradeplan.runtime.engine import EngineResult
 from tradeplan.runtime.records import OrderEventKind
 

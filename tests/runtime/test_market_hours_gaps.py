@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
+from tradeplan.backtest.data import parse_market_data
 from tradeplan.core.calendar import open_ns_between
 from tradeplan.core.enums import AssetClass
-from tradeplan.runtime.data import parse_market_data
 
 FRIDAY_CLOSE = datetime(2025, 1, 10, 22, 0, tzinfo=UTC)  # 17:00 New York
 

@@ -39,10 +39,10 @@ from backtest_harness import plan_from  # noqa: E402
 from backtesting import Backtest, Strategy  # noqa: E402
 
 from tradeplan.api_backtest import BacktestOptions, rule_inputs, run_backtest  # noqa: E402
+from tradeplan.backtest.data import MarketData, parse_market_data  # noqa: E402
 from tradeplan.brokers.paper.fills import IntrabarPath  # noqa: E402
 from tradeplan.core.enums import FillProfile  # noqa: E402
 from tradeplan.core.money import Rounding, round_to_increment  # noqa: E402
-from tradeplan.runtime.data import MarketData, parse_market_data  # noqa: E402
 
 STRATEGY = """\
 tradeplan: 1

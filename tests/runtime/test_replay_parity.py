@@ -15,9 +15,9 @@ from backtest_harness import DEALER, EXCHANGE, fx_plan, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.brokers.paper.fills import FillConfig, IntrabarPath
 from tradeplan.core.enums import FillProfile
-from tradeplan.runtime.data import MarketData, parse_market_data
 
 EXITS = [
     "  take_profit: 30 pips\n  stop_loss: 20 pips\n",

@@ -21,13 +21,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_replay_parity import random_bars
 
+from tradeplan.backtest.data import MarketData
+from tradeplan.backtest.replay import replay
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FillConfig
 from tradeplan.plan.model import Plan
 from tradeplan.risk import Reason
-from tradeplan.runtime.data import MarketData
 from tradeplan.runtime.engine import Engine, EngineConfig, EngineResult, RuleInputs
-from tradeplan.runtime.replay import replay
 
 EXITS = [
     "    exits: {take_profit: 30 pips, stop_loss: 20 pips}\n",

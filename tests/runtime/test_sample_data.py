@@ -10,7 +10,7 @@ from types import ModuleType
 
 import numpy as np
 
-from tradeplan.runtime.data import DataKind, load_market_data
+from tradeplan.backtest.data import DataKind, load_market_data
 
 SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "make_sample_data.py"
 

@@ -82,9 +82,9 @@ class _Usage(ValueError):
 def run(args: argparse.Namespace) -> int:
     from tradeplan import api
     from tradeplan.api_backtest import BacktestError, BacktestOptions, backtest, write_outputs
+    from tradeplan.backtest.data import DataError
     from tradeplan.brokers.paper.fills import IntrabarPath
     from tradeplan.core.enums import FillProfile
-    from tradeplan.runtime.data import DataError
 
     try:
         options = BacktestOptions(

@@ -196,7 +196,7 @@ class ReplayVenue(BrokerPort, Protocol):
 class BarSeries(Protocol):
     """Columnar market data a replay walks: int64 prices scaled by 10**decimals (exact), Bid
     prices with the Ask at Bid + spread, and int64 epoch-nanosecond times. Tick data fits too:
-    open = high = low = close = bid. `tradeplan.runtime.data.MarketData` is one."""
+    open = high = low = close = bid. `tradeplan.backtest.data.MarketData` is one."""
 
     @property
     def decimals(self) -> int: ...

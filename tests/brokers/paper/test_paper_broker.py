@@ -10,6 +10,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FillConfig
 from tradeplan.brokers.paper.sessions import SessionCalendar
@@ -18,7 +19,6 @@ from tradeplan.core.enums import AssetClass, OrderType, Session, Side, TimeInFor
 from tradeplan.core.instrument import default_instrument
 from tradeplan.orders.model import Order, OrderEvent, Trail
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
-from tradeplan.runtime.data import MarketData, parse_market_data
 
 USDJPY = default_instrument("USD/JPY")
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)

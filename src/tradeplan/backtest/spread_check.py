@@ -21,11 +21,11 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Final
 
+from tradeplan.backtest.data import DataKind, MarketData
+from tradeplan.backtest.instrument_check import MAJORS
 from tradeplan.core.enums import AssetClass
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED
-from tradeplan.runtime.data import DataKind, MarketData
-from tradeplan.runtime.instrument_check import MAJORS
 
 MAJOR_PAIR_PIPS: Final = Decimal(20)
 MAX_PERCENT_OF_PRICE: Final = Decimal(1)

@@ -1,0 +1,476 @@
+"""Backtest wiring: a compiled Plan + market data -> the engine on the paper broker -> reports.
+
+This is the one place that knows both the runtime (engine, replay, evaluator) and a broker (the
+paper broker), which the layering keeps apart (ARCHITECTURE.md): it sits beside `api.py` at the
+top and is what `tradeplan backtest` calls.
+
+Phases, each timed in `BacktestRun.timings`: load (CSV -> exact columns), signals (every `when`,
+`exit_when` and entry price expression over the whole data set, `runtime.evaluate`), run (the
+replay, the phase the speed targets are about), report (summary and files).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from decimal import ROUND_DOWN, Decimal, localcontext
+from functools import partial
+from pathlib import Path
+from time import perf_counter
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.backtest.data import DataKind, MarketData, load_market_data
+from tradeplan.backtest.instrument_check import wrong_instrument
+from tradeplan.backtest.replay import Progress, ReplayStats, replay
+from tradeplan.backtest.spread_check import spread_warnings
+from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
+from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig, IntrabarPath
+from tradeplan.core.calendar import open_ns_between
+from tradeplan.core.enums import AssetClass, FillProfile
+from tradeplan.core.epoch import usual_interval_ns
+from tradeplan.core.instrument import exchange_timezone
+from tradeplan.core.money import HUNDRED, ONE, Rounding, round_money, round_to_increment
+from tradeplan.core.units import format_duration
+from tradeplan.lang.expr import Expr
+from tradeplan.plan.model import EntryRule, Plan
+from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
+from tradeplan.reporting.csv_out import Formats, write_run_files
+from tradeplan.reporting.html_report import render_report
+from tradeplan.reporting.metrics import Summary, summarize
+from tradeplan.runtime.bars import BarArrays
+from tradeplan.runtime.engine import (
+    Engine,
+    EngineConfig,
+    EngineResult,
+    EntryRefused,
+    RuleInputs,
+)
+from tradeplan.runtime.evaluate import SeriesEvaluator
+from tradeplan.runtime.ledger import QuoteRate, same_currency
+from tradeplan.runtime.resample import Resampled, resample
+from tradeplan.runtime.slot_run import STOPPED, SlotRun
+
+DEFAULT_BALANCE = Decimal(100_000)
+
+
+class BacktestError(Exception):
+    """The backtest cannot run as asked (an unsupported plan feature, a missing rate)."""
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestOptions:
+    """What the command line may say; None leaves the plan's (or the default) value."""
+
+    spread: Decimal | None = None  # for data without a spread column
+    start: str | None = None
+    end: str | None = None
+    path: IntrabarPath = IntrabarPath.NEAREST_FIRST
+    fill: FillProfile | None = None
+    slippage_ticks: int = 0
+    balance: Decimal | None = None
+    quote_rate: Decimal | None = None  # account currency per quote unit, when it cannot be told
+    step_mode: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    plan: Plan
+    data: MarketData
+    result: EngineResult
+    summary: Summary
+    stats: ReplayStats
+    timings: dict[str, float] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+
+
+def backtest(
+    plan: Plan,
+    data_path: str | os.PathLike[str],
+    options: BacktestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BacktestRun:
+    """Load `data_path` (raises runtime.data.DataError naming bad rows) and run `plan` on it."""
+    options = options or BacktestOptions()
+    quote_rate(plan, options.quote_rate)  # a missing or needless --rate stops before the load
+    began = perf_counter()
+    data = load_market_data(
+        Path(data_path),
+        default_spread=options.spread,
+        start=options.start,
+        end=options.end,
+        open_between=partial(open_ns_between, plan.instrument.asset_class),
+    )
+    run = run_backtest(plan, data, options, progress=progress)
+    run.timings["load"] = perf_counter() - began - sum(run.timings.values())
+    return run
+
+
+def run_backtest(
+    plan: Plan,
+    data: MarketData,
+    options: BacktestOptions | None = None,
+    *,
+    progress: Progress | None = None,
+) -> BacktestRun:
+    """Run `plan` over `data` on the paper broker; everything stays in memory."""
+    options = options or BacktestOptions()
+    timings: dict[str, float] = {}
+    warnings = [issue.message for issue in data.issues]
+    mismatch = wrong_instrument(plan, data.price("close", 0), data.source) if len(data) else None
+    if mismatch:
+        raise BacktestError(mismatch)
+    warnings.extend(spread_warnings(plan.instrument, data, options.spread))
+    began = perf_counter()
+    inputs = rule_inputs(plan, data)
+    timings["signals"] = perf_counter() - began
+
+    balance = options.balance or plan.account.balance or DEFAULT_BALANCE
+    balance = round_money(balance, plan.account.currency)  # the books are in minor units
+    rate, rate_warning = quote_rate(plan, options.quote_rate)
+    if rate_warning:
+        warnings.append(rate_warning)
+    fees = plan.fees
+    config = FillConfig(
+        profile=options.fill or plan.broker.fill,
+        path=options.path,
+        fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
+        slippage_ticks=options.slippage_ticks,
+    )
+    account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)
+    broker = PaperBroker(
+        data,
+        plan.instrument,
+        config,
+        account=account,
+        profile=_profile(plan.broker.name),
+        report_accepted=False,
+    )
+    engine = Engine(
+        plan,
+        broker,
+        data,
+        inputs,
+        EngineConfig(balance, plan.account.currency, plan.account.leverage, rate),
+        excursion=broker.excursion,
+    )
+    stats = replay(engine, broker, step_mode=options.step_mode, progress=progress)
+    timings["run"] = stats.seconds
+
+    began = perf_counter()
+    result = engine.result()
+    periods = 365.0 if plan.instrument.asset_class is AssetClass.CRYPTO_PERP else 252.0
+    summary = summarize(
+        result.trades,
+        result.equity,
+        periods_per_year=periods,
+        currency=plan.account.currency,
+        signals=result.signals,
+    )
+    stopped = {
+        owner.name: owner.stop_reason
+        for owner in engine.owners
+        if isinstance(owner, SlotRun) and owner.state == STOPPED
+    }
+    paused = {
+        owner.name: owner.pauses
+        for owner in engine.owners
+        if isinstance(owner, SlotRun) and owner.pauses
+    }
+    halts = [a for a in result.alerts if a.kind == "drawdown_halt"]
+    summary = replace(
+        summary,
+        stopped_slots=stopped,
+        paused_slots=paused,
+        halted_at=halts[0].time if halts else None,
+        halt_reason=halts[0].message if halts else "",
+        daily_limit_days=sum(1 for a in result.alerts if a.kind == "daily_loss_limit"),
+    )
+    timings["summary"] = perf_counter() - began
+    return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
+
+
+def _profile(name: str) -> BrokerProfile:
+    """The rules of the broker the strategy names (tick, step, minimum notional), which the
+    paper broker stands in for; PAPER when the name is not a known broker."""
+    try:
+        return get_profile(name)
+    except UnknownProfileError:
+        return PAPER
+
+
+def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
+    """Every rule's `when`, `exit_when` and entry prices over the whole data set.
+
+    Conditions are evaluated on closed bars of the plan's timeframe (runtime/resample.py) and
+    land on the last fine row of each bar; fills stay on the fine rows.
+    """
+    fine = bar_arrays(plan, data)
+    resampled = _timeframe_bars(plan, data, fine)
+    if resampled is None:
+        evaluator = SeriesEvaluator(fine, plan.instrument)
+        inputs: dict[str, RuleInputs] = {}
+        for rule in plan.rules:
+            exit_when = rule.exits.exit_when
+            inputs[rule.name] = RuleInputs(
+                entry=np.ascontiguousarray(evaluator.condition(rule.when)),
+                exit=None
+                if exit_when is None
+                else np.ascontiguousarray(evaluator.condition(exit_when)),
+                price=_price_source(evaluator, rule, rule.order.price),
+                trigger=_price_source(evaluator, rule, rule.order.trigger),
+            )
+        return inputs
+    evaluator = SeriesEvaluator(resampled.bars, plan.instrument)
+    rows, bar_of_row = len(fine), resampled.bar_of_row
+    inputs = {}
+    for rule in plan.rules:
+        exit_when = rule.exits.exit_when
+        price = _price_source(evaluator, rule, rule.order.price)
+        trigger = _price_source(evaluator, rule, rule.order.trigger)
+        inputs[rule.name] = RuleInputs(
+            entry=resampled.spread_signal(evaluator.condition(rule.when), rows),
+            exit=None
+            if exit_when is None
+            else resampled.spread_signal(evaluator.condition(exit_when), rows),
+            price=None if price is None else _on_bar_of_row(price, bar_of_row),
+            trigger=None if trigger is None else _on_bar_of_row(trigger, bar_of_row),
+        )
+    return inputs
+
+
+def _on_bar_of_row(
+    source: Callable[[int], Decimal], bar_of_row: NDArray[np.int64]
+) -> Callable[[int], Decimal]:
+    def at_row(row: int) -> Decimal:
+        return source(int(bar_of_row[row]))
+
+    return at_row
+
+
+def _timeframe_bars(plan: Plan, data: MarketData, fine: BarArrays) -> Resampled | None:
+    """The plan's timeframe bars, or None when the data already is that timeframe.
+
+    Data coarser than the timeframe, or bars that do not divide it, cannot make its bars: that
+    is refused, naming both intervals, rather than run on the wrong bars.
+    """
+    timeframe = plan.timeframe
+    if timeframe is None:
+        return None
+    ticks = data.kind is DataKind.TICKS
+    interval = 0 if ticks else usual_interval_ns(data.time_ns) // 1_000_000_000
+    if not ticks and interval == timeframe:
+        return None
+    if not ticks and interval > timeframe:
+        raise BacktestError(
+            f"the data has {format_duration(interval)} bars but the strategy's timeframe is "
+            f"{format_duration(timeframe)}: give data of {format_duration(timeframe)} or finer, "
+            f"or set `timeframe: {format_duration(interval)}`"
+        )
+    if not ticks and interval > 0 and timeframe % interval:
+        raise BacktestError(
+            f"the strategy's timeframe {format_duration(timeframe)} is not a whole number of "
+            f"the data's {format_duration(interval)} bars: give data whose bars divide it"
+        )
+    us_stock = plan.instrument.asset_class is AssetClass.US_STOCK
+    return resample(
+        fine,
+        timeframe,
+        tz=exchange_timezone(plan.instrument.asset_class) if us_stock else "UTC",
+        us_sessions=us_stock,
+        row_interval=interval,
+    )
+
+
+def bar_arrays(plan: Plan, data: MarketData) -> BarArrays:
+    """The float columns the evaluator reads (analytics only; orders use exact prices)."""
+    tz = exchange_timezone(plan.instrument.asset_class)
+    return BarArrays.from_arrays(
+        data.close,
+        time=data.time_ns // 1_000_000_000,
+        open=data.open,
+        high=data.high,
+        low=data.low,
+        volume=data.volume,
+        spread=data.spread,
+        tz=tz,
+        us_sessions=plan.instrument.asset_class is AssetClass.US_STOCK,
+    )
+
+
+def _price_source(
+    evaluator: SeriesEvaluator, rule: EntryRule, expr: Expr | None
+) -> Callable[[int], Decimal] | None:
+    """An entry price expression at a row, on the tick grid.
+
+    Expressions are evaluated in float64 (indicators are analytics); the value is taken through
+    its shortest repr and rounded to the NEAREST tick, which undoes a float's last-digit noise
+    (`close - 0.05` stays exactly on the grid). The rule then rounds it its own way (a no-op on
+    the grid), so what reaches the order is an exact Decimal on the tick.
+    """
+    if expr is None:
+        return None
+    values = evaluator.number(expr)
+    instrument = evaluator.instrument
+    assert instrument is not None
+
+    def price(row: int) -> Decimal:
+        value = float(values[row])
+        if not np.isfinite(value) or value <= 0:
+            raise EntryRefused(f"the entry price of {rule.name} is not a positive number here")
+        raw = Decimal(repr(value))
+        return round_to_increment(raw, instrument.tick_at(raw), Rounding.NEAREST)
+
+    return price
+
+
+def quote_rate(plan: Plan, given: Decimal | None) -> tuple[QuoteRate, str]:
+    """Account currency per unit of the instrument's quote currency, as a function of price.
+
+    The account holds the quote currency (JPY account, USD/JPY): 1. It holds the base currency
+    (USD account, USD/JPY): 1 / price at each fill, which is exact, so no rate may be given.
+    Otherwise (JPY account, EUR/USD) the data cannot tell the rate: `given` (`--rate`) is
+    required, and a run without it is refused (BacktestError) rather than sized and valued in the
+    wrong currency. The second value is kept for callers that print warnings; it is empty.
+    """
+    instrument, account = plan.instrument, plan.account.currency
+    quote, base = instrument.quote_currency, instrument.base_currency
+    if quote in (None, account) or base == account:
+        if given is not None and not (quote in (None, account) and given == ONE):
+            rule = "is 1" if quote in (None, account) else "is 1 / price at each fill"
+            raise BacktestError(
+                f"--rate is not needed: the account currency {account} is a currency of "
+                f"{instrument.symbol}, so the rate {rule}; leave --rate out"
+            )
+        if quote in (None, account):
+            return same_currency, ""
+        return _inverse_price, ""
+    if given is None:
+        raise BacktestError(
+            f"{instrument.symbol} is quoted in {quote} but the account is in {account}: give "
+            f"--rate, the {account} per 1 {quote} (e.g. --rate 150 for a JPY account with USD "
+            "quotes), so that sizes, margin and P&L are in the account currency"
+        )
+    fixed = given
+
+    def constant(_: Decimal) -> Decimal:
+        return fixed
+
+    return constant, ""
+
+
+def _inverse_price(price: Decimal) -> Decimal:
+    """1 / price rounded down, so that price x rate never exceeds 1: a size the margin cap
+    allows exactly is never refused by the broker for a last-digit excess. Sizing itself uses
+    the exact fraction (`runtime.entry_sizing.sizing_rate`)."""
+    with localcontext() as ctx:
+        ctx.prec = 28
+        ctx.rounding = ROUND_DOWN
+        return ONE / price
+
+
+OUTPUT_NAMES = frozenset(
+    {"trades.csv", "orders.csv", "signals.csv", "alerts.csv", "summary.json", "report.html"}
+)
+
+
+class OutputFolderError(BacktestError):
+    """An --out folder that must not be replaced: it holds the inputs or someone else's files."""
+
+
+def _check_output_folder(folder: Path, inputs: Sequence[str | os.PathLike[str]]) -> None:
+    target = folder.resolve()
+    for given in inputs:
+        source = Path(given).resolve()
+        if source == target or target in source.parents:
+            raise OutputFolderError(
+                f"--out {folder} holds the input {given}: choose another folder, "
+                "the results replace the whole folder"
+            )
+    if folder.is_dir():
+        others = sorted(p.name for p in folder.iterdir() if p.name not in OUTPUT_NAMES)
+        if others:
+            raise OutputFolderError(
+                f"--out {folder} holds other files ({', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}): choose an empty or new folder"
+            )
+    elif folder.exists():
+        raise OutputFolderError(f"--out {folder} is a file, not a folder")
+
+
+def write_outputs(
+    run: BacktestRun,
+    out_dir: str | os.PathLike[str],
+    inputs: Sequence[str | os.PathLike[str]] = (),
+) -> dict[str, Path]:
+    """trades.csv, orders.csv, signals.csv, alerts.csv, summary.json and report.html.
+
+    The files are written into a temporary folder beside `out_dir` and renamed into place, so an
+    interrupted run (Ctrl-C, a full disk) leaves the previous results whole instead of new CSVs
+    beside an old report.
+    """
+    began = perf_counter()
+    folder = Path(out_dir)
+    _check_output_folder(folder, (run.data.source, *inputs))
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(
+        tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent)
+    )
+    try:
+        files = _write_files(run, staging)
+        _swap_into_place(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    files = {key: folder / path.name for key, path in files.items()}
+    run.timings["write"] = perf_counter() - began
+    return files
+
+
+def _swap_into_place(staging: Path, folder: Path) -> None:
+    """Replace `folder` by `staging` with renames only; the old results go last."""
+    if not folder.exists():
+        staging.rename(folder)
+        return
+    retired = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    folder.rename(retired)
+    try:
+        staging.rename(folder)
+    except BaseException:
+        retired.rename(folder)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)
+
+
+def _write_files(run: BacktestRun, folder: Path) -> dict[str, Path]:
+    result = run.result
+    files = write_run_files(
+        folder,
+        trades=result.trades,
+        orders=result.orders,
+        signals=result.signals,
+        summary=run.summary,
+        alerts=result.alerts,
+        formats=Formats(run.plan.account.currency, run.plan.instrument),
+    )
+    data = run.data
+    plan = run.plan
+    page = render_report(
+        plan.name,
+        run.summary,
+        result.trades,
+        result.equity,
+        prices=(data.time_ns, data.close),
+        subtitle=f"{plan.instrument.symbol} · {Path(data.source).name} · {len(data):,} rows",
+        currency=plan.account.currency,
+        price_label=f"{plan.instrument.symbol} (bid close)",
+    )
+    report = folder / "report.html"
+    report.write_text(page, encoding="utf-8")
+    files["report"] = report
+    return files
