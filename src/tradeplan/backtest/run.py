@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from decimal import ROUND_DOWN, Decimal, localcontext
+from decimal import Decimal
 from functools import partial
 from pathlib import Path
 from time import perf_counter
@@ -34,15 +34,17 @@ from tradeplan.core.calendar import open_ns_between
 from tradeplan.core.enums import AssetClass, FillProfile
 from tradeplan.core.epoch import usual_interval_ns
 from tradeplan.core.instrument import exchange_timezone
-from tradeplan.core.money import HUNDRED, ONE, Rounding, round_money, round_to_increment
+from tradeplan.core.money import HUNDRED, round_money
 from tradeplan.core.units import format_duration
 from tradeplan.lang.expr import Expr
 from tradeplan.plan.model import EntryRule, Plan
-from tradeplan.ports.profiles import PAPER, BrokerProfile, UnknownProfileError, get_profile
+from tradeplan.ports.profiles import profile_or_paper
 from tradeplan.reporting.csv_out import Formats, write_run_files
 from tradeplan.reporting.html_report import render_report
 from tradeplan.reporting.metrics import Summary, summarize
 from tradeplan.runtime.bars import BarArrays
+from tradeplan.runtime.currency import RateError
+from tradeplan.runtime.currency import quote_rate as currency_rate
 from tradeplan.runtime.engine import (
     Engine,
     EngineConfig,
@@ -50,8 +52,9 @@ from tradeplan.runtime.engine import (
     EntryRefused,
     RuleInputs,
 )
+from tradeplan.runtime.entry_prices import price_on_tick
 from tradeplan.runtime.evaluate import SeriesEvaluator
-from tradeplan.runtime.ledger import QuoteRate, same_currency
+from tradeplan.runtime.ledger import QuoteRate
 from tradeplan.runtime.resample import Resampled, resample
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
 
@@ -148,7 +151,7 @@ def run_backtest(
         plan.instrument,
         config,
         account=account,
-        profile=_profile(plan.broker.name),
+        profile=profile_or_paper(plan.broker.name),
         report_accepted=False,
     )
     engine = Engine(
@@ -193,15 +196,6 @@ def run_backtest(
     )
     timings["summary"] = perf_counter() - began
     return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
-
-
-def _profile(name: str) -> BrokerProfile:
-    """The rules of the broker the strategy names (tick, step, minimum notional), which the
-    paper broker stands in for; PAPER when the name is not a known broker."""
-    try:
-        return get_profile(name)
-    except UnknownProfileError:
-        return PAPER
 
 
 def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
@@ -306,13 +300,7 @@ def bar_arrays(plan: Plan, data: MarketData) -> BarArrays:
 def _price_source(
     evaluator: SeriesEvaluator, rule: EntryRule, expr: Expr | None
 ) -> Callable[[int], Decimal] | None:
-    """An entry price expression at a row, on the tick grid.
-
-    Expressions are evaluated in float64 (indicators are analytics); the value is taken through
-    its shortest repr and rounded to the NEAREST tick, which undoes a float's last-digit noise
-    (`close - 0.05` stays exactly on the grid). The rule then rounds it its own way (a no-op on
-    the grid), so what reaches the order is an exact Decimal on the tick.
-    """
+    """An entry price expression at a row, on the tick grid (runtime/entry_prices.py)."""
     if expr is None:
         return None
     values = evaluator.number(expr)
@@ -320,58 +308,21 @@ def _price_source(
     assert instrument is not None
 
     def price(row: int) -> Decimal:
-        value = float(values[row])
-        if not np.isfinite(value) or value <= 0:
+        found = price_on_tick(float(values[row]), instrument)
+        if found is None:
             raise EntryRefused(f"the entry price of {rule.name} is not a positive number here")
-        raw = Decimal(repr(value))
-        return round_to_increment(raw, instrument.tick_at(raw), Rounding.NEAREST)
+        return found
 
     return price
 
 
 def quote_rate(plan: Plan, given: Decimal | None) -> tuple[QuoteRate, str]:
-    """Account currency per unit of the instrument's quote currency, as a function of price.
-
-    The account holds the quote currency (JPY account, USD/JPY): 1. It holds the base currency
-    (USD account, USD/JPY): 1 / price at each fill, which is exact, so no rate may be given.
-    Otherwise (JPY account, EUR/USD) the data cannot tell the rate: `given` (`--rate`) is
-    required, and a run without it is refused (BacktestError) rather than sized and valued in the
-    wrong currency. The second value is kept for callers that print warnings; it is empty.
-    """
-    instrument, account = plan.instrument, plan.account.currency
-    quote, base = instrument.quote_currency, instrument.base_currency
-    if quote in (None, account) or base == account:
-        if given is not None and not (quote in (None, account) and given == ONE):
-            rule = "is 1" if quote in (None, account) else "is 1 / price at each fill"
-            raise BacktestError(
-                f"--rate is not needed: the account currency {account} is a currency of "
-                f"{instrument.symbol}, so the rate {rule}; leave --rate out"
-            )
-        if quote in (None, account):
-            return same_currency, ""
-        return _inverse_price, ""
-    if given is None:
-        raise BacktestError(
-            f"{instrument.symbol} is quoted in {quote} but the account is in {account}: give "
-            f"--rate, the {account} per 1 {quote} (e.g. --rate 150 for a JPY account with USD "
-            "quotes), so that sizes, margin and P&L are in the account currency"
-        )
-    fixed = given
-
-    def constant(_: Decimal) -> Decimal:
-        return fixed
-
-    return constant, ""
-
-
-def _inverse_price(price: Decimal) -> Decimal:
-    """1 / price rounded down, so that price x rate never exceeds 1: a size the margin cap
-    allows exactly is never refused by the broker for a last-digit excess. Sizing itself uses
-    the exact fraction (`runtime.entry_sizing.sizing_rate`)."""
-    with localcontext() as ctx:
-        ctx.prec = 28
-        ctx.rounding = ROUND_DOWN
-        return ONE / price
+    """The plan's rate (runtime/currency.py); a rate that cannot be settled is a BacktestError.
+    The second value is kept for callers that print warnings; it is empty."""
+    try:
+        return currency_rate(plan.instrument, plan.account.currency, given), ""
+    except RateError as exc:
+        raise BacktestError(str(exc)) from None
 
 
 OUTPUT_NAMES = frozenset(

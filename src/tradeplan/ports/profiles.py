@@ -328,3 +328,13 @@ def get_profile(name: str) -> BrokerProfile:
     except KeyError:
         known = ", ".join(sorted(PROFILES))
         raise UnknownProfileError(f"unknown broker {name!r}; known: {known}") from None
+
+
+def profile_or_paper(name: str) -> BrokerProfile:
+    """The rules of the broker a strategy names (tick, step, minimum notional), which the paper
+    broker stands in for in a backtest and the live runtime enforces; PAPER when the name is
+    not a known broker."""
+    try:
+        return get_profile(name)
+    except UnknownProfileError:
+        return PAPER
