@@ -9,6 +9,7 @@ raise and leave the book where folding the table over the legal updates leaves i
 from __future__ import annotations
 
 from collections import deque
+from dataclasses import replace as with_
 from datetime import UTC, datetime
 from decimal import Decimal as D
 from itertools import product
@@ -306,3 +307,30 @@ def test_random_updates_never_raise_and_equal_the_fold_of_the_legal_ones(
         assert book.status(name) is status
         assert book.filled(name) == filled
     assert "z" not in book
+
+
+def test_a_report_whose_sequence_number_is_not_newer_is_stale() -> None:
+    # A live broker replays reports after a reconnect: one already applied must not be
+    # applied again, and an older one must not undo a newer state.
+    book = OrderBook()
+    terms = order()
+    book.place(terms)
+    accepted = with_(update(OrderEvent.ACCEPTED, terms), seq=5)
+    filled = with_(update(OrderEvent.FILLED, terms, "10"), seq=7)
+    assert book.apply(accepted) is None
+    assert book.apply(filled) is None
+    for late in (filled, with_(accepted, seq=6)):
+        anomaly = book.apply(late)
+        assert anomaly is not None and anomaly.kind is AnomalyKind.STALE
+        assert "stale or repeated" in anomaly.message
+    assert book.status("1") is OrderStatus.FILLED and book.filled("1") == D(10)
+
+
+def test_reports_without_sequence_numbers_go_by_the_table_alone() -> None:
+    book = OrderBook()
+    terms = order()
+    book.place(terms)
+    assert book.apply(update(OrderEvent.ACCEPTED, terms)) is None  # seq 0: no number given
+    assert book.apply(update(OrderEvent.FILLED, terms, "10")) is None
+    anomaly = book.apply(update(OrderEvent.FILLED, terms, "10"))
+    assert anomaly is not None and anomaly.kind is AnomalyKind.NOT_ALLOWED

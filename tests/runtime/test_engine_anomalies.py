@@ -42,13 +42,17 @@ def _bad(real: OrderUpdate) -> list[OrderUpdate]:
     """The nonsense to send right after a real update."""
     key = (real.order.id, real.kind)
     if key == ("1", OrderEvent.FILLED):
-        return [real]  # the same fill reported twice
+        return [real]  # the same fill reported twice, with its sequence number: a repeat
+    # The others come without a sequence number (seq 0), as from a broker that gives none, so
+    # the state table itself must refuse them.
     if key == ("3", OrderEvent.CANCELLED):  # the stop filled after it was cancelled
-        return [replace(real, kind=OrderEvent.FILLED, fill_price=D("107.99"), fill_qty=D(10000))]
+        filled = replace(real, kind=OrderEvent.FILLED, fill_price=D("107.99"), fill_qty=D(10000))
+        return [replace(filled, seq=0)]
     if key == ("2", OrderEvent.FILLED):
-        return [replace(real, order=UNKNOWN)]  # a fill for an order this run never sent
+        return [replace(real, order=UNKNOWN, seq=0)]  # a fill for an order never sent
     if key == ("4", OrderEvent.ACCEPTED):  # a fill for twice the quantity, before the real one
-        return [replace(real, kind=OrderEvent.FILLED, fill_price=D("110.01"), fill_qty=D(20000))]
+        doubled = replace(real, kind=OrderEvent.FILLED, fill_price=D("110.01"), fill_qty=D(20000))
+        return [replace(doubled, seq=0)]
     return []
 
 
@@ -114,10 +118,8 @@ def test_bad_updates_are_refused_and_the_run_goes_on(tmp_path: Path) -> None:
         ("order_update_rejected", "4", "r"),
     ]
     said = [r["message"] for r in rows]
-    assert said[0].startswith(
-        "the broker reported order 1 as filled, but it is filled, and an order that is filled "
-        "cannot be filled; the update was not applied"
-    )
+    assert said[0].startswith("the broker reported order 1 as filled, but its sequence number")
+    assert "a stale or repeated report" in said[0]
     assert "order 3 as filled, but it is cancelled" in said[1]
     assert said[2].startswith(
         "the broker reported order 999 as filled, but this run never sent an order 999"

@@ -66,6 +66,9 @@ class Report(Protocol):
     @property
     def fill_qty(self) -> Decimal | None: ...
 
+    @property
+    def seq(self) -> int: ...
+
 
 class AnomalyKind(Enum):
     """Why an update was refused."""
@@ -74,6 +77,7 @@ class AnomalyKind(Enum):
     NOT_ALLOWED = "not_allowed"  # the state table has no such move
     OVERFILL = "overfill"  # the fill takes the total beyond the order's quantity
     NO_QUANTITY = "no_quantity"  # a part fill without a positive quantity
+    STALE = "stale"  # a sequence number at or below the last one applied to the order
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,7 @@ class _Entry:
     filled: Decimal = ZERO
     accepted: bool = False
     triggered: bool = False
+    seq: int = 0  # the broker's sequence number of the last report applied
 
 
 class OrderBook:
@@ -152,7 +157,17 @@ class OrderBook:
     def apply(self, update: Report) -> Anomaly | None:
         """Apply one broker report (an `OrderUpdate`); None when applied, else the `Anomaly`,
         and nothing changed."""
-        return self._step(update.order.id, update.kind, update.fill_qty, update.order)
+        entry = self._entries.get(update.order.id)
+        if entry is not None and update.seq and update.seq <= entry.seq:
+            detail = (
+                f"its sequence number {update.seq} is not after the last one applied, "
+                f"{entry.seq}: a stale or repeated report"
+            )
+            return Anomaly(AnomalyKind.STALE, update.order.id, update.kind, entry.status, detail)
+        anomaly = self._step(update.order.id, update.kind, update.fill_qty, update.order)
+        if anomaly is None and entry is not None and update.seq:
+            entry.seq = update.seq
+        return anomaly
 
     # --- questions ------------------------------------------------------------------------------
 

@@ -63,6 +63,7 @@ class OrderUpdate:
     reason, a rejection's cause, the session that ended). `bid` and `ask` are the market when it
     happened, when the broker knows it (the paper broker does for fills): what a grid slot
     checks its re-entries against, and what a stop placed at that moment sees as the spread.
+    `time` is the broker's timestamp of the event and `seq` its sequence number.
     """
 
     kind: OrderEvent
@@ -77,6 +78,11 @@ class OrderUpdate:
     ask: Decimal | None = None
     trigger: Decimal | None = None  # a trailing order's current trigger (stop) level
     limit: Decimal | None = None  # ... and its current limit, once known
+    # The broker's sequence number for this report, increasing across all its reports (Binance's
+    # update id, OANDA's transaction id, Futu's push order); 0 when the broker gives none. A
+    # report at or below the last one seen for the order is stale or a repeat (a replay after
+    # a reconnect) and is not applied twice.
+    seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -193,6 +193,7 @@ class PaperBroker:
         # A trailing order's last trigger state, kept after it stops working for its final row.
         self._trail_states: dict[str, TriggerState] = {}
         self._seq = 0
+        self._report_seq = 0  # the sequence number of the last OrderUpdate reported
         self._cursor = 0  # next row not yet processed or skipped
         self._row_bar: Bar | None = None  # the row being processed
         self._row_index = -1
@@ -882,9 +883,10 @@ class PaperBroker:
                 state = working.state if working else self._trail_states.pop(order.id, None)
                 if state is not None:
                     trigger, limit = shown_levels(order, state, self._instrument)
+            self._report_seq += 1
             update = OrderUpdate(
                 kind, order, when, moment, fill_price, fill_qty, fee, reason, bid, ask,
-                trigger, limit,
+                trigger, limit, self._report_seq,
             )  # fmt: skip
             self._listener.on_order_update(update)
 
