@@ -11,8 +11,10 @@ position and reacts to the updates of its own orders; the engine routes updates 
 once the order book (`orders/book.py`) has applied them through the order state table (what the
 table does not allow never reaches an owner: it becomes an alert and a reconcile request), and
 offers owners its services: ids, submitting and cancelling, the ledger, sizing, risk guards, the
-records, alerts. A new kind of owner implements the `Owner` protocol and plugs into the same
-engine (the `owners=` hook).
+records, alerts. Owners see those services only as `services.OwnerServices` and never import
+this module (an import-linter contract): the engine builds its owners, not the other way round.
+A new kind of owner implements the `Owner` protocol (`owner.py`) and plugs into the same engine
+(the `owners=` hook).
 
 Timing (documented in docs/backtesting.md):
 
@@ -36,10 +38,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Final, Protocol
+from typing import Final
 
 import numpy as np
-from numpy.typing import NDArray
 
 from tradeplan.core.calendar import UsSession, day_ends, risk_day_boundary, us_session
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
@@ -62,6 +63,7 @@ from tradeplan.risk import (
 from tradeplan.runtime.entry_sizing import EntrySize, MarginRefusal, SizingAccount, size_entry
 from tradeplan.runtime.exits import RefusedExit
 from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
+from tradeplan.runtime.owner import EntryDecision, EntryRefused, Owner, RuleInputs, Settle
 from tradeplan.runtime.records import (
     AlertRecord,
     EquityCurve,
@@ -72,11 +74,11 @@ from tradeplan.runtime.records import (
     SignalRecord,
     TradeRecord,
 )
+from tradeplan.runtime.rule_run import RuleRun
+from tradeplan.runtime.slot_run import slot_runs
 from tradeplan.sizing import SizingError
 
-Bools = NDArray[np.bool_]
 Excursion = Callable[[Side, Moment, Moment], tuple[Decimal, Decimal]]
-Settle = Callable[[Order, int], None]
 
 
 def _percent(fraction: Decimal | None) -> str:
@@ -94,21 +96,6 @@ _RECORDED: Final = {
     OrderEvent.EXPIRED: OrderEventKind.EXPIRED,
     OrderEvent.REJECTED: OrderEventKind.REJECTED,
 }
-
-
-class EntryRefused(ValueError):
-    """An entry that cannot be built at this bar (no price to work at); recorded, not sent."""
-
-
-@dataclass(frozen=True, slots=True)
-class RuleInputs:
-    """One entry rule's precomputed inputs: `when` (and `exit_when`) at every row's close, and
-    the entry order's limit `price` / `trigger` at a row when its template has expressions."""
-
-    entry: Bools
-    exit: Bools | None = None
-    price: Callable[[int], Decimal] | None = None
-    trigger: Callable[[int], Decimal] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,38 +119,6 @@ class EngineResult:
     alerts: tuple[AlertRecord, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class EntryDecision:
-    """A sized and guarded entry: `refusal` empty means send `qty`; `note` is said on the
-    accepted signal's row (a margin cap that bound)."""
-
-    qty: Decimal
-    refusal: str = ""
-    note: str = ""
-
-
-class Owner(Protocol):
-    """A rule run or a grid slot: owns its orders and at most one position."""
-
-    @property
-    def name(self) -> str: ...
-
-    def on_bar_close(self, row: int) -> None: ...
-
-    def next_wakeup(self, row: int) -> int:
-        """The first row >= `row` at whose close this owner has something to do by itself
-        (a signal while flat, a clock, an exit signal); `rows` when nothing."""
-        ...
-
-    def on_update(self, update: OrderUpdate) -> None: ...
-
-    def on_touch(self, touch: PriceTouch) -> None: ...
-
-    def finish(self, row: int, settle: Settle) -> None:
-        """End of data at `row`: cancel what works, close what is open via `settle`."""
-        ...
-
-
 class Engine:
     """See the module docstring. Build it, let a driver feed it rows, read `result()`."""
 
@@ -179,9 +134,6 @@ class Engine:
         owners: Sequence[Callable[[Engine], Owner]] = (),
     ) -> None:
         """`owners` builds further owners after the plan's rules and grid slots."""
-        from tradeplan.runtime.rule_run import RuleRun
-        from tradeplan.runtime.slot_run import slot_runs
-
         self.plan = plan
         self.instrument = plan.instrument
         us_stock = plan.instrument.asset_class is AssetClass.US_STOCK
@@ -331,7 +283,7 @@ class Engine:
         if owner is not None:
             owner.on_touch(touch)
 
-    # --- services for owners --------------------------------------------------------------------
+    # --- services for owners (`services.OwnerServices`) ---------------------------------------
 
     def new_order_id(self) -> str:
         self._ids += 1
@@ -739,6 +691,7 @@ __all__ = [
     "Engine",
     "EngineConfig",
     "EngineResult",
+    "EntryDecision",
     "EntryRefused",
     "Excursion",
     "Owner",

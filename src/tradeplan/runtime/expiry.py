@@ -9,15 +9,13 @@ old peak: the new one trails from the market when it is placed, and the alert sa
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from tradeplan.orders.model import Order, OrderTag
+from tradeplan.runtime.owner import Owner
+from tradeplan.runtime.services import OwnerServices
 
-if TYPE_CHECKING:
-    from tradeplan.runtime.engine import Engine, Owner
 
-
-def re_place_expired(engine: Engine, owner: Owner, expired: Order, tag: OrderTag) -> Order:
+def re_place_expired(engine: OwnerServices, owner: Owner, expired: Order, tag: OrderTag) -> Order:
     """Send a copy of `expired` under a new id, with an alert and the reason on its row."""
     order = replace(expired, id=engine.new_order_id())
     levels = "trailing again from the market" if expired.is_trailing else "with the same levels"

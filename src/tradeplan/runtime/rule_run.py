@@ -24,7 +24,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,15 +35,13 @@ from tradeplan.orders.triggers import rounding_for
 from tradeplan.plan.model import EntryRule
 from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
 from tradeplan.risk.reasons import Reason
-from tradeplan.runtime.engine import EntryRefused, RuleInputs, Settle
 from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
 from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
+from tradeplan.runtime.owner import EntryRefused, RuleInputs, Settle
 from tradeplan.runtime.records import ExitReason
+from tradeplan.runtime.services import OwnerServices
 from tradeplan.sizing import SizingError
-
-if TYPE_CHECKING:
-    from tradeplan.runtime.engine import Engine
 
 FLAT, ENTRY_WORKING, OPEN, EXIT_WORKING, STOPPED = (
     "flat",
@@ -67,7 +64,7 @@ _NEEDS_TRIGGER = frozenset(
 class RuleRun:
     """The `Owner` for one `EntryRule`; see the module docstring."""
 
-    def __init__(self, engine: Engine, rule: EntryRule, inputs: RuleInputs) -> None:
+    def __init__(self, engine: OwnerServices, rule: EntryRule, inputs: RuleInputs) -> None:
         self.engine = engine
         self.rule = rule
         self._name = rule.name

@@ -42,7 +42,7 @@ its own order. Fee amounts are rounded up to the tick before they are added.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, Final
+from typing import Final
 
 from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.instrument import Instrument
@@ -55,10 +55,9 @@ from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
 from tradeplan.runtime.exits import exit_orders, level, width
 from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
+from tradeplan.runtime.owner import Settle
 from tradeplan.runtime.records import ExitReason, OrderEventKind
-
-if TYPE_CHECKING:
-    from tradeplan.runtime.engine import Engine, Settle
+from tradeplan.runtime.services import OwnerServices
 
 FLAT, ENTRY_WORKING, OPEN, REARMING, STOPPED = (
     "flat",
@@ -82,7 +81,7 @@ def slot_name(grid: GridProgram, price: Decimal, instrument: Instrument) -> str:
     return f"{grid.name}@{text}"
 
 
-def slot_runs(engine: Engine) -> list[SlotRun]:
+def slot_runs(engine: OwnerServices) -> list[SlotRun]:
     """A `SlotRun` for every price of every grid of the engine's plan, in plan order."""
     return [SlotRun(engine, grid, price) for grid in engine.plan.grids for price in grid.slots]
 
@@ -95,7 +94,7 @@ def fee_per_unit(fees: Fees, price: Decimal, qty: Decimal) -> Decimal:
 class SlotRun:
     """The `Owner` for one slot of a grid; see the module docstring."""
 
-    def __init__(self, engine: Engine, grid: GridProgram, price: Decimal) -> None:
+    def __init__(self, engine: OwnerServices, grid: GridProgram, price: Decimal) -> None:
         self.engine = engine
         self.grid = grid
         self.price = price
