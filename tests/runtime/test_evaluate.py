@@ -3,6 +3,7 @@ that walks the expression once per bar (written below) on generated expressions 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -277,13 +278,13 @@ def test_numbers_are_float_arrays_as_long_as_the_bars_and_read_only() -> None:
 
 def test_equal_subexpressions_are_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[int] = []
-    real = indicators.WINDOW_FUNCTIONS["sma"]
+    real = indicators.REGISTRY["sma"]
 
     def counting(values: Any, length: int) -> Any:
         calls.append(length)
-        return real(values, length)
+        return real.batch(values, length)
 
-    monkeypatch.setitem(indicators.WINDOW_FUNCTIONS, "sma", counting)
+    monkeypatch.setitem(indicators.REGISTRY, "sma", dataclasses.replace(real, batch=counting))
     here, there = Span("a.yaml", 3, 9), Span("a.yaml", 7, 2)
     first = Call("sma", (Name("close", here), Number(Decimal(20), here)), here)
     second = Call("sma", (Name("close", there), Number(Decimal("20"), there)), there)

@@ -64,6 +64,7 @@ from tradeplan.lang.expr import (
 from tradeplan.plan.vocabulary import FUNCTIONS
 from tradeplan.runtime import indicators
 from tradeplan.runtime.bars import SESSION_CODES, BarArrays
+from tradeplan.runtime.indicators.entry import LANGUAGE_INPUTS
 
 F64 = NDArray[np.float64]
 Bools = NDArray[np.bool_]
@@ -262,29 +263,30 @@ class SeriesEvaluator:
         return indicators.shift(self._full(value), expr.offset)
 
     def _call(self, expr: Call) -> _Number:
+        """A function through the indicator registry: its arguments, then the bar columns it
+        reads (atr's high/low/close, vwap's hlc3/volume/day), then its lengths."""
         sig = FUNCTIONS.get(expr.func)
-        if sig is None:
+        entry = indicators.REGISTRY.get(expr.func)
+        if sig is None or entry is None:
             raise ExpressionError(f"unknown function `{expr.func}`")
         if len(expr.args) != len(sig.params):
             raise ExpressionError(f"`{expr.func}` takes {len(sig.params)} argument(s)")
-        bars = self.bars
-        if expr.func in indicators.WINDOW_FUNCTIONS:
-            series = self._full(self._number(expr.args[0]))
-            length = _length(expr.func, expr.args[1])
-            return indicators.WINDOW_FUNCTIONS[expr.func](series, length)
-        if expr.func == "atr":
-            return indicators.atr(bars.high, bars.low, bars.close, _length("atr", expr.args[0]))
-        if expr.func == "vwap":
-            price = self._full(self._number(Name("hlc3")))
-            return indicators.vwap(price, bars.volume, bars.day)
-        args = [self._number(arg) for arg in expr.args]
-        if expr.func == "abs":
-            return abs(args[0]) if isinstance(args[0], float) else indicators.absolute(args[0])
-        if expr.func == "min":
-            return _both_or_array(args[0], args[1], min, indicators.minimum, self._full)
-        if expr.func == "max":
-            return _both_or_array(args[0], args[1], max, indicators.maximum, self._full)
-        raise ExpressionError(f"`{expr.func}` is not implemented")  # pragma: no cover
+        args = iter(expr.args)
+        inputs = [
+            self._number(next(args)) if source in LANGUAGE_INPUTS else self._column(source)
+            for source in entry.inputs
+        ]
+        lengths = [_length(expr.func, next(args)) for _ in entry.params]
+        if entry.scalar is not None and all(isinstance(value, float) for value in inputs):
+            return float(entry.scalar(*inputs))
+        arrays = [self._full(value) if isinstance(value, float) else value for value in inputs]
+        return entry.batch(*arrays, *lengths)
+
+    def _column(self, source: str) -> F64 | I64:
+        """A bar column an indicator reads besides its arguments."""
+        if source == "day":
+            return self.bars.day
+        return self._full(self._number(Name(source)))
 
     def _binary(self, expr: Binary) -> _Number:
         left, right = self._operands(expr)
@@ -419,18 +421,6 @@ def _length(func: str, arg: Expr) -> int:
     if not isinstance(arg, Number) or arg.value != arg.value.to_integral_value() or arg.value < 1:
         raise ExpressionError(f"the length of `{func}` must be a whole number of bars (1 or more)")
     return int(arg.value)
-
-
-def _both_or_array(
-    left: _Number,
-    right: _Number,
-    scalar: Callable[[float, float], float],
-    vector: Callable[[F64, F64], F64],
-    full: Callable[[_Number], F64],
-) -> _Number:
-    if isinstance(left, float) and isinstance(right, float):
-        return scalar(left, right)
-    return vector(full(left), full(right))
 
 
 def _minute(text: str) -> int:
