@@ -346,6 +346,23 @@ def test_a_step_started_later_agrees_after_its_warmup(name: str, n: int) -> None
         assert np.array_equal(bits(late[history:]), bits(batch[agreed:])), (name, n, start)
 
 
+@pytest.mark.parametrize(("name", "n"), [("sma", 50), ("sma", 200), ("wma", 40), ("stdev", 20)])
+def test_a_long_window_started_on_a_row_boundary_agrees_after_one_row(name: str, n: int) -> None:
+    """Long windows keep rows of running sums counted from the first bar: a step started a
+    whole number of rows later agrees from the end of its first row; elsewhere, to rounding."""
+    entry = REGISTRY[name]
+    rows = entry.rows(n)
+    close = bundled_closes("eurusd_1m_2025.csv.gz", 12 * rows)
+    batch = entry.batch(close, n)
+    aligned = 3 * rows
+    late = np.array(fold(entry, (n,), [close[aligned:].tolist()]))
+    assert np.array_equal(bits(late[rows:]), bits(batch[aligned + rows :]))
+    elsewhere = np.array(fold(entry, (n,), [close[aligned + 1 :].tolist()]))
+    known = ~np.isnan(elsewhere)
+    assert np.allclose(elsewhere[known], batch[aligned + 1 :][known], rtol=1e-9, atol=0.0)
+    assert all(REGISTRY[other].rows(10) == 0 for other in NAMES if REGISTRY[other].params)
+
+
 def test_warmup_refuses_unknown_names_and_wrong_parameters() -> None:
     with pytest.raises(KeyError, match="no indicator `smaa`"):
         warmup("smaa", (3,))

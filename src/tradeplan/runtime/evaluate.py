@@ -5,11 +5,10 @@ Why whole arrays rather than one bar at a time: an expression such as
 numpy passes (each indicator is O(n), see `indicators`), before the backtest loop starts. The
 loop then reads one precomputed bool per bar, with no expression tree walked, no indicator state
 updated and nothing allocated per bar, which is what lets the run phase reach millions of bars a
-second. There is deliberately no incremental evaluator (no `IncrementalSignal` keeping indicator
-state bar by bar): a second implementation of every indicator would be a second place for
-backtest and live results to drift apart. The live engine recomputes over a rolling window of
-recent bars instead (about half a millisecond per closed bar for a four-part rule over 500
-bars, against bars that close once a minute).
+second. Functions are looked up in `indicators.REGISTRY`, the one list of them; each also has a
+step form (one closed bar in, its value out) that gives these arrays' values bit for bit, for a
+live run that takes bars one at a time (docs/indicators.md; `indicators.warmup` says how much
+history it loads).
 
 Semantics (SEMANTICS.md section 2: signals use closed bars only):
 

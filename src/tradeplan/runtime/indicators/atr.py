@@ -56,6 +56,6 @@ ENTRY = Indicator(
     atr,
     AtrStep,
     lookback=lambda n: n,
-    settling=lambda n: settling(1.0 / n),
+    settling=lambda n: settling(n),  # alpha = 1 / n
     recursive=True,
 )

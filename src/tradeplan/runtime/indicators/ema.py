@@ -32,6 +32,6 @@ ENTRY = Indicator(
     ema,
     ema_step,
     lookback=lambda n: n - 1,
-    settling=lambda n: settling(alpha(n)),
+    settling=lambda n: settling(n + 1, 2),  # alpha = 2 / (n + 1)
     recursive=True,
 )

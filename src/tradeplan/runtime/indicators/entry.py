@@ -38,7 +38,11 @@ class Indicator:
     "volume", "day") are bar columns. `params` follow them (a length). `lookback(*params)` is the
     number of bars before the first value; `settling(*params)` the further bars a recursive
     indicator needs before a step started on a later bar gives the backtest's value to the last
-    digit (0 for the others). `scalar`, when set, computes the function of constants.
+    digit (0 for the others). `rows(*params)` is the length of the rows of running sums a long
+    window keeps, counted from the first bar (0 when there are none): a step started a whole
+    number of rows after the backtest's first bar agrees with it to the last digit from the end
+    of its first row, one started elsewhere only to rounding. `scalar`, when set, computes the
+    function of constants.
     """
 
     name: str
@@ -49,6 +53,7 @@ class Indicator:
     lookback: Callable[..., int]
     settling: Callable[..., int] = lambda *params: 0
     recursive: bool = False
+    rows: Callable[..., int] = lambda *params: 0
     scalar: Callable[..., float] | None = None
 
     @property

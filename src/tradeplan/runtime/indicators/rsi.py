@@ -59,6 +59,6 @@ ENTRY = Indicator(
     rsi,
     RsiStep,
     lookback=lambda n: n,
-    settling=lambda n: settling(1.0 / n),
+    settling=lambda n: settling(n),  # alpha = 1 / n
     recursive=True,
 )

@@ -80,4 +80,12 @@ def sma_step(length: int) -> Step:
     return DirectSma(n) if n <= DIRECT_MAX else BlockSma(n)
 
 
-ENTRY = Indicator("sma", ("series",), ("length",), sma, sma_step, lookback=lambda n: n - 1)
+ENTRY = Indicator(
+    "sma",
+    ("series",),
+    ("length",),
+    sma,
+    sma_step,
+    lookback=lambda n: n - 1,
+    rows=lambda n: sum_block(n) if n > DIRECT_MAX else 0,
+)

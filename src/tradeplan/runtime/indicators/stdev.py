@@ -177,4 +177,12 @@ def stdev_step(length: int) -> Step:
     return DirectStdev(n) if n <= DIRECT_STDEV_MAX else BlockStdev(n)
 
 
-ENTRY = Indicator("stdev", ("series",), ("length",), stdev, stdev_step, lookback=lambda n: n - 1)
+ENTRY = Indicator(
+    "stdev",
+    ("series",),
+    ("length",),
+    stdev,
+    stdev_step,
+    lookback=lambda n: n - 1,
+    rows=lambda n: STDEV_ROWS * n if n > DIRECT_STDEV_MAX else 0,
+)

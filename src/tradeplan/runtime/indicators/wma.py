@@ -119,4 +119,12 @@ def wma_step(length: int) -> Step:
     return DirectWma(n) if n <= DIRECT_MAX else BlockWma(n)
 
 
-ENTRY = Indicator("wma", ("series",), ("length",), wma, wma_step, lookback=lambda n: n - 1)
+ENTRY = Indicator(
+    "wma",
+    ("series",),
+    ("length",),
+    wma,
+    wma_step,
+    lookback=lambda n: n - 1,
+    rows=lambda n: 4 * n if n > DIRECT_MAX else 0,
+)
