@@ -19,7 +19,6 @@ parallel scan does. Two ways keep that exact and still vectorised:
 from __future__ import annotations
 
 import math
-import struct
 from typing import Final
 
 import numpy as np
@@ -216,21 +215,21 @@ class _Lockstep:
         return tile
 
     def _steps(self, first: int, inputs: F64, previous: F64, cols: I64 | None) -> F64:
-        """`len(inputs)` positions from `previous`: (count, len(previous))."""
-        multiply, add, w = np.multiply, np.add, self.w
+        """`len(inputs)` positions from `previous`: (count, len(previous)). This loop is where
+        the time goes when chunks are few (a long memory), hence its spare style."""
+        multiply, add, w, patches = np.multiply, np.add, np.float64(self.w), self.patches
         tile = np.empty_like(inputs) if cols is not None else self.tile_out[: len(inputs)]
         lines = tile.reshape(len(inputs), -1)
-        for offset in range(len(inputs)):
-            line = lines[offset]
-            multiply(previous, w, out=line)
-            add(line, inputs[offset], out=line)
-            patch = self.patches.get(first + offset)
-            if patch is not None:
+        for position, (line, row) in enumerate(zip(lines, inputs, strict=True), first):
+            multiply(previous, w, line)
+            add(line, row, line)
+            if position in patches:
+                at, values = patches[position]
                 if cols is None:
-                    line[patch[0]] = patch[1]
+                    line[at] = values
                 else:
-                    hit = np.isin(cols, patch[0])
-                    line[hit] = patch[1][np.searchsorted(patch[0], cols[hit])]
+                    hit = np.isin(cols, at)
+                    line[hit] = values[np.searchsorted(at, cols[hit])]
             previous = line
         return lines
 
@@ -296,7 +295,7 @@ class _Lockstep:
         row, chunk = divmod(col, self.full)
         inputs = self._whole(np.array([col]))[0, first:].tolist()
         target = self.outputs[row, chunk, first:]
-        old = target.view(np.int64).tolist()
+        old = target.tolist()
         seeds = {
             position - first: float(values[np.searchsorted(cols, col)])
             for position, (cols, values) in self.patches.items()
@@ -305,8 +304,9 @@ class _Lockstep:
         w, y, done = self.w, previous, []
         for t, value in enumerate(inputs):
             y = seeds[t] if t in seeds else w * y + value
-            if struct.unpack("<q", struct.pack("<d", y))[0] == old[t]:
-                break
+            before = old[t]
+            if y == before and (y != 0.0 or math.copysign(1.0, y) == math.copysign(1.0, before)):
+                break  # the same float, bit for bit (a NaN never is: it runs on, still right)
             done.append(y)
         target[: len(done)] = done
 
