@@ -22,6 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from tradeplan.core.calendar import day_ids, us_sessions  # noqa: E402
 from tradeplan.core.instrument import default_instrument  # noqa: E402
 from tradeplan.lang.expr import (  # noqa: E402
     Call,
@@ -33,7 +34,7 @@ from tradeplan.lang.expr import (  # noqa: E402
     TimeBetween,
 )
 from tradeplan.runtime import indicators as ind  # noqa: E402
-from tradeplan.runtime.bars import BarArrays, day_ids, us_session_codes  # noqa: E402
+from tradeplan.runtime.bars import BarArrays  # noqa: E402
 from tradeplan.runtime.evaluate import compile_series  # noqa: E402
 
 
@@ -107,7 +108,7 @@ def main() -> None:
         ("abs", lambda: ind.absolute(c), None),
         ("min", lambda: ind.minimum(c, h), None),
         ("max", lambda: ind.maximum(c, lo), None),
-        ("us_session_codes", lambda: us_session_codes(bars.time), None),
+        ("us_sessions", lambda: us_sessions(bars.time), None),
         ("day_ids (New York)", lambda: day_ids(bars.time, "America/New_York"), None),
     ]
     twenty = Number(Decimal(20))
