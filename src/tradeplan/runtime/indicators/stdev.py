@@ -43,7 +43,8 @@ def stdev(values: ArrayLike, length: int) -> F64:
     if size < n:
         return nans(size)
     if n <= DIRECT_STDEV_MAX:
-        return _direct(x, n)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _direct(x, n)
     with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf and NaN
         centred = _centred_rows(x, n, STDEV_ROWS * n)
         mean = row_sums(centred, n) / n
