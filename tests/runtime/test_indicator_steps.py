@@ -170,7 +170,7 @@ def test_the_registry_names_every_language_function_once() -> None:
 
 
 @settings(
-    max_examples=fuzz_budget.examples(350),
+    max_examples=fuzz_budget.examples(1200),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
@@ -209,7 +209,7 @@ LONG = ["ema", "rsi", "atr", "sma", "wma", "stdev", "highest", "lowest", "vwap"]
 
 
 @pytest.mark.parametrize("name", LONG)
-@settings(max_examples=fuzz_budget.examples(3), deadline=None)
+@settings(max_examples=fuzz_budget.examples(6), deadline=None)
 @given(st.integers(1, 12), st.integers(0, 2**32 - 1), st.integers(0, 4))
 def test_long_series_cross_rows_and_chunks(name: str, n: int, seed: int, gaps: int) -> None:
     """30,000 bars: the recursions run in chunks side by side, the sums in many rows (lengths

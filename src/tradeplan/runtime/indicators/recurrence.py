@@ -30,7 +30,7 @@ _MIN_CHUNK: Final = 64
 _TILE: Final = 64  # the most positions read, run and written at once
 _TILE_BYTES: Final = 1 << 20  # a tile of positions stays in the cache
 _FEW: Final = 12  # chunks few enough to finish one by one in plain Python
-_LOOP_COST: Final = 160  # a loop step costs ~1/160 of one side-by-side position
+_LOOP_COST: Final = 100  # chunks pay off past ~100 chunk lengths of values (measured)
 
 
 def chunk_length(w: float) -> int:

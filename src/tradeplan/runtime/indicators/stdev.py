@@ -43,10 +43,12 @@ def stdev(values: ArrayLike, length: int) -> F64:
     if size < n:
         return nans(size)
     if n <= DIRECT_STDEV_MAX:
-        return _direct(x, n)
-    centred = _centred_rows(x, n, STDEV_ROWS * n)
-    mean = row_sums(centred, n) / n
-    variance = row_sums(centred * centred, n) / n - mean * mean
+        with np.errstate(over="ignore", invalid="ignore"):
+            return _direct(x, n)
+    with np.errstate(over="ignore", invalid="ignore"):  # values near 1e308 give inf and NaN
+        centred = _centred_rows(x, n, STDEV_ROWS * n)
+        mean = row_sums(centred, n) / n
+        variance = row_sums(centred * centred, n) / n - mean * mean
     result = flatten(np.sqrt(np.maximum(variance, 0.0)), size).copy()
     result[flat_windows(x, n)] = 0.0
     return finish(result, x, n)
