@@ -42,7 +42,13 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.epoch import NS_PER_SECOND, datetime_from_ns, ns_from_datetime
+from tradeplan.core.epoch import (
+    NS_PER_SECOND,
+    close_times,
+    datetime_from_ns,
+    ns_from_datetime,
+    usual_interval_ns,
+)
 from tradeplan.core.money import fmt_decimal
 from tradeplan.diagnostics import Severity, Span
 from tradeplan.diagnostics.suggest import did_you_mean
@@ -183,6 +189,11 @@ class MarketData:
 
     def time_at(self, row: int) -> datetime:
         return datetime_from_ns(int(self.time_ns[row]))
+
+    @property
+    def close_time_ns(self) -> I64:
+        """When each row closes (`core.epoch.close_times`), the last with the usual spacing."""
+        return close_times(self.time_ns, usual_interval_ns(self.time_ns))
 
     def bar(self, row: int) -> DataBar:
         return DataBar(

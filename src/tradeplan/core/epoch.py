@@ -34,3 +34,17 @@ def usual_interval_ns(time_ns: NDArray[np.int64]) -> int:
     if time_ns.size < 2:
         return 0
     return int(np.median(np.diff(time_ns[: min(time_ns.size, 10_001)])))
+
+
+def close_times(time_ns: NDArray[np.int64], interval_ns: int) -> NDArray[np.int64]:
+    """When each row closes: the next row's start, the last row's start plus `interval_ns`.
+
+    A file of bars says when each bar opened; it closes when the next one opens (over a weekend
+    or a halt, that is when the next bar opens, which is when its close becomes known to a
+    replay). Ticks close when the next tick happens. A live feed gives the close with the bar.
+    """
+    out = np.empty_like(time_ns)
+    if time_ns.size:
+        out[:-1] = time_ns[1:]
+        out[-1] = time_ns[-1] + interval_ns
+    return out

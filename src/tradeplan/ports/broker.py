@@ -211,6 +211,11 @@ class BarSeries(Protocol):
     def time_ns(self) -> NDArray[np.int64]: ...
 
     @property
+    def close_time_ns(self) -> NDArray[np.int64]:
+        """When each bar closes, as the bar says (a replay: when the next one opens)."""
+        ...
+
+    @property
     def open_scaled(self) -> NDArray[np.int64]: ...
 
     @property

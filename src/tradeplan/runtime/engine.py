@@ -44,7 +44,7 @@ import numpy as np
 
 from tradeplan.core.calendar import UsSession, day_ends, risk_day_boundary, us_session
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
-from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime, usual_interval_ns
+from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
 from tradeplan.orders.book import Anomaly, OrderBook
 from tradeplan.orders.model import Order, OrderEvent
@@ -107,7 +107,6 @@ class EngineConfig:
     leverage: Decimal | None = None
     quote_rate: QuoteRate = same_currency
     day_boundary: DayBoundary | None = None
-    interval_ns: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +147,7 @@ class Engine:
         self.rows = len(series)
         self._time = series.time_ns
         self._decimals = int(series.decimals)
-        self._interval_ns = (
-            self.config.interval_ns
-            if self.config.interval_ns is not None
-            else usual_interval_ns(self._time)
-        )
+        self._close_ns = series.close_time_ns  # a bar says when it closes; no row is peeked
         self._orders: list[OrderEventRecord] = []
         self._signals: list[SignalRecord] = []
         self._alerts: list[AlertRecord] = []
@@ -426,9 +421,7 @@ class Engine:
         return datetime_from_ns(int(self._time[row]))
 
     def close_ns(self, row: int) -> int:
-        if row + 1 < self.rows:
-            return int(self._time[row + 1])
-        return int(self._time[row]) + self._interval_ns
+        return int(self._close_ns[row])
 
     def close_time_of(self, row: int) -> datetime:
         return datetime_from_ns(self.close_ns(row))
@@ -444,12 +437,8 @@ class Engine:
 
     def deadline_row(self, deadline: datetime, row: int) -> int:
         """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""
-        target = ns_from_datetime(deadline)
-        first_start = int(np.searchsorted(self._time, target, side="left"))
-        if first_start < self.rows:
-            return max(first_start - 1, row)
-        last = self.rows - 1
-        return max(last, row) if self.close_ns(last) >= target else self.rows
+        at = int(np.searchsorted(self._close_ns, ns_from_datetime(deadline), side="left"))
+        return at if at >= self.rows else max(at, row)
 
     def price(self, scaled: int) -> Decimal:
         return Decimal(scaled).scaleb(-self._decimals)
