@@ -28,6 +28,7 @@ from tradeplan.backtest.data import DataKind, MarketData, load_market_data
 from tradeplan.backtest.instrument_check import wrong_instrument
 from tradeplan.backtest.replay import Progress, ReplayStats, replay
 from tradeplan.backtest.spread_check import spread_warnings
+from tradeplan.backtest.stream import stream_replay
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig, IntrabarPath
 from tradeplan.core.calendar import open_ns_between
@@ -49,13 +50,13 @@ from tradeplan.runtime.engine import (
     Engine,
     EngineConfig,
     EngineResult,
-    EntryRefused,
     RuleInputs,
 )
-from tradeplan.runtime.entry_prices import price_on_tick
+from tradeplan.runtime.entry_prices import price_source
 from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.ledger import QuoteRate
 from tradeplan.runtime.resample import Resampled, resample
+from tradeplan.runtime.signal_feed import SignalFeed
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
 
 DEFAULT_BALANCE = Decimal(100_000)
@@ -78,6 +79,9 @@ class BacktestOptions:
     balance: Decimal | None = None
     quote_rate: Decimal | None = None  # account currency per quote unit, when it cannot be told
     step_mode: bool = False
+    # The live path: signals from the step forms one bar at a time, every row visited
+    # (backtest/stream.py); the same results as the batch run, slower.
+    stream: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +134,17 @@ def run_backtest(
         raise BacktestError(mismatch)
     warnings.extend(spread_warnings(plan.instrument, data, options.spread))
     began = perf_counter()
-    inputs = rule_inputs(plan, data)
+    feed = None
+    if options.stream:
+        if _timeframe_bars(plan, data, bar_arrays(plan, data)) is not None:
+            raise BacktestError(
+                "the streaming replay does not build timeframe bars yet: run this strategy "
+                "without the streaming option"
+            )
+        feed = SignalFeed(plan, len(data))
+        inputs = feed.inputs
+    else:
+        inputs = rule_inputs(plan, data)
     timings["signals"] = perf_counter() - began
 
     balance = options.balance or plan.account.balance or DEFAULT_BALANCE
@@ -162,7 +176,10 @@ def run_backtest(
         EngineConfig(balance, plan.account.currency, plan.account.leverage, rate),
         excursion=broker.excursion,
     )
-    stats = replay(engine, broker, step_mode=options.step_mode, progress=progress)
+    if feed is not None:
+        stats = stream_replay(engine, broker, feed, data, progress=progress)
+    else:
+        stats = replay(engine, broker, step_mode=options.step_mode, progress=progress)
     timings["run"] = stats.seconds
 
     began = perf_counter()
@@ -303,17 +320,8 @@ def _price_source(
     """An entry price expression at a row, on the tick grid (runtime/entry_prices.py)."""
     if expr is None:
         return None
-    values = evaluator.number(expr)
-    instrument = evaluator.instrument
-    assert instrument is not None
-
-    def price(row: int) -> Decimal:
-        found = price_on_tick(float(values[row]), instrument)
-        if found is None:
-            raise EntryRefused(f"the entry price of {rule.name} is not a positive number here")
-        return found
-
-    return price
+    assert evaluator.instrument is not None
+    return price_source(evaluator.number(expr), rule.name, evaluator.instrument)
 
 
 def quote_rate(plan: Plan, given: Decimal | None) -> tuple[QuoteRate, str]:

@@ -205,6 +205,37 @@ def us_session(second: int) -> UsSession:
     return UsSession(int(us_sessions(np.array([second], dtype=np.int64))[0]))
 
 
+def local_second(second: int, tz: str) -> int:
+    """`local_seconds` of one epoch second: what a live run asks as each bar closes."""
+    if tz in _UTC_NAMES:
+        return second
+    return second + _offset_at(_zone(tz), second)
+
+
+def us_session_at_local(local: int) -> UsSession:
+    """The `UsSession` of a New York wall-clock second (`local_second(t, NEW_YORK)`)."""
+    day, second = divmod(local, SECONDS_PER_DAY)
+    if not _is_trading_day_id(day):
+        return UsSession.CLOSED
+    if PRE_OPEN <= second < REGULAR_OPEN:
+        return UsSession.PRE
+    if REGULAR_OPEN <= second < REGULAR_CLOSE:
+        return UsSession.REGULAR
+    if REGULAR_CLOSE <= second < POST_CLOSE:
+        return UsSession.POST
+    return UsSession.CLOSED
+
+
+@cache
+def _zone(tz: str) -> ZoneInfo:
+    return ZoneInfo(tz)
+
+
+@cache
+def _is_trading_day_id(day: int) -> bool:
+    return is_nyse_trading_day(EPOCH_DATE + timedelta(days=day))
+
+
 def order_may_work(code: int, session: Session) -> bool:
     """Whether an order of `session` (seed 000's table) may work at a time of session `code`:
     RTH in regular hours only, ETH in the pre- and post-market only, ALL in all three."""

@@ -1,0 +1,120 @@
+"""Every rule's inputs (`when`, `exit_when`, entry prices) computed as each bar closes.
+
+The live path of signals: one `StepEvaluator` holds every rule's expressions (equal
+subexpressions shared across rules, as in the batch), and `push(row, bar)` writes their values
+at `row` into the `RuleInputs` the engine reads. Nothing at a later row is known when the
+engine reads a row: the buffers hold False (no signal) and NaN (no price) there until that bar
+closes, so an engine that peeked ahead would run differently from the batch backtest, and the
+stream-equals-batch test (tests/runtime/test_stream_equals_batch.py) would say so.
+
+A live run (issue 9) sizes the buffers for the bars it keeps; a replay sizes them for the file.
+Plans with a `timeframe` coarser than the data are evaluated on bars built by the batch
+resampler; the feed refuses them (`StreamError`) until a streaming resampler exists.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.plan.model import Plan
+from tradeplan.runtime.entry_prices import price_source
+from tradeplan.runtime.owner import RuleInputs
+from tradeplan.runtime.step_eval import Cell, ClosedBar, StepEvaluator, bar_facts
+
+
+class StreamError(ValueError):
+    """A plan the streaming path cannot run yet (said before any bar is read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleCells:
+    entry: Cell
+    exit: Cell | None
+    price: Cell | None
+    trigger: Cell | None
+
+
+@dataclass(frozen=True, slots=True)
+class _RuleBuffers:
+    entry: NDArray[np.bool_]
+    exit: NDArray[np.bool_] | None
+    price: NDArray[np.float64] | None
+    trigger: NDArray[np.float64] | None
+
+
+class SignalFeed:
+    """See the module docstring. Build it for `rows` bars, push each closed bar in order."""
+
+    def __init__(self, plan: Plan, rows: int) -> None:
+        self.plan = plan
+        self.rows = rows
+        evaluator = StepEvaluator(plan.instrument)
+        self._evaluator = evaluator
+        self._cells: list[_RuleCells] = []
+        self._buffers: list[_RuleBuffers] = []
+        self.inputs: dict[str, RuleInputs] = {}
+        for rule in plan.rules:
+            exit_when, order = rule.exits.exit_when, rule.order
+            cells = _RuleCells(
+                evaluator.condition(rule.when),
+                None if exit_when is None else evaluator.condition(exit_when),
+                None if order.price is None else evaluator.number(order.price),
+                None if order.trigger is None else evaluator.number(order.trigger),
+            )
+            buffers = _RuleBuffers(
+                np.zeros(rows, dtype=np.bool_),
+                None if cells.exit is None else np.zeros(rows, dtype=np.bool_),
+                None if cells.price is None else np.full(rows, math.nan),
+                None if cells.trigger is None else np.full(rows, math.nan),
+            )
+            self._cells.append(cells)
+            self._buffers.append(buffers)
+            instrument = plan.instrument
+            self.inputs[rule.name] = RuleInputs(
+                entry=buffers.entry,
+                exit=buffers.exit,
+                price=None
+                if buffers.price is None
+                else price_source(buffers.price, rule.name, instrument),
+                trigger=None
+                if buffers.trigger is None
+                else price_source(buffers.trigger, rule.name, instrument),
+            )
+        self._facts = evaluator.reads_session or evaluator.reads_day or evaluator.reads_minute
+        self._next = 0
+
+    def bar(
+        self,
+        second: int,
+        open: float,
+        high: float,
+        low: float,
+        close: float,
+        volume: float,
+        spread: float,
+    ) -> ClosedBar:
+        """A closed bar as the evaluator reads it, with the calendar's facts about its time
+        (computed only when an expression reads them)."""
+        if not self._facts:
+            return ClosedBar(second, open, high, low, close, volume, spread)
+        session, day, minute = bar_facts(second, self.plan.instrument)
+        return ClosedBar(second, open, high, low, close, volume, spread, session, day, minute)
+
+    def push(self, row: int, bar: ClosedBar) -> None:
+        """`bar` has closed and is row `row` (the next one: rows arrive in order)."""
+        if row != self._next:
+            raise ValueError(f"bar {row} pushed where bar {self._next} was expected")
+        self._next = row + 1
+        self._evaluator.push(bar)
+        for cells, buffers in zip(self._cells, self._buffers, strict=True):
+            buffers.entry[row] = cells.entry.value is True
+            if cells.exit is not None and buffers.exit is not None:
+                buffers.exit[row] = cells.exit.value is True
+            if cells.price is not None and buffers.price is not None:
+                buffers.price[row] = cells.price.value
+            if cells.trigger is not None and buffers.trigger is not None:
+                buffers.trigger[row] = cells.trigger.value
