@@ -1,7 +1,7 @@
 """Backtest speed: tradeplan against backtesting.py and backtrader on generated 1-minute bars.
 
 Run: .venv/bin/python bench/backtest_bench.py [--bars 1000000] [--peer-bars N] [--bt-bars 100000]
-     [--vol 0.16] [--repeat 3] [--no-peers]
+     [--vol 0.16] [--repeat 3] [--no-peers] [--baseline REV | --no-baseline] [--only VARIANT]
 
 Strategy (issue 3): long 1,000 units when the close crosses above SMA(20), take profit +0.5 %,
 stop loss -0.3 %, one position at a time; variant `trailing`: the stop is a 0.4 % trailing stop.
@@ -30,26 +30,43 @@ peak RSS (the process's VmHWM on Linux, else `ru_maxrss`) are its own:
 Each tradeplan run is repeated `--repeat` times, each in a fresh process, and the fastest run
 phase is reported (shared virtual machines vary by 10-20 % from run to run); the peers run once.
 Ratios are run-phase bars per second, tradeplan over the peer.
+
+Baseline (issue 8: the redesigned engine must not be slower than before it): the same tradeplan
+child also runs on `--baseline REV` (default 2d01e2a, the commit that recorded the golden outputs,
+before the redesign), on the same CSV with the same strategies. REV's `src/` is unpacked with
+`git archive` into a temporary folder, removed at the end even on error or Ctrl-C, and the child
+puts it first on its import path (`--src`; it reports the module it imported, which is checked).
+Current and baseline runs alternate, `--repeat` of each, so that a slow spell of the machine
+falls on both; the fastest run phase of each counts, and the baseline line shows current /
+baseline bars per second (above 1: the current code is faster). The two runs' output files
+(trades, orders, signals, alerts, summary) are compared byte for byte and a difference is
+flagged on the baseline's line: the goldens say there must be none. `--no-baseline` skips the
+baseline; a revision git cannot unpack is reported and skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import filecmp
 import importlib.util
 import json
 import os
 import resource
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "src"))
+DEFAULT_BASELINE = "2d01e2a"  # the goldens' commit, before the engine redesign (issue 8)
 
 STRATEGY = """\
 tradeplan: 1
@@ -115,9 +132,15 @@ def _p(scaled: int) -> str:
 
 
 def child_tradeplan(data: Path, variant: str, out: Path) -> dict[str, Any]:
+    """Runs against the current tree and the baseline's alike: both have these entry points."""
+    import tradeplan
     from tradeplan.api_backtest import backtest, write_outputs
     from tradeplan.compiler.pipeline import compile_source
-    from tradeplan.lang.source import Form
+
+    try:
+        from tradeplan.lang.source import Form
+    except ImportError:  # before the lang/ package (e.g. the baseline 2d01e2a)
+        from tradeplan.spec.source import Form  # type: ignore[no-redef,import-not-found]
 
     if variant == "grid":
         text = GRID_STRATEGY
@@ -138,6 +161,7 @@ def child_tradeplan(data: Path, variant: str, out: Path) -> dict[str, Any]:
         "trades": len(trades),
         "events": len(run.result.orders),
         "net_pnl": str(run.summary.net_pnl),
+        "module": str(Path(tradeplan.__file__).resolve()),
     }
 
 
@@ -227,6 +251,8 @@ def child_backtrader(data: Path, variant: str, rows: int) -> dict[str, Any]:
 
 
 def child_main(args: argparse.Namespace) -> None:
+    # First on the path, ahead of the editable install: the tree under test (current or baseline).
+    sys.path.insert(0, args.src or str(ROOT / "src"))
     data = Path(args.data)
     if args.child == "tradeplan":
         result = child_tradeplan(data, args.variant, Path(args.out))
@@ -272,6 +298,71 @@ def available(module: str) -> bool:
     return importlib.util.find_spec(module) is not None
 
 
+@contextlib.contextmanager
+def baseline_src(rev: str) -> Iterator[tuple[str, Path]]:
+    """`rev`'s short commit and its src/ unpacked (git archive) in a temporary folder, which is
+    removed on the way out, error or not. Raises CalledProcessError if git cannot unpack it."""
+    git = ["git", "-C", str(ROOT)]
+    commit = subprocess.run(
+        [*git, "rev-parse", "--short", f"{rev}^{{commit}}"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()  # fmt: skip
+    folder = Path(tempfile.mkdtemp(prefix=f"tradeplan-baseline-{commit}-"))
+    try:
+        archive = subprocess.run([*git, "archive", commit, "src"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+        yield commit, folder / "src"
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def tradeplan_run(data: Path, variant: str, out: Path, src: Path) -> dict[str, Any] | None:
+    """One tradeplan child on the tree `src`; None if it failed or imported another tree."""
+    result = spawn("--child", "tradeplan", "--data", str(data), "--variant", variant,
+                   "--out", str(out), "--src", str(src))  # fmt: skip
+    if result and not Path(result["module"]).is_relative_to(src.resolve()):
+        sys.stderr.write(f"tradeplan child for {src} imported {result['module']}: ignored\n")
+        return None
+    return result
+
+
+def fastest(runs: list[dict[str, Any] | None]) -> dict[str, Any] | None:
+    done = [r for r in runs if r]
+    return min(done, key=lambda r: r["run_seconds"]) if done else None
+
+
+def tradeplan_line(name: str, variant: str, run: dict[str, Any], note: str = "") -> str:
+    return (
+        f"{name:18s} {variant:8s} {run['rows']:>9,} rows  run phase "
+        f"{run['run_seconds']:.3f} s = {run['bars_per_second']:>12,.0f} bars/s  "
+        f"wall {run['wall_seconds']:.2f} s  peak RSS {run['peak_rss_mb']:.0f} MB  "
+        f"trades {run['trades']:,}  rows visited {run['visited']:,}  "
+        f"phases {run['phases']}{note}"
+    )
+
+
+COMPARED = ("trades.csv", "orders.csv", "signals.csv", "alerts.csv", "summary.json")
+
+
+def baseline_note(
+    ours: dict[str, Any] | None, base: dict[str, Any], out: Path, theirs: Path
+) -> str:
+    """The ratio current / baseline, and whether the two wrote the same files (the goldens'
+    files): a ratio between runs that did different work would mean nothing."""
+    if not ours:
+        return ""
+    note = f"  current/baseline {ours['bars_per_second'] / base['bars_per_second']:.2f}x"
+    differ = [
+        name
+        for name in COMPARED
+        if (out / name).exists() != (theirs / name).exists()
+        or ((out / name).exists() and not filecmp.cmp(out / name, theirs / name, shallow=False))
+    ]
+    if differ:
+        note += f"  OUTPUTS DIFFER: {', '.join(differ)}"
+    return note
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=1_000_000)
@@ -280,17 +371,40 @@ def main() -> None:
     parser.add_argument("--vol", type=float, default=0.16, help="annualised volatility")
     parser.add_argument("--repeat", type=int, default=3, help="tradeplan runs; the best counts")
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument(
+        "--baseline",
+        default=DEFAULT_BASELINE,
+        metavar="REV",
+        help=f"git revision whose tradeplan runs alongside (default {DEFAULT_BASELINE})",
+    )
+    parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--child", choices=["tradeplan", "backtesting", "backtrader"])
     parser.add_argument("--data")
     parser.add_argument("--variant", choices=VARIANTS, default="fixed")
     parser.add_argument("--only", choices=VARIANTS, help="run one variant")
     parser.add_argument("--rows", type=int, default=0)
     parser.add_argument("--out")
+    parser.add_argument("--src", help="(child) the tradeplan source tree to import")
     args = parser.parse_args()
     if args.child:
         child_main(args)
         return
+    # A plain `kill` unwinds like Ctrl-C, so the baseline's temporary tree is removed too.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(128 + signal.SIGTERM))
+    with contextlib.ExitStack() as stack:
+        baseline: tuple[str, Path] | None = None
+        if not args.no_baseline:
+            try:
+                baseline = stack.enter_context(baseline_src(args.baseline))
+            except (OSError, subprocess.CalledProcessError) as error:
+                detail = getattr(error, "stderr", b"") or b""
+                text = detail.decode(errors="replace") if isinstance(detail, bytes) else detail
+                print(f"baseline {args.baseline}: cannot unpack its src ({text.strip() or error})"
+                      ": skipped")  # fmt: skip
+        run_all(args, baseline)
 
+
+def run_all(args: argparse.Namespace, baseline: tuple[str, Path] | None) -> None:
     folder = Path(tempfile.mkdtemp(prefix="tradeplan-bench-"))
     data = folder / "bars.csv"
     began = time.perf_counter()
@@ -301,25 +415,28 @@ def main() -> None:
     )
     peer_rows = args.peer_bars or args.bars
     results: dict[tuple[str, str], dict[str, Any]] = {}
+    ratios: dict[str, float] = {}
     for variant in VARIANTS if args.only is None else (args.only,):
         out = folder / f"out-{variant}"
-        runs = [
-            spawn(
-                "--child", "tradeplan", "--data", str(data), "--variant", variant, "--out", str(out)
-            )
-            for _ in range(max(args.repeat, 1))
-        ]
-        done = [r for r in runs if r]
-        ours = min(done, key=lambda r: r["run_seconds"]) if done else None
+        theirs_out = folder / f"out-{variant}-{baseline[0]}" if baseline else out
+        current_runs: list[dict[str, Any] | None] = []
+        baseline_runs: list[dict[str, Any] | None] = []
+        for _ in range(max(args.repeat, 1)):  # alternating: a slow spell hits both
+            current_runs.append(tradeplan_run(data, variant, out, ROOT / "src"))
+            if baseline:
+                baseline_runs.append(tradeplan_run(data, variant, theirs_out, baseline[1]))
+        ours = fastest(current_runs)
         if ours:
             results[("tradeplan", variant)] = ours
-            print(
-                f"tradeplan      {variant:8s} {ours['rows']:>9,} rows  run phase "
-                f"{ours['run_seconds']:.3f} s = {ours['bars_per_second']:>12,.0f} bars/s  "
-                f"wall {ours['wall_seconds']:.2f} s  peak RSS {ours['peak_rss_mb']:.0f} MB  "
-                f"trades {ours['trades']:,}  rows visited {ours['visited']:,}  "
-                f"phases {ours['phases']}"
-            )
+            print(tradeplan_line("tradeplan", variant, ours))
+        base = fastest(baseline_runs)
+        if baseline and base:
+            base["revision"] = baseline[0]
+            results[("baseline", variant)] = base
+            name, note = f"tradeplan@{baseline[0]}", baseline_note(ours, base, out, theirs_out)
+            print(tradeplan_line(name, variant, base, note))
+            if ours:
+                ratios[variant] = ours["bars_per_second"] / base["bars_per_second"]
         if args.no_peers or variant == "grid":
             continue
         for peer, rows, module in (
@@ -327,7 +444,7 @@ def main() -> None:
             ("backtrader", args.bt_bars, "backtrader"),
         ):
             if not available(module):
-                print(f"{peer:14s} {variant:8s} not installed: skipped")
+                print(f"{peer:18s} {variant:8s} not installed: skipped")
                 continue
             theirs = spawn("--child", peer, "--data", str(data), "--variant", variant,
                            "--rows", str(min(rows, args.bars)))  # fmt: skip
@@ -340,11 +457,16 @@ def main() -> None:
                     f"  tradeplan is {ours['bars_per_second'] / theirs['bars_per_second']:,.0f}x"
                 )
             print(
-                f"{peer:14s} {variant:8s} {theirs['rows']:>9,} rows  run phase "
+                f"{peer:18s} {variant:8s} {theirs['rows']:>9,} rows  run phase "
                 f"{theirs['run_seconds']:.3f} s = {theirs['bars_per_second']:>12,.0f} bars/s  "
                 f"wall {theirs['wall_seconds']:.2f} s  peak RSS {theirs['peak_rss_mb']:.0f} MB"
                 f"{ratio}"
             )
+    if baseline and ratios:
+        print(
+            f"run phase, current / baseline {baseline[0]} (fastest of {max(args.repeat, 1)} "
+            "each): " + "  ".join(f"{v} {r:.2f}x" for v, r in ratios.items())
+        )
     print(f"outputs in {folder}")
     if os.environ.get("BENCH_JSON"):
         Path(os.environ["BENCH_JSON"]).write_text(
