@@ -193,7 +193,8 @@ def test_the_fx_day_rolls_at_17_new_york_across_daylight_saving(
     # The engine's day ends (where the daily loss limit reads the next day's start) agree.
     times = [int(before.timestamp()) - 60, int(before.timestamp()), int(roll.timestamp())]
     engine = engine_for(AssetClass.FX, times)
-    assert engine.next_trading_day_row(0) == 1  # row 1 is the last row of its FX day
+    again = engine.first_close_at(engine.next_trading_day_ns(0), 1)
+    assert again == 1  # row 1 is the last row of its FX day
     tracker = EquityTracker(boundary=boundary).update(before, Decimal(1)).update(roll, Decimal(1))
     assert tracker.day == boundary.trading_day(roll)
 
@@ -207,7 +208,8 @@ def test_the_crypto_day_is_the_utc_day_and_the_us_stock_day_new_yorks() -> None:
     assert stocks.trading_day(utc(2025, 7, 9, 4)) == date(2025, 7, 9)
     times = [int(utc(2025, 7, 8, 23, 58).timestamp()), int(utc(2025, 7, 8, 23, 59).timestamp())]
     times.append(int(utc(2025, 7, 9).timestamp()))
-    assert engine_for(AssetClass.CRYPTO_PERP, times).next_trading_day_row(0) == 1
+    engine = engine_for(AssetClass.CRYPTO_PERP, times)
+    assert engine.first_close_at(engine.next_trading_day_ns(0), 1) == 1
 
 
 # --- day orders ----------------------------------------------------------------------------------
@@ -317,9 +319,14 @@ def test_the_evaluator_the_paper_broker_and_the_risk_day_ask_the_one_calendar(
     # trading day, which is where the calendar's day changes from one row to the next.
     days = calendar.risk_day_boundary(asset_class).trading_day_ids(seconds)
     ends = [row for row in range(len(seconds) - 1) if days[row] < days[row + 1]]
+    # A slot refused for the day arms again at the first close in the next trading day: the
+    # first close at or after `next_trading_day_ns`, the next of those rows (or, past the
+    # last of them, only the last row, which has no quote after it to arm against).
+    last = len(seconds) - 1
     for row in range(len(seconds)):
         following = [end for end in ends if end > row]
-        assert engine.next_trading_day_row(row) == (following[0] if following else len(seconds))
+        again = engine.first_close_at(engine.next_trading_day_ns(row), row + 1)
+        assert again == following[0] if following else again >= last
     for row in range(len(seconds)):
         when = datetime.fromtimestamp(seconds[row], UTC)
         day = calendar.risk_day_boundary(asset_class).trading_day(when)

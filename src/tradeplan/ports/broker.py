@@ -99,6 +99,15 @@ class PriceTouch:
 
 
 @dataclass(frozen=True, slots=True)
+class Quote:
+    """The market as the broker sees it now: Bid and Ask, and when it was quoted."""
+
+    time: datetime
+    bid: Decimal
+    ask: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class AccountSnapshot:
     """The broker's view of the account, in the account currency."""
 
@@ -148,6 +157,12 @@ class BrokerPort(Protocol):
     def unwatch(self, watch_id: str) -> None: ...
 
     def account(self) -> AccountSnapshot: ...
+
+    def quote(self) -> Quote | None:
+        """The market an order sent now would meet first; None when there is none (a closed
+        market with no quote yet, or, in a replay, the end of the data). Grid slots price
+        their re-entries against it (limit or stop: SEMANTICS.md section 1)."""
+        ...
 
 
 class ClockPort(Protocol):

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Final
 
@@ -169,6 +169,7 @@ class Engine:
         self._limits = _risk_limits(plan)
         self._guard_limits = replace(self._limits, max_risk_per_trade=None)
         boundary = self.config.day_boundary or risk_day_boundary(plan.instrument.asset_class)
+        self._day_boundary = boundary
         self._tracker = EquityTracker(
             self._limits.daily_loss_limit, self._limits.max_drawdown, boundary
         )
@@ -176,7 +177,6 @@ class Engine:
             self._limits.max_drawdown is not None
         )
         self._day_rows, self._day_ns = day_ends(self._time, boundary)
-        self._trading_day_ends = self._day_rows
         if not self._tracking:
             self._day_rows = self._day_rows[:0]
         elif self.rows:
@@ -426,19 +426,28 @@ class Engine:
     def close_time_of(self, row: int) -> datetime:
         return datetime_from_ns(self.close_ns(row))
 
-    def next_trading_day_row(self, row: int) -> int:
-        """The first row after `row` whose close falls in a later trading day than `row`'s
-        close (the last row of its day); `rows` when the data ends first. A slot refused for
-        the day arms again there."""
-        at = int(np.searchsorted(self._trading_day_ends, row, side="right"))
-        if at < self._trading_day_ends.size:
-            return int(self._trading_day_ends[at])
-        return self.rows
+    def next_trading_day_ns(self, row: int) -> int:
+        """When the trading day after the one `row` closes in begins (epoch ns): a slot refused
+        for the day arms again at the first close at or after it."""
+        boundary = self._day_boundary
+        day = boundary.trading_day(self.close_time_of(row))
+        return boundary.start_ns(day + timedelta(days=1))
+
+    def first_close_at(self, at_ns: int, row: int) -> int:
+        """The first row >= `row` whose close is at or after `at_ns`; `rows` if none is: where
+        a replay wakes for a clock an owner keeps in time."""
+        at = int(np.searchsorted(self._close_ns, at_ns, side="left"))
+        return at if at >= self.rows else max(at, row)
 
     def deadline_row(self, deadline: datetime, row: int) -> int:
         """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""
-        at = int(np.searchsorted(self._close_ns, ns_from_datetime(deadline), side="left"))
-        return at if at >= self.rows else max(at, row)
+        return self.first_close_at(ns_from_datetime(deadline), row)
+
+    def quote(self) -> tuple[Decimal, Decimal] | None:
+        """Bid and Ask an order sent now meets first, as the broker quotes them; None when it
+        has none (in a replay: the data has ended)."""
+        quote = self.broker.quote()
+        return None if quote is None else (quote.bid, quote.ask)
 
     def price(self, scaled: int) -> Decimal:
         return Decimal(scaled).scaleb(-self._decimals)
@@ -448,6 +457,13 @@ class Engine:
 
     def spread_at(self, row: int) -> Decimal:
         return self.price(int(self._spreads[row]))
+
+    def fill_spread(self, update: OrderUpdate) -> Decimal:
+        """The spread when `update` happened: its own Bid and Ask when the broker sent them,
+        else the spread at the last bar close (a broker that quotes no market with fills)."""
+        if update.bid is not None and update.ask is not None:
+            return update.ask - update.bid
+        return self.spread_at(max(self._now_row, 0))
 
     def regular_hours_after(self, row: int) -> bool:
         """Whether an order placed at `row`'s close is in US regular hours (where market orders

@@ -29,6 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.enums import OrderType, Session, TimeInForce
+from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.core.units import format_duration
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
@@ -90,8 +91,9 @@ class RuleRun:
         self._closing: Order | None = None
         self._watch_id: str | None = None
         self._break_even_stop: Decimal | None = None
-        self._break_even_row: int | None = None
-        self._time_exit_row: int | None = None
+        # Clocks, in epoch ns: each runs out at the first bar close at or after it.
+        self._break_even_at: int | None = None
+        self._time_exit_at: int | None = None
         self._oco = ""
         self._session = engine.order_session
         # A close the clock asked for while nothing may trade (US stock, `session: rth`,
@@ -117,10 +119,13 @@ class RuleRun:
                 self._close_at_market(
                     row, OrderTag.SIGNAL, "bar_close", "exit_when true at the close"
                 )
-            elif self._time_exit_row is not None and row >= self._time_exit_row:
+            elif self._time_exit_at is not None and self._due(self._time_exit_at, row):
                 self._close_at_market(row, OrderTag.TIME_EXIT, "clock", self._time_exit_text())
-            elif self._break_even_row is not None and row >= self._break_even_row:
+            elif self._break_even_at is not None and self._due(self._break_even_at, row):
                 self._break_even_expired(row)
+
+    def _due(self, at_ns: int, row: int) -> bool:
+        return self.engine.close_ns(row) >= at_ns
 
     def next_wakeup(self, row: int) -> int:
         rows = self.engine.rows
@@ -131,9 +136,9 @@ class RuleRun:
         if self._deferred is not None:
             return row  # looking for regular hours, row by row
         wake = rows if self._exit_rows is None else _next(self._exit_rows, row, rows)
-        for clock in (self._time_exit_row, self._break_even_row):
+        for clock in (self._time_exit_at, self._break_even_at):
             if clock is not None:
-                wake = min(wake, max(clock, row))
+                wake = min(wake, self.engine.first_close_at(clock, row))
         return wake
 
     def on_update(self, update: OrderUpdate) -> None:
@@ -173,7 +178,7 @@ class RuleRun:
         if touch.watch_id != self._watch_id or self.state != OPEN:
             return
         self._watch_id = None
-        self._break_even_row = None
+        self._break_even_at = None
         self._move(("profit_reached",), OPEN)
         if self._stop_id is not None:
             old = self._stop_id
@@ -330,25 +335,23 @@ class RuleRun:
             position=rule.side,
             fill_price=update.fill_price,
             qty=update.fill_qty,
-            spread=engine.spread_at(moment.row),
+            spread=engine.fill_spread(update),
             instrument=engine.instrument,
             order_id=lambda _: engine.new_order_id(),
             oco=self._oco,
             slot=self._name,
             session=self._session,
         )
-        row = moment.row
         exits = rule.exits
         if exits.time_exit is not None:
             deadline = time_exit_deadline(exits.time_exit, update.time)
             if deadline is not None:
-                self._time_exit_row = engine.deadline_row(deadline, row)
+                self._time_exit_at = ns_from_datetime(deadline)
         if planned.break_even_watch is not None and exits.break_even is not None:
             self._break_even_stop = planned.break_even_stop
             within = exits.break_even.within
             if within is not None:
-                deadline_row = engine.deadline_row(update.time + timedelta(seconds=within), row)
-                self._break_even_row = deadline_row
+                self._break_even_at = ns_from_datetime(update.time + timedelta(seconds=within))
             self._watch_id = engine.watch(self, rule.side.opposite, planned.break_even_watch)
         for order in planned.orders:
             if self.state != OPEN:
@@ -425,7 +428,7 @@ class RuleRun:
     def _break_even_expired(self, row: int) -> None:
         """The break-even trigger was not reached in time: close, or simply stop watching."""
         break_even = self.rule.exits.break_even
-        self._break_even_row = None
+        self._break_even_at = None
         if self._watch_id is not None:
             self.engine.unwatch(self._watch_id)
             self._watch_id = None
@@ -469,8 +472,8 @@ class RuleRun:
             self._watch_id = None
 
     def _clear_clocks(self) -> None:
-        self._time_exit_row = None
-        self._break_even_row = None
+        self._time_exit_at = None
+        self._break_even_at = None
         self._break_even_stop = None
 
     def _halt(self) -> None:

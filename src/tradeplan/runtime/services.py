@@ -14,7 +14,6 @@ Rows are the data's row numbers; "at `row`'s close" is the moment that row has c
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Protocol
 
@@ -22,7 +21,7 @@ from tradeplan.core.enums import Session, Side
 from tradeplan.core.instrument import Instrument
 from tradeplan.orders.model import Order
 from tradeplan.plan.model import EntryRule, Plan
-from tradeplan.ports.broker import BarSeries, OrderUpdate
+from tradeplan.ports.broker import OrderUpdate
 from tradeplan.runtime.exits import RefusedExit
 from tradeplan.runtime.ledger import Ledger
 from tradeplan.runtime.owner import EntryDecision, Owner, Settle
@@ -52,11 +51,6 @@ class OwnerServices(Protocol):
     @property
     def rows(self) -> int:
         """How many rows the data has; a row number equal to it means "never"."""
-        ...
-
-    @property
-    def series(self) -> BarSeries:
-        """The data's columns (scaled integers), for reading a row's open or spread."""
         ...
 
     @property
@@ -129,12 +123,20 @@ class OwnerServices(Protocol):
 
     # --- time -----------------------------------------------------------------------------------
 
-    def deadline_row(self, deadline: datetime, row: int) -> int:
-        """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""
+    def next_trading_day_ns(self, row: int) -> int:
+        """When the trading day after the one `row` closes in begins, in epoch ns."""
         ...
 
-    def next_trading_day_row(self, row: int) -> int:
-        """The first row whose close is in a later trading day than `row`'s; `rows` if none."""
+    def first_close_at(self, at_ns: int, row: int) -> int:
+        """The first row >= `row` whose close is at or after `at_ns` (replay wake-ups)."""
+        ...
+
+    def close_ns(self, row: int) -> int:
+        """When `row` closes, as the bar says, in epoch ns."""
+        ...
+
+    def quote(self) -> tuple[Decimal, Decimal] | None:
+        """Bid and Ask an order sent now meets first; None when the broker has no quote."""
         ...
 
     def regular_hours_after(self, row: int) -> bool:
@@ -143,12 +145,8 @@ class OwnerServices(Protocol):
 
     # --- prices ---------------------------------------------------------------------------------
 
-    def price(self, scaled: int) -> Decimal:
-        """A price of the data's scaled integers as a Decimal."""
-        ...
-
-    def spread_at(self, row: int) -> Decimal:
-        """The spread (Ask - Bid) at `row`'s close."""
+    def fill_spread(self, update: OrderUpdate) -> Decimal:
+        """The spread when `update` happened (its own quote, else the last close's)."""
         ...
 
     def reference(self, side: Side, row: int) -> Decimal:

@@ -45,6 +45,7 @@ from decimal import Decimal
 from typing import Final
 
 from tradeplan.core.enums import OrderType, Side, TimeInForce
+from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ZERO, Rounding, fmt_decimal, round_to_increment
 from tradeplan.core.units import Distance, DistanceUnit
@@ -109,7 +110,7 @@ class SlotRun:
             for t in machine.transitions
         }
         self._fees = engine.plan.fees if charges_fees(engine.plan.fees) else None
-        self._arm_row = 0  # flat / rearming: the row at whose close the slot (re-)arms
+        self._arm_at = 0  # flat / rearming: (re-)arm at the first close at or after (epoch ns)
         self.pauses = 0  # times a day's refusal paused the slot until the next trading day
         self._exit_price: Decimal | None = None  # the last exit's fill, which re-entries key off
         self._entries: dict[str, Order] = {}  # working entry legs (one, or a counter/follow pair)
@@ -124,12 +125,14 @@ class SlotRun:
     # --- the engine's calls -------------------------------------------------------------------
 
     def on_bar_close(self, row: int) -> None:
-        if (self.state == FLAT or self.state == REARMING) and row >= self._arm_row:
+        if (self.state == FLAT or self.state == REARMING) and (
+            self.engine.close_ns(row) >= self._arm_at
+        ):
             self._arm(row)
 
     def next_wakeup(self, row: int) -> int:
         if self.state == FLAT or self.state == REARMING:
-            return max(self._arm_row, row)
+            return self.engine.first_close_at(self._arm_at, row)
         return self.engine.rows
 
     def on_update(self, update: OrderUpdate) -> None:
@@ -202,9 +205,10 @@ class SlotRun:
 
     def _arm(self, row: int) -> None:
         engine = self.engine
-        if row + 1 >= engine.rows:
-            return  # no quote after this row: the data ends here
-        bid, ask = self._next_quote(row)
+        quote = engine.quote()
+        if quote is None:
+            return  # no quote after this close: the data ends here
+        bid, ask = quote
         orders, rule, dropped = self._entry_orders(bid, ask)
         side = self.side
         if not orders:
@@ -337,12 +341,6 @@ class SlotRun:
         if dropped is not None:
             self.engine.record(self, dropped, OrderEventKind.DROPPED, why_dropped)
 
-    def _next_quote(self, row: int) -> tuple[Decimal, Decimal]:
-        """Bid and Ask at the open of `row + 1`: the first quote after `row`'s close."""
-        engine, series = self.engine, self.engine.series
-        bid = engine.price(int(series.open_scaled[row + 1]))
-        return bid, bid + engine.price(int(series.spread_scaled[row + 1]))
-
     # --- the entry ----------------------------------------------------------------------------
 
     def _on_entry_update(self, update: OrderUpdate) -> None:
@@ -373,7 +371,7 @@ class SlotRun:
             Position(self._name, self.side, qty, fill, update.time, moment, update.fee, entry.id)
         )
         self._move(("filled",), OPEN)
-        spread = engine.spread_at(moment.row)
+        spread = engine.fill_spread(update)
         planned = exit_orders(
             ExitPlan(stop_loss=grid.stop_loss, take_profit=self._take_profit(fill, qty)),
             position=self.side,
@@ -441,7 +439,7 @@ class SlotRun:
             self._move(("exit_filled",), STOPPED)
             return
         self._exit_price = update.fill_price
-        self._arm_row = (update.moment or Moment(self.engine.rows - 1)).row
+        self._arm_at = ns_from_datetime(update.time)  # at the close of the bar it filled in
         self._move((f"{tag.value}_filled",), REARMING)
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag) -> None:
@@ -477,7 +475,7 @@ class SlotRun:
         again at the first close of the next trading day, when the guards judge afresh."""
         self.engine.signal(row, self._name, self.side, False, reason)
         self._move(("bar_close",), self.state)
-        self._arm_row = self.engine.next_trading_day_row(row)
+        self._arm_at = self.engine.next_trading_day_ns(row)
         self.pauses += 1
 
     def _stop_refused(self, row: int, reason: str) -> None:

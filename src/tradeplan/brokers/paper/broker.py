@@ -71,6 +71,7 @@ from tradeplan.ports.broker import (
     Moment,
     OrderUpdate,
     PriceTouch,
+    Quote,
 )
 from tradeplan.ports.profiles import PAPER, BrokerProfile
 
@@ -274,6 +275,20 @@ class PaperBroker:
         working = self._working.get(watch_id)
         if working is not None and working.watch:
             self._forget(working)
+
+    def quote(self) -> Quote | None:
+        """Between rows, the first quote after the last row walked: the next row's opening Bid
+        and Ask, as an order sent at a bar's close first meets it; None once the data has
+        ended. Inside a row, the Bid where the walk has reached, with the row's spread."""
+        if self._row_bar is not None:
+            row = self._row_index
+            bid = self._row_bar.open if self._point is None else self._point.bid
+            return Quote(self._now(), bid, bid + self._row_spread(row))
+        row = self._cursor
+        if row >= self._rows:
+            return None
+        bid = self._to_decimal(int(self._open[row]))
+        return Quote(self.time_of(row), bid, bid + self._row_spread(row))
 
     def account(self) -> AccountSnapshot:
         equity = self._balance + self._unrealised()
