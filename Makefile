@@ -41,6 +41,7 @@ bench: $(STAMP)
 	$(PY) bench/lint_bench.py
 	$(PY) bench/indicators_bench.py
 	$(PY) bench/backtest_bench.py
+	$(PY) bench/stream_bench.py
 	$(PY) bench/lint_scaling.py
 
 clean:
