@@ -301,24 +301,30 @@ def risk_day_boundary(asset_class: AssetClass) -> DayBoundary:
     return UTC_MIDNIGHT
 
 
-def day_ends(time_ns: I64, boundary: DayBoundary) -> tuple[I64, I64]:
-    """(rows, boundaries): each row that is the last to start before a day boundary, with that
-    boundary in epoch nanoseconds; ascending, one entry per row (a weekend maps several
-    boundaries to Friday's last row: the first of them is kept)."""
-    if time_ns.size < 2:
+def day_ends(time_ns: I64, close_ns: I64, boundary: DayBoundary) -> tuple[I64, I64]:
+    """(rows, boundaries): each row whose close is in a later trading day than its start
+    (`day_end_of` says so of one bar), with the first day boundary after its start, in epoch
+    nanoseconds; ascending. A weekend's several boundaries fall in Friday's last row: the
+    first of them is kept."""
+    if time_ns.size == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
-    first = boundary.trading_day(datetime_from_ns(int(time_ns[0])))
-    last = boundary.trading_day(datetime_from_ns(int(time_ns[-1])))
-    starts = [
-        boundary.start_ns(first + timedelta(days=k)) for k in range(1, (last - first).days + 1)
+    opened = boundary.trading_day_ids(time_ns // NS_PER_SECOND)
+    closed = boundary.trading_day_ids(close_ns // NS_PER_SECOND)
+    rows = np.flatnonzero(closed > opened).astype(np.int64)
+    instants = [
+        boundary.start_ns(EPOCH_DATE + timedelta(days=int(day) + 1)) for day in opened[rows]
     ]
-    instants = np.asarray(starts, dtype=np.int64)
-    rows = np.searchsorted(time_ns, instants, side="left").astype(np.int64) - 1
-    keep = rows >= 0
-    rows, instants = rows[keep], instants[keep]
-    unique, first_index = np.unique(rows, return_index=True)
-    return unique.astype(np.int64), instants[first_index]
+    return rows, np.asarray(instants, dtype=np.int64).reshape(rows.size)
+
+
+def day_end_of(open_ns: int, close_ns: int, boundary: DayBoundary) -> int | None:
+    """The first day boundary after a bar's start when the bar closes at or after it (the
+    bar ends a trading day), else None: what a live run asks as each bar closes."""
+    start = boundary.trading_day(datetime_from_ns(open_ns))
+    if boundary.trading_day(datetime_from_ns(close_ns)) <= start:
+        return None
+    return boundary.start_ns(start + timedelta(days=1))
 
 
 # --- order expiry ------------------------------------------------------------------------------
@@ -441,6 +447,7 @@ __all__ = [
     "UTC_MIDNIGHT",
     "DayBoundary",
     "UsSession",
+    "day_end_of",
     "day_ends",
     "day_ids",
     "day_order_end_ns",

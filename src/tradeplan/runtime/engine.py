@@ -42,7 +42,13 @@ from typing import Final
 
 import numpy as np
 
-from tradeplan.core.calendar import UsSession, day_ends, risk_day_boundary, us_session
+from tradeplan.core.calendar import (
+    UsSession,
+    day_end_of,
+    day_ends,
+    risk_day_boundary,
+    us_session,
+)
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
@@ -176,7 +182,10 @@ class Engine:
         self._tracking = self._limits.daily_loss_limit is not None or (
             self._limits.max_drawdown is not None
         )
-        self._day_rows, self._day_ns = day_ends(self._time, boundary)
+        self._day_rows, _ = day_ends(self._time, self._close_ns, boundary)  # replay wake-ups
+        # No day boundary lies before this one since the last close read: closes before it
+        # end no day, and need no calendar lookup.
+        self._next_day_ns = 0
         if not self._tracking:
             self._day_rows = self._day_rows[:0]
         elif self.rows:
@@ -191,7 +200,7 @@ class Engine:
     def on_bar_close(self, row: int) -> None:
         self._now_time, self._now_row = None, row  # made a datetime only if someone asks
         self._quote = None
-        if self._day_rows.size:
+        if self._tracking and self.close_ns(row) >= self._next_day_ns:
             self._read_day_end(row)
         for owner in self.owners:
             owner.on_bar_close(row)
@@ -572,11 +581,14 @@ class Engine:
         The daily loss limit compares equity with the day's *starting* equity. Entry decisions
         may be days apart; taking the last one's reading as the new day's start would lock a day
         for losses made before it began. One wake-up a day (`core.calendar.day_ends`) is
-        negligible next to the rows a backtest skips."""
-        at = int(np.searchsorted(self._day_rows, row, side="left"))
-        if at >= self._day_rows.size or int(self._day_rows[at]) != row:
+        negligible next to the rows a backtest skips. The bar says it ends a day by itself
+        (its close is in a later trading day than its start), so a live run asks the same."""
+        close = self.close_ns(row)
+        boundary = day_end_of(int(self._time[row]), close, self._day_boundary)
+        self._next_day_ns = self.next_trading_day_ns(row)  # the first boundary after `close`
+        if boundary is None:
             return
-        when = datetime_from_ns(int(self._day_ns[at]) - 1000)
+        when = datetime_from_ns(boundary - 1000)
         if self._tracker.last_time is not None and when < self._tracker.last_time:
             return
         self._update_tracker(when, self.ledger.equity(self._marks(row)))
