@@ -5,7 +5,19 @@ from __future__ import annotations
 from enum import Enum
 
 
-class Side(Enum):
+class Word(Enum):
+    """An enum whose members hash by identity, in C.
+
+    `Enum.__hash__` hashes the member's name in Python code; the engine looks up order
+    statuses, events, sides and types in dicts on every broker update (the order state table),
+    where that call was a tenth of a backtest's run phase. Members are singletons, so identity
+    is equality; no output depends on hash order (the engine never iterates unordered sets).
+    """
+
+    __hash__ = object.__hash__
+
+
+class Side(Word):
     BUY = "buy"
     SELL = "sell"
 
@@ -34,7 +46,7 @@ class AssetClass(Enum):
     CRYPTO_PERP = "crypto_perp"
 
 
-class OrderType(Enum):
+class OrderType(Word):
     MARKET = "market"
     LIMIT = "limit"
     STOP = "stop"
@@ -45,12 +57,12 @@ class OrderType(Enum):
     LIMIT_IF_TOUCHED = "limit_if_touched"
 
 
-class TimeInForce(Enum):
+class TimeInForce(Word):
     DAY = "day"
     GTC = "gtc"
 
 
-class Session(Enum):
+class Session(Word):
     """Which US trading sessions a strategy's orders may work in (seed 000's table, Futu's
     `Session`): ETH is the extended hours *only*, not regular hours plus them."""
 

@@ -217,7 +217,9 @@ class OrderBook:
             return Anomaly(AnomalyKind.UNKNOWN_ORDER, order_id, event, None)
         status = entry.status
         implied = False
-        following = _next(entry, status, event)
+        following = TRANSITIONS.get((status, event))
+        if following is None:
+            following = _next(entry, status, event)
         if following is None and status is OrderStatus.SUBMITTED and event in _IMPLY_ACCEPTED:
             accepted = TRANSITIONS[(status, OrderEvent.ACCEPTED)]
             following = _next(entry, accepted, event)

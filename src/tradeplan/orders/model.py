@@ -17,9 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from enum import Enum
 
-from tradeplan.core.enums import OrderType, Session, Side, TimeInForce
+from tradeplan.core.enums import OrderType, Session, Side, TimeInForce, Word
 from tradeplan.core.money import HUNDRED
 
 
@@ -27,7 +26,7 @@ class OrderError(ValueError):
     """An order whose fields contradict its type; raised at construction so it is never sent."""
 
 
-class TrailKind(Enum):
+class TrailKind(Word):
     AMOUNT = "amount"  # a price distance, e.g. 0.50
     RATIO = "ratio"  # a percentage of the running peak/trough, e.g. 0.4 means 0.4 %
 
@@ -57,7 +56,7 @@ class Trail:
         return cls(TrailKind.AMOUNT, distance)
 
 
-class OrderTag(Enum):
+class OrderTag(Word):
     """Why an order exists; the engine reports an exit's tag as the trade's exit reason."""
 
     ENTRY = "entry"
@@ -83,7 +82,7 @@ class OrderTag(Enum):
 _OPENING_TAGS = frozenset({OrderTag.ENTRY, OrderTag.COUNTER, OrderTag.FOLLOW})
 
 
-class OrderStatus(Enum):
+class OrderStatus(Word):
     """Where an order is in its life; see `state_machine.TRANSITIONS` for the moves."""
 
     INITIALIZED = "initialized"  # built locally, not sent
@@ -135,7 +134,7 @@ _OPEN = frozenset(
 )
 
 
-class OrderEvent(Enum):
+class OrderEvent(Word):
     """What can happen to an order; the values are the `event` column of orders.csv."""
 
     CONVERTED = "converted"  # its type was changed before sending (re-entry beyond the market)

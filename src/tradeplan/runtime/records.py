@@ -21,17 +21,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from enum import Enum
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import OrderType, Side
+from tradeplan.core.enums import OrderType, Side, Word
 from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.orders import model as orders
 
 
-class ExitReason(Enum):
+class ExitReason(Word):
     TAKE_PROFIT = "take_profit"
     STOP_LOSS = "stop_loss"
     TRAILING_STOP = "trailing_stop"
@@ -44,7 +43,7 @@ class ExitReason(Enum):
     MARGIN_CLOSEOUT = "margin_closeout"  # the broker closed it for lack of margin
 
 
-class OrderEventKind(Enum):
+class OrderEventKind(Word):
     PLACED = "placed"
     CONVERTED = "converted"  # a re-entry placed beyond the market changed type (limit <-> stop)
     TRIGGERED = "triggered"  # a stop / if-touched order's trigger was reached
