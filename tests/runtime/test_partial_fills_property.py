@@ -7,7 +7,8 @@ close), no exit ever closes more than is open, each exit fill is one trade row w
 balance is the starting balance plus the trades' gross results minus their fees. The paper
 broker keeps its own account from the raw fills; the engine's books may differ from it only by
 the rounding of each trade to the yen. The broker never reports anything the order book has to
-refuse, and jumping between events gives exactly the step-by-step run (`both_modes`).
+refuse, and jumping between events gives exactly the step-by-step run (`both_modes`). The
+same holds for grid slots, slot by slot, with counter and follow re-entries.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 from backtest_harness import bars, both_modes, fx_plan
+from grid_harness import grid_plan
+from grid_harness import run as run_grid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -116,3 +119,36 @@ def test_partial_fills_keep_quantity_and_money_exact(
     # The broker's own books, from the raw fills, differ only by each trade's rounding to the
     # yen (gross and fees, half a yen each at most).
     assert abs(run.broker.account().balance - (BALANCE + gross - fees)) <= len(trades)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    market=markets(),
+    share=st.sampled_from(["0.05", "0.1", "0.25"]),
+    side=st.sampled_from(["buy", "sell"]),
+    reentry=st.sampled_from(["", "  counter: -5 pips\n", "  follow: +5 pips\n"]),
+)
+def test_grid_slots_with_partial_fills_keep_quantity_and_money_exact(
+    market: tuple[list[tuple[str, ...]], list[int]], share: str, side: str, reentry: str
+) -> None:
+    rows, volumes = market
+    slots = "  from: 109.80\n  to: 110.20\n  step: 10 pips\n"
+    plan = grid_plan(
+        side, slots=slots + reentry, units="10000", take_profit="10 pips", stop_loss="20 pips"
+    )
+    backtest = run_grid(plan, bars(rows, volume=volumes), max_volume_share=D(share))
+    result = backtest.result
+    fills = [e for e in result.orders if e.event.value in ("filled", "partially_filled")]
+    held: dict[str, D] = {}
+    for e in fills:
+        change = e.qty if e.side.value == side else -e.qty
+        held[e.slot] = held.get(e.slot, D(0)) + change
+        assert held[e.slot] >= 0  # one position per slot, never closed beyond what it holds
+    assert set(held.values()) <= {D(0)}
+    closed = [(e.slot, e.qty, e.fill_price) for e in fills if e.side.value != side]
+    assert closed == [(t.slot, t.qty, t.exit_price) for t in result.trades]
+    assert [a for a in result.alerts if a.kind == "order_update_rejected"] == []
+    equity = result.equity
+    assert equity.exact is not None and equity.initial is not None
+    net = sum((t.gross_pnl - t.fees for t in result.trades), D(0))
+    assert equity.exact(len(equity) - 1) == equity.initial + net
