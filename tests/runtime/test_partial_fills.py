@@ -19,6 +19,10 @@ from backtest_harness import bars, both_modes, fx_plan
 
 from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig
 from tradeplan.cli.main import main
+from tradeplan.core.enums import Side
+from tradeplan.ports.broker import Moment
+from tradeplan.runtime.ledger import Ledger, Position
+from tradeplan.runtime.records import ExitReason, TradeRecord
 
 MARKET_10K = "    order: market\n    units: 10000\n"
 TP_SL_100 = "  take_profit: 100 pips\n  stop_loss: 100 pips\n"
@@ -266,3 +270,26 @@ def test_the_cli_refuses_a_share_that_is_not_a_fraction(
     args = ["backtest", "s.yaml", "--data", "d.csv", "--out", str(tmp_path / "o")]
     assert main([*args, f"--max-volume-share={value}"]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_a_position_built_at_an_average_that_never_ends_books_its_parts_exactly() -> None:
+    # 1 + 1 + 1 units at 100.00, 100.00, 100.01: the average 100.00333... is shown to 10
+    # places, but the parts' P&L comes from the exact cost, so they add up to the whole:
+    # 303.00 received - 300.01 paid = 2.99 USD.
+    ledger = Ledger(D(1000), currency="USD")
+    at = datetime(2025, 1, 6, tzinfo=UTC)
+    ledger.open_position(Position("r", Side.BUY, D(1), D("100.00"), at, Moment(0), D(0), "1"))
+    for row, price in ((1, "100.00"), (2, "100.01")):
+        ledger.add("r", qty=D(1), price=D(price), fee=D(0), moment=Moment(row))
+
+    def close(qty: str, row: int) -> TradeRecord:
+        return ledger.close_position(
+            "r", price=D("101.00"), time=at, moment=Moment(row), fee=D(0),
+            reason=ExitReason.TAKE_PROFIT, excursion=None, qty=D(qty),
+        )  # fmt: skip
+
+    first, last = close("2", 3), close("1", 4)
+    assert first.entry_price == last.entry_price == D("100.0033333333")
+    assert (first.qty, first.pnl, last.qty, last.pnl) == (D(2), D("1.99"), D(1), D("1.00"))
+    assert first.pnl + last.pnl == D("2.99")
+    assert ledger.balance == D("1002.99") and ledger.open == {}

@@ -16,8 +16,8 @@ Partial fills. A position may be built by several entry fills (`add`) and closed
 exit fills (`close_position(qty=...)`), each exit fill booked as its own trade. What is open is
 held as its exact cost (the sum of price x quantity of its fills) and entry fees; a part closed
 takes its share of both, and the last part takes all that is left, so the parts of a position
-add up to its fills exactly. `price` (the average entry) is what trades.csv shows and what MFE
-and MAE are measured from.
+add up to its fills exactly. `price` (the average entry, to 10 decimal places at most) is what
+trades.csv shows and what MFE and MAE are measured from; no money is computed from it.
 
 Equity curve. One point per row, at the row's close, computed once at the end from the list of
 positions (which rows each was open at the close of, one piece per size a position had) and of
@@ -33,7 +33,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -120,7 +121,7 @@ class Ledger:
         position.qty += qty
         position.cost += price * qty
         position.fee += fee
-        position.price = position.cost / position.qty
+        position.price = _average(position.cost, position.qty)
         position.since = moment.row
 
     def close_position(
@@ -228,6 +229,21 @@ class Ledger:
         for position in self.open.values():
             items.append(_piece(position, rows, ZERO, self.quote_rate(position.price)))
         return items
+
+
+AVERAGE_PLACES: Final = 10
+_AVERAGE_STEP: Final = Decimal(1).scaleb(-AVERAGE_PLACES)
+
+
+def _average(cost: Decimal, qty: Decimal) -> Decimal:
+    """The average entry price: exact when it ends within 10 decimal places, else rounded to 10
+    (1/3 of a pip is no price anyone reads further). Only trades.csv and MFE/MAE read it; P&L
+    is computed from the exact cost."""
+    average = cost / qty
+    exponent = average.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -AVERAGE_PLACES:
+        return average
+    return average.quantize(_AVERAGE_STEP, rounding=ROUND_HALF_EVEN)
 
 
 def _piece(position: Position, end_row: int, pnl: Decimal, rate: Decimal) -> _Closed:

@@ -96,7 +96,6 @@ class RuleRun:
         )
         self._entry: Order | None = None
         self._entry_rejection = ""
-        self._filled = Decimal(0)  # what the working entry has filled
         self._exits: dict[str, Leg] = {}
         self._stop_id: str | None = None
         self._closing: Order | None = None
@@ -261,7 +260,6 @@ class RuleRun:
         )
         self._entry = order
         self._entry_rejection = ""
-        self._filled = Decimal(0)
         self._move(("bar_close",), ENTRY_WORKING)
         engine.submit(self, order, entry_price=reference)
         if self._entry_rejection:
@@ -319,7 +317,6 @@ class RuleRun:
             assert entry is not None and update.fill_qty is not None
             if kind is OrderEvent.FILLED:
                 self._entry = None
-            self._filled += update.fill_qty
             if self._name in self.engine.ledger.open:
                 self._entry_grew(update)
             else:
