@@ -63,11 +63,19 @@ def at(minute: int, start: datetime = T0) -> str:
 
 
 def bars(
-    rows: Sequence[Sequence[str]], *, spread: str | None = None, start: datetime = T0
+    rows: Sequence[Sequence[str]],
+    *,
+    spread: str | None = None,
+    start: datetime = T0,
+    volume: Sequence[object] | None = None,
 ) -> MarketData:
-    """Rows `(open, high, low, close[, spread])`, one a minute from `start`."""
+    """Rows `(open, high, low, close[, spread])`, one a minute from `start`; `volume` adds a
+    volume column (one value a row)."""
     has_spread = len(rows[0]) == 5
     head = "time,open,high,low,close" + (",spread" if has_spread else "")
+    if volume is not None:
+        head += ",volume"
+        rows = [(*row, str(v)) for row, v in zip(rows, volume, strict=True)]
     lines = [head] + [",".join([at(i, start), *row]) for i, row in enumerate(rows)]
     return parse_market_data("\n".join(lines), default_spread=spread)
 
@@ -143,7 +151,7 @@ def run(
         for rule in plan.rules
     }
     account = PaperAccount(plan.account.currency, balance, leverage)
-    broker = PaperBroker(data, plan.instrument, config, account=account)
+    broker = PaperBroker(data, plan.instrument, config, account=account, volume=data.volume)
     engine = Engine(
         plan,
         broker,

@@ -9,7 +9,7 @@ manual close, a margin close-out, a broker with less margin than the engine beli
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 import numpy as np
@@ -110,11 +110,12 @@ def run(
     *,
     fill: FillProfile | None = None,
     balance: Decimal | None = None,
+    max_volume_share: Decimal | None = None,
 ) -> BacktestRun:
     """The backtest jumping and step by step; they must agree exactly; returns the jumping one."""
-    options = BacktestOptions(fill=fill, balance=balance)
+    options = BacktestOptions(fill=fill, balance=balance, max_volume_share=max_volume_share)
     jumping = run_backtest(plan, data, options)
-    stepping = run_backtest(plan, data, BacktestOptions(fill=fill, balance=balance, step_mode=True))
+    stepping = run_backtest(plan, data, replace(options, step_mode=True))
     assert_same(jumping.result, stepping.result)
     return jumping
 
@@ -170,6 +171,7 @@ def run_with_hooks(
     fill: FillProfile = FillProfile.DEALER,
     broker_account: PaperAccount | None = None,
     leverage: Decimal | None = None,
+    max_volume_share: Decimal | None = None,
 ) -> HookedRun:
     """The engine on the paper broker with outside actions at given rows, both modes compared."""
 
@@ -178,10 +180,11 @@ def run_with_hooks(
         config = FillConfig(
             profile=fill,
             fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
+            max_volume_share=max_volume_share,
         )
         balance = plan.account.balance or Decimal(100_000)
         account = broker_account or PaperAccount(plan.account.currency, balance, leverage)
-        broker = PaperBroker(data, plan.instrument, config, account=account)
+        broker = PaperBroker(data, plan.instrument, config, account=account, volume=data.volume)
 
         def make(engine: Engine) -> Owner:
             return _Hooks(engine, hooks or {})

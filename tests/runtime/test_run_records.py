@@ -65,6 +65,7 @@ def test_exit_reasons_and_order_events_are_the_documented_words() -> None:
         "expired",
         "rejected",
         "dropped",
+        "amended",
     ]
 
 

@@ -82,6 +82,9 @@ class BacktestOptions:
     # The live path: signals from the step forms one bar at a time, every row visited
     # (backtest/stream.py); the same results as the batch run, slower.
     stream: bool = False
+    # The volume-limited fill model: an order takes at most this fraction of each bar's volume
+    # (docs/backtesting.md, "Partial fills"); None fills every bar in full.
+    max_volume_share: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +161,13 @@ def run_backtest(
         path=options.path,
         fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
         slippage_ticks=options.slippage_ticks,
+        max_volume_share=options.max_volume_share,
     )
+    if options.max_volume_share is not None and not data.has_volume:
+        warnings.append(
+            f"{Path(data.source).name} has no volume column: --max-volume-share limits "
+            "nothing, every order fills in full"
+        )
     account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)
     broker = PaperBroker(
         data,
@@ -167,6 +176,7 @@ def run_backtest(
         account=account,
         profile=profile_or_paper(plan.broker.name),
         report_accepted=False,
+        volume=data.volume if options.max_volume_share is not None else None,
     )
     engine = Engine(
         plan,

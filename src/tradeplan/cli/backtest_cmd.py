@@ -61,6 +61,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="how a limit already past the market fills (default: the strategy's broker)",
     )
     parser.add_argument("--slippage", default="0", help="ticks of slippage on market-type fills")
+    parser.add_argument(
+        "--max-volume-share",
+        metavar="F",
+        help=(
+            "fill an order with at most this fraction (0 < F <= 1) of each bar's volume, in "
+            "parts over as many bars as it takes (default: off, every bar fills in full)"
+        ),
+    )
     parser.add_argument("--balance", help="starting balance (default: the strategy's, or 100000)")
     parser.add_argument(
         "--rate",
@@ -96,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             slippage_ticks=_ticks(args.slippage),
             balance=_decimal(args.balance, "--balance"),
             quote_rate=_decimal(args.rate, "--rate"),
+            max_volume_share=_share(args.max_volume_share),
         )
     except _Usage as exc:
         sys.stderr.write(f"tradeplan: error: {exc}\n")
@@ -234,6 +243,17 @@ def _decimal(text: str | None, name: str, *, allow_zero: bool = False) -> Decima
         raise _Usage(
             f"{name} is out of range, got {text!r}: write a number from 0.000000000000001 "
             "to 9,999,999,999,999,999"
+        )
+    return value
+
+
+def _share(text: str | None) -> Decimal | None:
+    """`--max-volume-share`: a fraction of a bar's volume, above 0 and at most 1."""
+    value = _decimal(text, "--max-volume-share")
+    if value is not None and value > 1:
+        raise _Usage(
+            f"--max-volume-share is a fraction of a bar's volume, at most 1 (0.1 is 10%), "
+            f"got {text!r}"
         )
     return value
 

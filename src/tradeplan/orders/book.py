@@ -19,10 +19,11 @@ A refused update changes nothing. Note that the table lets a finished order take
 late report of a part fill made before it was cancelled or expired (order and deal pushes travel
 separately, Futu); the fill is counted and the order stays finished.
 
-Amendments. An order amended gets new terms, and its trigger is armed again: the paper venue
-restarts a stop-limit's trigger on its new level and reports TRIGGERED anew, so a request's reply
-resumes to a triggered status only if the order was triggered since its last amendment. (A venue
-that keeps the old trigger simply reports no second one.)
+Amendments. An order amended to new levels (price, trigger) has its trigger armed again: the
+paper venue restarts a stop-limit's trigger on its new level and reports TRIGGERED anew, so a
+request's reply resumes to a triggered status only if the order was triggered since its last
+amendment. (A venue that keeps the old trigger simply reports no second one.) An amendment of the
+quantity alone (an exit resized to a position that grew or shrank) keeps the trigger as it was.
 
 Implied acceptance. Some brokers leave out the acknowledgement (the paper broker in a backtest
 does, to save a message per order nobody reads). A report that only a working order can get
@@ -44,6 +45,7 @@ from tradeplan.orders.model import Order, OrderEvent, OrderStatus
 from tradeplan.orders.state_machine import RESUMING, TRANSITIONS, resume_status
 
 _FILLS = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
+_LEVELS = ("price", "trigger", "trail", "limit_offset", "activation")
 # Reports a broker sends only about an order it has accepted (see "Implied acceptance").
 _IMPLY_ACCEPTED = frozenset({OrderEvent.EXPIRED, OrderEvent.AMENDED})
 
@@ -217,12 +219,13 @@ class OrderBook:
             return Anomaly(AnomalyKind.UNKNOWN_ORDER, order_id, event, None)
         status = entry.status
         implied = False
+        rearmed = event is OrderEvent.AMENDED and not _resized_only(entry.order, order)
         following = TRANSITIONS.get((status, event))
         if following is None:
-            following = _next(entry, status, event)
+            following = _next(entry, status, event, rearmed)
         if following is None and status is OrderStatus.SUBMITTED and event in _IMPLY_ACCEPTED:
             accepted = TRANSITIONS[(status, OrderEvent.ACCEPTED)]
-            following = _next(entry, accepted, event)
+            following = _next(entry, accepted, event, rearmed)
             implied = following is not None
         if following is None:
             return Anomaly(AnomalyKind.NOT_ALLOWED, order_id, event, status)
@@ -248,18 +251,27 @@ class OrderBook:
             entry.accepted = True
         if event is OrderEvent.TRIGGERED:
             entry.triggered = True
-        elif event is OrderEvent.AMENDED:
-            entry.triggered = False  # new terms arm the trigger again (see the docstring)
+        elif rearmed:
+            entry.triggered = False  # new levels arm the trigger again (see the docstring)
         return None
 
 
-def _next(entry: _Entry, status: OrderStatus, event: OrderEvent) -> OrderStatus | None:
+def _resized_only(before: Order, after: Order | None) -> bool:
+    """Whether an amendment changed the quantity and none of the levels a trigger hangs on."""
+    if after is None or after.qty == before.qty:
+        return False
+    return all(getattr(after, name) == getattr(before, name) for name in _LEVELS)
+
+
+def _next(
+    entry: _Entry, status: OrderStatus, event: OrderEvent, rearmed: bool
+) -> OrderStatus | None:
     """The status the table gives for `event` in `status`, or None where it has no move."""
     following = TRANSITIONS.get((status, event))
     if following is not None or (status, event) not in RESUMING:
         return following
-    # An amendment's reply resumes on the new terms, whose trigger has not been reached.
-    triggered = entry.triggered and event is not OrderEvent.AMENDED
+    # An amendment to new levels resumes on terms whose trigger has not been reached.
+    triggered = entry.triggered and not rearmed
     return resume_status(accepted=entry.accepted, triggered=triggered, filled_qty=entry.filled)
 
 

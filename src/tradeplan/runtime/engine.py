@@ -53,7 +53,7 @@ from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
 from tradeplan.orders.book import Anomaly, OrderBook
-from tradeplan.orders.model import Order, OrderEvent
+from tradeplan.orders.model import Order, OrderEvent, OrderStatus
 from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
@@ -101,7 +101,9 @@ _RECORDED: Final = {
     OrderEvent.CANCELLED: OrderEventKind.CANCELLED,
     OrderEvent.EXPIRED: OrderEventKind.EXPIRED,
     OrderEvent.REJECTED: OrderEventKind.REJECTED,
+    OrderEvent.AMENDED: OrderEventKind.AMENDED,
 }
+_FILLS: Final = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +165,7 @@ class Engine:
         self._owner_of: dict[str, Owner] = {}  # who handles a working order's updates
         self._watch_of: dict[str, Owner] = {}
         self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
+        self._amend_reasons: dict[str, str] = {}  # why an amendment in flight was sent
         self._ids = 0
         self._now_time: datetime | None = self.time_of(0) if self.rows else EPOCH
         self._now_row = -1  # when _now_time is None: the close of this row
@@ -251,10 +254,17 @@ class Engine:
         kind = _RECORDED.get(update.kind)
         owner = self._owner_of.get(order.id)
         if kind is not None:
-            self._record(update, kind, owner.name if owner else order.slot or "")
+            reason = ""
+            if update.kind is OrderEvent.AMENDED:
+                reason = self._amend_reasons.pop(order.id, "")
+            self._record(update, kind, owner.name if owner else order.slot or "", reason)
         if self.book.is_final(order.id):
             self._owner_of.pop(order.id, None)
             self._entries.pop(order.id, None)
+        elif update.kind in _FILLS and order.id in self._entries:
+            # What a working entry has filled is a position now, not a pending entry.
+            _, price = self._entries[order.id]
+            self._entries[order.id] = (order.qty - self.book.filled(order.id), price)
         if owner is not None:
             owner.on_update(update)
 
@@ -371,7 +381,8 @@ class Engine:
         )
 
     def book_close(self, position_name: str, update: OrderUpdate, reason: ExitReason) -> None:
-        """Close `position_name` in the ledger at the update's fill, with MFE/MAE since entry.
+        """Close the update's fill quantity of `position_name` (all of it when the update says
+        none) in the ledger at the fill price, as one trade with MFE/MAE since entry.
 
         Shared by signal rules and grid slots: a trade is booked the same way whoever owns it."""
         assert update.fill_price is not None
@@ -388,6 +399,7 @@ class Engine:
             fee=update.fee,
             reason=reason,
             excursion=excursion,
+            qty=update.fill_qty,
         )
 
     def settle(self, owner: Owner, order: Order, settle: Settle, row: int) -> None:
@@ -396,6 +408,19 @@ class Engine:
         self._owner_of[order.id] = owner
         self._record_placed(owner, order)
         settle(order, row)
+
+    def amend(self, order_id: str, *, qty: Decimal, reason: str = "") -> None:
+        """Send a new quantity for a working order (an exit resized to its position); `reason`
+        goes on the `amended` row in orders.csv. Nothing for an order that is finished or
+        being cancelled. An order the broker has not acknowledged is amended all the same:
+        the reply implies the acceptance (`orders/book.py`)."""
+        status = self.book.status(order_id)
+        if status is None or status.is_terminal or status is OrderStatus.PENDING_CANCEL:
+            return
+        if status is not OrderStatus.SUBMITTED:
+            self.book.note(order_id, OrderEvent.AMEND_REQUESTED)
+        self._amend_reasons[order_id] = reason
+        self.broker.amend(order_id, qty=qty)
 
     def cancel(self, order_id: str) -> None:
         """Send a cancel for a working order (the book notes it as requested); nothing for an
@@ -661,7 +686,9 @@ class Engine:
             margin_checked=self.config.leverage is not None,
         )
 
-    def _record(self, update: OrderUpdate, kind: OrderEventKind, owner: str) -> None:
+    def _record(
+        self, update: OrderUpdate, kind: OrderEventKind, owner: str, reason: str = ""
+    ) -> None:
         order = update.order
         self._orders.append(
             OrderEventRecord(
@@ -675,7 +702,7 @@ class Engine:
                 update.trigger if update.trigger is not None else order.trigger,
                 kind,
                 update.fill_price,
-                update.reason,
+                update.reason or reason,
             )
         )
 

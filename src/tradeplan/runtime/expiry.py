@@ -9,15 +9,19 @@ old peak: the new one trails from the market when it is placed, and the alert sa
 from __future__ import annotations
 
 from dataclasses import replace
+from decimal import Decimal
 
 from tradeplan.orders.model import Order, OrderTag
 from tradeplan.runtime.owner import Owner
 from tradeplan.runtime.services import OwnerServices
 
 
-def re_place_expired(engine: OwnerServices, owner: Owner, expired: Order, tag: OrderTag) -> Order:
-    """Send a copy of `expired` under a new id, with an alert and the reason on its row."""
-    order = replace(expired, id=engine.new_order_id())
+def re_place_expired(
+    engine: OwnerServices, owner: Owner, expired: Order, tag: OrderTag, qty: Decimal | None = None
+) -> Order:
+    """Send a copy of `expired` under a new id, with an alert and the reason on its row; `qty`
+    (what is left to close, when the exit had filled in part) replaces its quantity."""
+    order = replace(expired, id=engine.new_order_id(), qty=expired.qty if qty is None else qty)
     levels = "trailing again from the market" if expired.is_trailing else "with the same levels"
     message = (
         f"{tag.value} order {expired.id} expired (GTC kept 90 days); "

@@ -12,9 +12,17 @@ exactly that P&L. So the balance, the trades' P&L and every total over them are 
 figures on the minor unit. MFE and MAE are rounded the same way. Open positions are marked
 exactly (they are not booked yet).
 
+Partial fills. A position may be built by several entry fills (`add`) and closed by several
+exit fills (`close_position(qty=...)`), each exit fill booked as its own trade. What is open is
+held as its exact cost (the sum of price x quantity of its fills) and entry fees; a part closed
+takes its share of both, and the last part takes all that is left, so the parts of a position
+add up to its fills exactly. `price` (the average entry, to 10 decimal places at most) is what
+trades.csv shows and what MFE and MAE are measured from; no money is computed from it.
+
 Equity curve. One point per row, at the row's close, computed once at the end from the list of
-positions (which rows each was open at the close of) and of realised results: no per-row work
-during the run, which is what lets a backtest jump over quiet rows. Longs are marked at the Bid
+positions (which rows each was open at the close of, one piece per size a position had) and of
+realised results: no per-row work during the run, which is what lets a backtest jump over quiet
+rows. Longs are marked at the Bid
 close, shorts at the Ask close. Floats: the curve is for analytics only; `EquityCurve.exact` gives the exact Decimal
 equity of any point, for figures that must be exact (the maximum drawdown).
 """
@@ -25,7 +33,8 @@ from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
@@ -44,7 +53,12 @@ def same_currency(_: Decimal) -> Decimal:
 
 @dataclass(slots=True)
 class Position:
-    """One owner's open position (a rule's or a slot's): never partly closed."""
+    """One owner's open position (a rule's or a slot's), maybe built and closed in parts.
+
+    `price` is the average entry price, `cost` the exact price x quantity of what is open (the
+    average may not be a finite decimal), `fee` the entry fees of what is open. `time` and
+    `moment` are the first fill's; `since` is the row from which the position has had its
+    present size (the equity curve marks each size over its own rows)."""
 
     owner: str
     side: Side  # BUY for a long
@@ -54,6 +68,14 @@ class Position:
     moment: Moment
     fee: Decimal  # entry fee, quote currency
     order_id: str
+    cost: Decimal = ZERO  # set from price x qty when not given
+    since: int = -1  # set to the first fill's row when not given
+
+    def __post_init__(self) -> None:
+        if not self.cost:
+            self.cost = self.price * self.qty
+        if self.since < 0:
+            self.since = self.moment.row
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +88,7 @@ class _Closed:
     entry_fee: Decimal  # account currency, exact (marks an open position)
     pnl: Decimal  # net, account currency, as booked
     rate: Decimal  # account currency per quote unit, for marking the open position
+    cost: Decimal  # quote currency: price x qty, exactly (the price may be an average)
 
 
 class Ledger:
@@ -87,6 +110,20 @@ class Ledger:
             raise RuntimeError(f"{position.owner} already holds a position")
         self.open[position.owner] = position
 
+    def add(
+        self, owner: str, *, qty: Decimal, price: Decimal, fee: Decimal, moment: Moment
+    ) -> None:
+        """A further entry fill of `owner`'s position: it grows at the fill's price, its
+        average entry moves, and the fill's fee joins the entry fees."""
+        position = self.open[owner]
+        rate = self.quote_rate(position.price)
+        self._closed.append(_piece(position, moment.row, ZERO, rate))
+        position.qty += qty
+        position.cost += price * qty
+        position.fee += fee
+        position.price = _average(position.cost, position.qty)
+        position.since = moment.row
+
     def close_position(
         self,
         owner: str,
@@ -97,12 +134,24 @@ class Ledger:
         fee: Decimal,
         reason: ExitReason,
         excursion: tuple[Decimal, Decimal] | None,
+        qty: Decimal | None = None,
     ) -> TradeRecord:
-        position = self.open.pop(owner)
+        """Book an exit fill of `qty` (None: all that is open) as one trade. A part takes its
+        share of the position's cost and entry fees; the rest stays open at the same average."""
+        position = self.open[owner]
+        closed = position.qty if qty is None else min(qty, position.qty)
+        if closed <= 0:
+            raise ValueError(f"an exit of {closed} closes nothing of {owner}'s position")
+        whole = closed == position.qty
+        if whole:
+            cost, entry_fee = position.cost, position.fee
+        else:
+            cost = position.cost * closed / position.qty
+            entry_fee = position.fee * closed / position.qty
         rate = self.quote_rate(price)
         sign = position.side.sign
-        gross = (price - position.price) * position.qty * sign
-        fees = self._book((position.fee + fee) * rate)
+        gross = (price * closed - cost) * sign
+        fees = self._book((entry_fee + fee) * rate)
         pnl = self._book(gross * rate) - fees
         if excursion is None:
             low = min(position.price, price)
@@ -111,13 +160,13 @@ class Ledger:
             low, high = excursion
         favourable = high - position.price if sign > 0 else position.price - low
         adverse = position.price - low if sign > 0 else high - position.price
-        mfe = self._book(max(favourable, ZERO) * position.qty * rate)
-        mae = self._book(max(adverse, ZERO) * position.qty * rate)
+        mfe = self._book(max(favourable, ZERO) * closed * rate)
+        mae = self._book(max(adverse, ZERO) * closed * rate)
         trade = TradeRecord(
             trade_id=len(self.trades) + 1,
             slot=owner,
             side=position.side,
-            qty=position.qty,
+            qty=closed,
             entry_time=position.time,
             entry_price=position.price,
             exit_time=time,
@@ -130,18 +179,14 @@ class Ledger:
         )
         self.trades.append(trade)
         self.balance += pnl
-        self._closed.append(
-            _Closed(
-                position.moment.row,
-                moment.row,
-                position.side,
-                position.qty,
-                position.price,
-                position.fee * rate,
-                pnl,
-                rate,
-            )
-        )
+        self._closed.append(_piece(position, moment.row, pnl, rate))
+        if whole:
+            del self.open[owner]
+        else:
+            position.qty -= closed
+            position.cost -= cost
+            position.fee -= entry_fee
+            position.since = moment.row
         return trade
 
     def _book(self, amount: Decimal) -> Decimal:
@@ -155,7 +200,7 @@ class Ledger:
             mark = marks(position.side.opposite)
             rate = self.quote_rate(mark)
             total += (
-                (mark - position.price) * position.qty * position.side.sign - position.fee
+                (mark * position.qty - position.cost) * position.side.sign - position.fee
             ) * rate
         return total
 
@@ -182,20 +227,39 @@ class Ledger:
         """The closed trades, then every open position as if closed after the last row."""
         items = list(self._closed)
         for position in self.open.values():
-            rate = self.quote_rate(position.price)
-            items.append(
-                _Closed(
-                    position.moment.row,
-                    rows,
-                    position.side,
-                    position.qty,
-                    position.price,
-                    position.fee * rate,
-                    ZERO,
-                    rate,
-                )
-            )
+            items.append(_piece(position, rows, ZERO, self.quote_rate(position.price)))
         return items
+
+
+AVERAGE_PLACES: Final = 10
+_AVERAGE_STEP: Final = Decimal(1).scaleb(-AVERAGE_PLACES)
+
+
+def _average(cost: Decimal, qty: Decimal) -> Decimal:
+    """The average entry price: exact when it ends within 10 decimal places, else rounded to 10
+    (1/3 of a pip is no price anyone reads further). Only trades.csv and MFE/MAE read it; P&L
+    is computed from the exact cost."""
+    average = cost / qty
+    exponent = average.as_tuple().exponent
+    if isinstance(exponent, int) and exponent >= -AVERAGE_PLACES:
+        return average
+    return average.quantize(_AVERAGE_STEP, rounding=ROUND_HALF_EVEN)
+
+
+def _piece(position: Position, end_row: int, pnl: Decimal, rate: Decimal) -> _Closed:
+    """The position at its present size, open at the close of rows since..end_row-1, then
+    realising `pnl` at `end_row`."""
+    return _Closed(
+        position.since,
+        end_row,
+        position.side,
+        position.qty,
+        position.price,
+        position.fee * rate,
+        pnl,
+        rate,
+        position.cost,
+    )
 
 
 class _ExactEquity:
@@ -219,8 +283,11 @@ class _ExactEquity:
         total = self._balances[bisect_right(self._exit_rows, row)]
         for item in self._items:
             if item.entry_row <= row < item.exit_row:
-                move = bid - item.price if item.side is Side.BUY else item.price - ask
-                total += move * item.qty * item.rate - item.entry_fee
+                if item.side is Side.BUY:
+                    move = bid * item.qty - item.cost
+                else:
+                    move = item.cost - ask * item.qty
+                total += move * item.rate - item.entry_fee
         return total
 
 

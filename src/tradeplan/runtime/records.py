@@ -53,6 +53,7 @@ class OrderEventKind(Word):
     EXPIRED = "expired"  # time in force ran out (day orders at the session end)
     REJECTED = "rejected"
     DROPPED = "dropped"  # a re-entry leg withheld because the other one was converted
+    AMENDED = "amended"  # new terms: an exit resized to a position that grew or shrank
 
 
 def _require_decimal(record: object, *names: str) -> None:

@@ -17,6 +17,15 @@ What happens on each event:
 * a rejected order is recorded and never re-sent: a rejected entry returns the rule to flat
   (the next signal places a new order), a rejected exit stops the rule (its other exits keep
   working, nothing new is placed).
+
+Partial fills (docs/backtesting.md, "Partial fills"). The first part of an entry opens the
+position and places its exits for that part, priced against that part's fill; each further part
+grows the position (its average entry price moves) and resizes the exits to it (`legs.py`). An
+entry cancelled or expired after a part keeps that part as the position, exits and all. An exit
+or a close at market that fills in parts books each part as its own trade and resizes the other
+exits to what is left; the position is closed, and the rule flat, with the last part. Whatever
+closes the position, or decides to (a close at market, a halt), cancels what is left of a
+working entry: a position being closed does not grow.
 """
 
 from __future__ import annotations
@@ -39,6 +48,7 @@ from tradeplan.risk.reasons import Reason
 from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
 from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
+from tradeplan.runtime.legs import Leg, resize
 from tradeplan.runtime.owner import EntryRefused, RuleInputs, Settle
 from tradeplan.runtime.records import ExitReason
 from tradeplan.runtime.services import OwnerServices
@@ -51,6 +61,7 @@ FLAT, ENTRY_WORKING, OPEN, EXIT_WORKING, STOPPED = (
     "exit_working",
     "stopped",
 )
+_FILLS = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
 _NEEDS_PRICE = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED})
 _NEEDS_TRIGGER = frozenset(
     {
@@ -85,10 +96,10 @@ class RuleRun:
         )
         self._entry: Order | None = None
         self._entry_rejection = ""
-        self._filled = Decimal(0)
-        self._exits: dict[str, OrderTag] = {}
+        self._exits: dict[str, Leg] = {}
         self._stop_id: str | None = None
         self._closing: Order | None = None
+        self._closing_leg: Leg | None = None
         self._watch_id: str | None = None
         self._break_even_stop: Decimal | None = None
         # Clocks, in epoch ns: each runs out at the first bar close at or after it.
@@ -147,11 +158,9 @@ class RuleRun:
         if self._entry is not None and order_id == self._entry.id:
             self._on_entry_update(update)
         elif order_id in self._exits:
-            tag = self._exits[order_id]
-            if kind is OrderEvent.FILLED:
+            tag = self._exits[order_id].tag
+            if kind in _FILLS:
                 self._exit_filled(update, tag)
-            elif kind is OrderEvent.PARTIALLY_FILLED:
-                raise RuntimeError("an exit filled in part: positions are never partly closed")
             elif kind is OrderEvent.REJECTED:
                 del self._exits[order_id]
                 self._halt()
@@ -162,12 +171,10 @@ class RuleRun:
                 if kind is OrderEvent.EXPIRED and update.order.time_in_force is TimeInForce.GTC:
                     self._replace_expired(update.order, tag)
         elif self._closing is not None and order_id == self._closing.id:
-            if kind is OrderEvent.FILLED:
-                tag = self._closing.tag or OrderTag.MANUAL
-                self._closing = None
-                self._close_trade(update, tag, ("filled",))
+            if kind in _FILLS:
+                self._closing_filled(update, self._closing)
             elif kind in (OrderEvent.REJECTED, OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-                self._closing = None
+                self._closing = self._closing_leg = None
                 if self.state == EXIT_WORKING:
                     self.state = OPEN  # the position is still there; the clocks are spent
                     if kind is OrderEvent.REJECTED:
@@ -200,7 +207,7 @@ class RuleRun:
             tag=OrderTag.BREAK_EVEN,
             slot=self._name,
         )
-        self._exits[stop.id] = OrderTag.BREAK_EVEN
+        self._exits[stop.id] = Leg(OrderTag.BREAK_EVEN, stop.qty)
         self._stop_id = stop.id
         self.engine.submit(self, stop)
 
@@ -215,7 +222,7 @@ class RuleRun:
         if position is None:
             return
         order = self._market_close(position, OrderTag.END_OF_DATA)
-        self._closing = order
+        self._closing, self._closing_leg = order, Leg(OrderTag.END_OF_DATA, order.qty)
         self.engine.settle(self, order, settle, row)
 
     # --- entering -----------------------------------------------------------------------------
@@ -253,7 +260,6 @@ class RuleRun:
         )
         self._entry = order
         self._entry_rejection = ""
-        self._filled = Decimal(0)
         self._move(("bar_close",), ENTRY_WORKING)
         engine.submit(self, order, entry_price=reference)
         if self._entry_rejection:
@@ -303,19 +309,36 @@ class RuleRun:
             self._move(("rejected",), FLAT)
         elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
             self._entry = None
-            if self._filled > 0:
-                raise RuntimeError("an entry cancelled after a part fill is not supported")
+            if self._name in self.engine.ledger.open:
+                return  # the part filled stays the position, with its exits
             self._move((kind.value,), FLAT)
-        elif kind is OrderEvent.PARTIALLY_FILLED:
-            raise RuntimeError("an entry filled in part: the paper broker fills bars in full")
-        elif kind is OrderEvent.FILLED:
-            self._entry_filled(update)
+        elif kind in _FILLS:
+            entry = self._entry
+            assert entry is not None and update.fill_qty is not None
+            if kind is OrderEvent.FILLED:
+                self._entry = None
+            if self._name in self.engine.ledger.open:
+                self._entry_grew(update)
+            else:
+                self._entry_filled(update, entry)
 
-    def _entry_filled(self, update: OrderUpdate) -> None:
+    def _entry_grew(self, update: OrderUpdate) -> None:
+        """A further part of the entry: the position grows, its exits with it."""
+        assert update.fill_price is not None and update.fill_qty is not None
+        ledger = self.engine.ledger
+        ledger.add(
+            self._name,
+            qty=update.fill_qty,
+            price=update.fill_price,
+            fee=update.fee,
+            moment=update.moment or Moment(0),
+        )
+        self._resize()
+
+    def _entry_filled(self, update: OrderUpdate, entry: Order) -> None:
+        """The entry's first fill (all of it, or its first part): the position opens."""
         engine, rule = self.engine, self.rule
-        entry = self._entry
-        assert entry is not None and update.fill_price is not None and update.fill_qty is not None
-        self._entry = None
+        assert update.fill_price is not None and update.fill_qty is not None
         moment = update.moment or Moment(0)
         position = Position(
             self._name,
@@ -357,7 +380,7 @@ class RuleRun:
             if self.state != OPEN:
                 break  # an earlier exit was rejected and stopped the rule
             assert order.tag is not None
-            self._exits[order.id] = order.tag
+            self._exits[order.id] = Leg(order.tag, order.qty)
             if order.tag is OrderTag.STOP_LOSS:
                 self._stop_id = order.id
             engine.submit(self, order)
@@ -369,13 +392,65 @@ class RuleRun:
     # --- exiting ------------------------------------------------------------------------------
 
     def _exit_filled(self, update: OrderUpdate, tag: OrderTag) -> None:
-        del self._exits[update.order.id]
-        if update.order.id == self._stop_id:
-            self._stop_id = None
+        order_id = update.order.id
+        if not self._closes(update):
+            self._exits[order_id].filled += update.fill_qty or 0
+            if update.kind is OrderEvent.FILLED:
+                self._forget_exit(order_id)
+            self.engine.book_close(self._name, update, ExitReason(tag.value))
+            self._resize()  # the other exits close what is left
+            return
+        self._forget_exit(order_id)
+        if update.kind is not OrderEvent.FILLED:
+            self.engine.cancel(order_id)  # an exit larger than the position: not the rest
         self._cancel_exits()
+        self._cancel_entry()
         event = f"{tag.value}_filled"
         events = (event, "stop_loss_filled", "filled") if tag is OrderTag.BREAK_EVEN else (event,)
         self._close_trade(update, tag, events)
+
+    def _closing_filled(self, update: OrderUpdate, closing: Order) -> None:
+        """A part of a close at market, or its last part (which closes the position)."""
+        tag = closing.tag or OrderTag.MANUAL
+        if not self._closes(update):
+            assert self._closing_leg is not None
+            self._closing_leg.filled += update.fill_qty or 0
+            if update.kind is OrderEvent.FILLED:
+                self._closing = self._closing_leg = None
+            self.engine.book_close(self._name, update, ExitReason(tag.value))
+            if self._closing is None and tag is not OrderTag.END_OF_DATA:
+                self._close_rest(tag)  # the position outgrew its close (a late entry fill)
+            return
+        if update.kind is not OrderEvent.FILLED:
+            self.engine.cancel(closing.id)  # a close larger than the position: not the rest
+        self._closing = self._closing_leg = None
+        self._close_trade(update, tag, ("filled",))
+
+    def _closes(self, update: OrderUpdate) -> bool:
+        """Whether the fill takes all that is open."""
+        position = self.engine.ledger.open.get(self._name)
+        return position is None or update.fill_qty is None or update.fill_qty >= position.qty
+
+    def _close_rest(self, tag: OrderTag) -> None:
+        """Send a close at market for what is still open, as the same kind of close."""
+        order = self._market_close(self.engine.ledger.open[self._name], tag)
+        self._closing, self._closing_leg = order, Leg(tag, order.qty)
+        self.engine.submit(self, order)
+
+    def _resize(self) -> None:
+        """Keep every exit (and a close at market) at the size of the position."""
+        position = self.engine.ledger.open.get(self._name)
+        if position is None:
+            return
+        legs = list(self._exits.items())
+        if self._closing is not None and self._closing_leg is not None:
+            legs.append((self._closing.id, self._closing_leg))
+        resize(self.engine, legs, position.qty)
+
+    def _forget_exit(self, order_id: str) -> None:
+        del self._exits[order_id]
+        if order_id == self._stop_id:
+            self._stop_id = None
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag, events: tuple[str, ...]) -> None:
         self._deferred = None
@@ -397,6 +472,7 @@ class RuleRun:
         it (the exits keep working meanwhile) instead of being refused."""
         engine = self.engine
         position = engine.ledger.open[self._name]
+        self._cancel_entry()
         after_hours = not engine.regular_hours_after(row)
         if after_hours and self._session is Session.RTH:
             self._clear_clocks()
@@ -413,7 +489,7 @@ class RuleRun:
             price = engine.marketable_limit(order.side, row)
             order = replace(order, type=OrderType.LIMIT, price=price)
             reason = f"{reason}; a limit 1% through the market: market orders are refused now"
-        self._closing = order
+        self._closing, self._closing_leg = order, Leg(tag, order.qty)
         self.engine.submit(self, order, reason=reason)
 
     def _time_exit_text(self) -> str:
@@ -445,8 +521,10 @@ class RuleRun:
         """A protective exit the broker dropped after 90 days goes out again at once."""
         if self.state != OPEN:
             return
-        order = re_place_expired(self.engine, self, expired, tag)
-        self._exits[order.id] = tag
+        position = self.engine.ledger.open.get(self._name)
+        qty = expired.qty if position is None else position.qty  # what is left to close
+        order = re_place_expired(self.engine, self, expired, tag, qty)
+        self._exits[order.id] = Leg(tag, order.qty)
         if expired.tag in (OrderTag.STOP_LOSS, OrderTag.BREAK_EVEN):
             self._stop_id = order.id
 
@@ -461,6 +539,12 @@ class RuleRun:
             tag=tag,
             slot=self._name,
         )
+
+    def _cancel_entry(self) -> None:
+        """Cancel what is left of a working entry (part filled: the position is closing)."""
+        if self._entry is not None:
+            entry, self._entry = self._entry, None
+            self.engine.cancel(entry.id)
 
     def _cancel_exits(self) -> None:
         exits, self._exits = self._exits, {}
@@ -477,7 +561,10 @@ class RuleRun:
         self._break_even_stop = None
 
     def _halt(self) -> None:
-        """Stop the rule: no new orders; what still works keeps working (SEMANTICS.md §1)."""
+        """Stop the rule: no new orders; what still works keeps working (SEMANTICS.md §1),
+        except what is left of a part-filled entry, which would grow the position."""
+        if self.state == OPEN:
+            self._cancel_entry()
         if self.state in (OPEN, FLAT):
             self._move(("halt",), STOPPED)
         else:

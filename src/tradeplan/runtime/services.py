@@ -79,6 +79,11 @@ class OwnerServices(Protocol):
         """Record a closing market order and have it filled at `row`'s close (end of data)."""
         ...
 
+    def amend(self, order_id: str, *, qty: Decimal, reason: str = "") -> None:
+        """Give a working order a new quantity (an exit resized to its position); `reason` goes
+        on its `amended` row in orders.csv. Harmless for one finished or being cancelled."""
+        ...
+
     def cancel(self, order_id: str) -> None:
         """Ask the broker to cancel a working order; harmless for one finished or unknown."""
         ...

@@ -32,7 +32,16 @@ What stops a slot (no further re-entry, never a silent re-send): the drawdown ha
 switch refusing its entry (a row in signals.csv with the reasons), the broker rejecting one of its orders, its
 position closed by hand (`manual_close`) or by a margin close-out (`margin_closeout`), or
 `halt()`. Stopping a slot that holds a position leaves its exits working; when one fills, the
-trade is recorded and nothing is re-armed. A slot's position is never partly closed.
+trade is recorded and nothing is re-armed.
+
+Partial fills (the paper broker's volume model; live venues). A slot still holds one position,
+built by one entry order's fills and closed by its exits' fills. The first part opens it and
+places the take profit and stop loss for that part, priced against that part's fill (the other
+re-entry leg is cancelled then: one order, one position); each further part grows the position
+and resizes the exits to it (`legs.py`). An entry cancelled or expired after a part keeps that
+part as the slot's position. An exit that fills in parts books each part as its own trade and
+resizes the other exit to what is left; the last part closes the position and re-arms the slot
+from its fill price, for the grid's full units again.
 
 Fees (the strategy's `fees:`) are moved into prices the way the dealer does: a take profit is
 widened by the fees of its entry and of itself, so it nets its width; a counter by the fee of
@@ -56,6 +65,7 @@ from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
 from tradeplan.runtime.exits import exit_orders, level, width
 from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
+from tradeplan.runtime.legs import Leg, resize
 from tradeplan.runtime.owner import Settle
 from tradeplan.runtime.records import ExitReason, OrderEventKind
 from tradeplan.runtime.services import OwnerServices
@@ -69,6 +79,7 @@ FLAT, ENTRY_WORKING, OPEN, REARMING, STOPPED = (
 )
 ALERT_PIPS: Final = Decimal(15)  # the dealer mails when a stop sits this far beyond its setting
 STOP_WIDENED: Final = "stop_widened_by_spread"
+_FILLS: Final = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
 _CLOSING_EVENTS: Final = {
     OrderTag.MANUAL: "manual_close",
     OrderTag.MARGIN_CLOSEOUT: "margin_closeout",
@@ -114,7 +125,7 @@ class SlotRun:
         self.pauses = 0  # times a day's refusal paused the slot until the next trading day
         self._exit_price: Decimal | None = None  # the last exit's fill, which re-entries key off
         self._entries: dict[str, Order] = {}  # working entry legs (one, or a counter/follow pair)
-        self._exits: dict[str, OrderTag] = {}
+        self._exits: dict[str, Leg] = {}
         self._closing: Order | None = None
         self._rejection = ""
 
@@ -141,13 +152,9 @@ class SlotRun:
         if order_id in self._entries:
             self._on_entry_update(update)
         elif order_id in self._exits:
-            tag = self._exits[order_id]
-            if kind is OrderEvent.FILLED:
+            tag = self._exits[order_id].tag
+            if kind in _FILLS:
                 self._exit_filled(update, tag)
-            elif kind is OrderEvent.PARTIALLY_FILLED:
-                raise RuntimeError(
-                    "a slot's exit filled in part: positions are never partly closed"
-                )
             elif kind is OrderEvent.REJECTED:
                 del self._exits[order_id]
                 self._halt(f"its {tag.value} order was rejected: {update.reason}", "rejected")
@@ -156,17 +163,18 @@ class SlotRun:
                 gtc = update.order.time_in_force is TimeInForce.GTC
                 if kind is OrderEvent.EXPIRED and gtc and self.state == OPEN:
                     # US brokers drop GTC orders after 90 days: never leave the slot unprotected.
-                    order = re_place_expired(self.engine, self, update.order, tag)
-                    self._exits[order.id] = tag
+                    position = self.engine.ledger.open.get(self._name)
+                    qty = update.order.qty if position is None else position.qty
+                    order = re_place_expired(self.engine, self, update.order, tag, qty)
+                    self._exits[order.id] = Leg(tag, order.qty)
         elif self._closing is not None and order_id == self._closing.id:
-            if kind is OrderEvent.FILLED:
+            if kind in _FILLS:
                 tag = self._closing.tag or OrderTag.MANUAL
-                self._closing = None
+                if kind is OrderEvent.FILLED or not self._open_after(update):
+                    if kind is not OrderEvent.FILLED:
+                        self.engine.cancel(order_id)  # larger than the position: not the rest
+                    self._closing = None
                 self._close_trade(update, tag)
-            elif kind is OrderEvent.PARTIALLY_FILLED:
-                raise RuntimeError(
-                    "a slot's close filled in part: positions are never partly closed"
-                )
             elif kind in (OrderEvent.REJECTED, OrderEvent.CANCELLED, OrderEvent.EXPIRED):
                 self._closing = None  # the position is still there (the slot stopped already)
 
@@ -346,10 +354,11 @@ class SlotRun:
     def _on_entry_update(self, update: OrderUpdate) -> None:
         kind = update.kind
         order_id = update.order.id
-        if kind is OrderEvent.FILLED:
-            self._entry_filled(update)
-        elif kind is OrderEvent.PARTIALLY_FILLED:
-            raise RuntimeError("a slot's entry filled in part: one slot holds one whole position")
+        if kind in _FILLS:
+            if self._name in self.engine.ledger.open:
+                self._entry_grew(update)
+            else:
+                self._entry_filled(update)
         elif kind is OrderEvent.REJECTED:
             del self._entries[order_id]
             self._rejection = update.reason or "rejected"
@@ -357,13 +366,32 @@ class SlotRun:
             self._stop("rejected", f"its entry was rejected: {self._rejection}")
         elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
             del self._entries[order_id]  # not by the slot: it forgets its own cancels first
+            if self._name in self.engine.ledger.open:
+                return  # the part filled stays the slot's position, with its exits
             self._cancel_entries()
             self._stop(kind.value, f"its entry was {kind.value} by the broker")
 
+    def _entry_grew(self, update: OrderUpdate) -> None:
+        """A further part of the entry: the position grows, its exits with it."""
+        assert update.fill_price is not None and update.fill_qty is not None
+        if update.kind is OrderEvent.FILLED:
+            del self._entries[update.order.id]
+        self.engine.ledger.add(
+            self._name,
+            qty=update.fill_qty,
+            price=update.fill_price,
+            fee=update.fee,
+            moment=update.moment or Moment(0),
+        )
+        self._resize()
+
     def _entry_filled(self, update: OrderUpdate) -> None:
+        """The entry's first fill (all of it, or its first part): the position opens."""
         engine, grid = self.engine, self.grid
         entry = self._entries.pop(update.order.id)
         self._cancel_entries()  # the other re-entry leg: one order, one position
+        if update.kind is OrderEvent.PARTIALLY_FILLED:
+            self._entries[entry.id] = entry  # the rest of this one keeps working
         assert update.fill_price is not None and update.fill_qty is not None
         fill, qty = update.fill_price, update.fill_qty
         moment = update.moment or Moment(0)
@@ -373,7 +401,7 @@ class SlotRun:
         self._move(("filled",), OPEN)
         spread = engine.fill_spread(update)
         planned = exit_orders(
-            ExitPlan(stop_loss=grid.stop_loss, take_profit=self._take_profit(fill, qty)),
+            ExitPlan(stop_loss=grid.stop_loss, take_profit=self._take_profit(fill, entry.qty)),
             position=self.side,
             fill_price=fill,
             qty=qty,
@@ -388,7 +416,7 @@ class SlotRun:
             if self.state != OPEN:
                 break  # an earlier exit was rejected and stopped the slot
             assert order.tag is not None
-            self._exits[order.id] = order.tag
+            self._exits[order.id] = Leg(order.tag, order.qty)
             reason = ""
             if order.tag is OrderTag.STOP_LOSS:
                 reason = self._stop_alert(order, fill, spread)
@@ -431,8 +459,19 @@ class SlotRun:
     # --- the exits ----------------------------------------------------------------------------
 
     def _exit_filled(self, update: OrderUpdate, tag: OrderTag) -> None:
-        del self._exits[update.order.id]
+        order_id = update.order.id
+        if self._open_after(update):
+            self._exits[order_id].filled += update.fill_qty or 0
+            if update.kind is OrderEvent.FILLED:
+                del self._exits[order_id]
+            self._close_trade(update, tag)
+            self._resize()  # the other exit closes what is left
+            return
+        del self._exits[order_id]
+        if update.kind is not OrderEvent.FILLED:
+            self.engine.cancel(order_id)  # an exit larger than the position: not the rest
         self._cancel_exits()
+        self._cancel_entries()  # what is left of a part-filled entry
         assert update.fill_price is not None
         self._close_trade(update, tag)
         if self.state == STOPPED:
@@ -445,11 +484,23 @@ class SlotRun:
     def _close_trade(self, update: OrderUpdate, tag: OrderTag) -> None:
         self.engine.book_close(self._name, update, ExitReason(tag.value))
 
+    def _open_after(self, update: OrderUpdate) -> bool:
+        """Whether some of the position is still open after this exit fill."""
+        position = self.engine.ledger.open.get(self._name)
+        return not (position is None or update.fill_qty is None or update.fill_qty >= position.qty)
+
+    def _resize(self) -> None:
+        """Keep the exits at the size of the position."""
+        position = self.engine.ledger.open.get(self._name)
+        if position is not None:
+            resize(self.engine, self._exits.items(), position.qty)
+
     def _close_and_stop(self, tag: OrderTag) -> None:
         position = self.engine.ledger.open.get(self._name)
         if self.state != OPEN or position is None:
             raise RuntimeError(f"slot {self._name} holds no position to close")
         self._cancel_exits()
+        self._cancel_entries()  # what is left of a part-filled entry: the position closes
         event = _CLOSING_EVENTS[tag]
         self._stop(event, f"its position was closed ({event})")
         order = self._market_close(position.side.opposite, position.qty, tag)
@@ -485,8 +536,7 @@ class SlotRun:
     def _halt(self, reason: str, event: str) -> None:
         if self.state == STOPPED:
             return
-        if self.state == ENTRY_WORKING:
-            self._cancel_entries()
+        self._cancel_entries()  # a working entry, or what is left of a part-filled one
         self._stop(event, reason)
 
     def _stop(self, event: str, reason: str) -> None:

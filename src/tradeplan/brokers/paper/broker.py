@@ -21,15 +21,25 @@ jumping backtest equal to a step-by-step one.
 Rows. Bars are Bid prices with Ask = Bid + spread; a tick row has open = high = low = close =
 Bid, which the fill model treats exactly like a tick (no volume, so a fill takes the whole
 quantity).
+
+Volume. With `FillConfig.max_volume_share` set and the rows' `volume` given, an order takes at
+most that share of each row's volume (rounded down to the quantity step): each part is reported
+PARTIALLY_FILLED with its own quantity and fee, the last one FILLED, and the rest of the order
+keeps working on its terms from the next row (docs/fill-model.md). A row's share is the order's
+own: it fills once per row at most, however often the row is walked after other events.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
 
 from tradeplan.brokers.paper.fills import (
     Bar,
@@ -133,6 +143,12 @@ class _Working:
     check: int = 0  # how `_may_act` tests a row, for `check_state`
     level: int = 0
     check_state: TriggerState | None = None
+    taken_row: int = -1  # the row `taken` was filled in (the volume model's share is per row)
+    taken: Decimal = ZERO
+
+    def taken_in(self, row: int) -> Decimal:
+        """What the order already filled in `row`."""
+        return self.taken if self.taken_row == row else ZERO
 
     @property
     def history_dependent(self) -> bool:
@@ -148,6 +164,9 @@ class PaperBroker:
     `report_accepted=False` leaves out the ACCEPTED update (a paper order is accepted the
     moment it is submitted, unless a REJECTED says otherwise): the engine acts on fills and
     refusals only, and a backtest need not pay for a message per order that nobody reads.
+
+    `volume` is each row's traded volume (NaN: unknown), read only when the config's
+    `max_volume_share` is set.
     """
 
     def __init__(
@@ -160,6 +179,7 @@ class PaperBroker:
         profile: BrokerProfile = PAPER,
         interval_ns: int | None = None,
         report_accepted: bool = True,
+        volume: NDArray[np.float64] | None = None,
     ) -> None:
         self._series = series
         self._instrument = instrument
@@ -174,6 +194,9 @@ class PaperBroker:
         self._close = series.close_scaled
         self._spread = series.spread_scaled
         self._rows = len(series)
+        if volume is not None and len(volume) != self._rows:
+            raise ValueError(f"{len(volume)} volumes for {self._rows} rows")
+        self._volume = volume if self._config.max_volume_share is not None else None
         self._arrays = ScanArrays(
             self._time,
             self._high,
@@ -257,12 +280,20 @@ class PaperBroker:
             changes["qty"] = qty
         order = replace(working.order, **changes)  # type: ignore[arg-type]
         working.order = order
-        working.state = initial_state(order)
-        working.carried = None
+        rearmed = price is not None or trigger is not None
+        if rearmed:
+            working.state = initial_state(order)
+            working.carried = None
         # Amended at once: the request and its reply in one go, back to working on the new
-        # terms (not triggered: the trigger state starts again).
-        pending = transition(working.status, OrderEvent.AMEND_REQUESTED)
-        resume = resume_status(accepted=True, triggered=False, filled_qty=working.filled)
+        # terms. New levels start the trigger state again; a new quantity alone keeps it (a
+        # trailing stop keeps its peak, a fired stop-limit its limit).
+        before = working.status
+        pending = transition(before, OrderEvent.AMEND_REQUESTED)
+        resume = (
+            resume_status(accepted=True, triggered=False, filled_qty=working.filled)
+            if rearmed
+            else before
+        )
         working.status = transition(pending, OrderEvent.AMENDED, resume=resume)
         self._restart(working)
         self._emit(OrderEvent.AMENDED, order, self._now(), self._moment())
@@ -394,6 +425,7 @@ class PaperBroker:
                     _WATCH_CONFIG if working.watch else self._config,
                     filled_qty=working.filled,
                     start=working.start,
+                    taken=working.taken_in(row),
                 )
                 results.append((working, working.order, result))
                 if result.fills:
@@ -550,6 +582,9 @@ class PaperBroker:
         if result.triggered and order.type in _LIMIT_STAGE:
             self._report_trigger(working, fill.time, moment)
         working.filled += fill.qty
+        if working.taken_row != moment.row:
+            working.taken_row, working.taken = moment.row, ZERO
+        working.taken += fill.qty
         done = working.filled >= order.qty
         kind = OrderEvent.FILLED if done else OrderEvent.PARTIALLY_FILLED
         working.status = transition(working.status, kind)
@@ -829,8 +864,19 @@ class PaperBroker:
             conv(int(self._low[row])),
             conv(int(self._close[row])),
             conv(int(self._spread[row])),
+            self._volume_at(row),
         )
         return bar
+
+    def _volume_at(self, row: int) -> Decimal | None:
+        """The row's volume as the decimal its file wrote (the shortest text of the float the
+        reader parsed it into), None when unknown or the volume model is off."""
+        if self._volume is None:
+            return None
+        value = float(self._volume[row])
+        if not math.isfinite(value):
+            return None
+        return Decimal(repr(value))
 
     def _row_spread(self, row: int) -> Decimal:
         return self._to_decimal(int(self._spread[row]))

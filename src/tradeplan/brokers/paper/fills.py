@@ -32,6 +32,13 @@ that many ticks against the trader; limit fills never slip past their price. Fee
 per unit, per notional and per order (charged on an order's first fill). Quantities: a bar fills
 the whole remaining quantity; a tick with a size on its side fills at most that size, which gives
 partial fills, and the remainder keeps working (a triggered stop's remainder as a market order).
+
+Volume-limited fills (`FillConfig.max_volume_share`, off by default): an order takes at most that
+share of a bar's volume, rounded down to the instrument's quantity step, per bar. What it cannot
+take keeps working at the same terms on later bars, so a large order fills in parts over as many
+bars as it takes (a fill model like backtrader's `FixedBarPerc`). A bar without a volume (`Bar.volume`
+None: the file has no volume column, or an empty cell) does not limit anything: a missing figure
+is not read as "nothing traded".
 """
 
 from __future__ import annotations
@@ -106,14 +113,32 @@ class FeeSchedule:
 
 @dataclass(frozen=True, slots=True)
 class FillConfig:
+    """How the paper venue fills. `max_volume_share` (a fraction, 0 < share <= 1) caps what one
+    order may take of each bar's volume; None (the default) fills a bar's whole quantity."""
+
     profile: FillProfile = FillProfile.EXCHANGE
     path: IntrabarPath = IntrabarPath.NEAREST_FIRST
     fees: FeeSchedule = FeeSchedule()
     slippage_ticks: int = 0
+    max_volume_share: Decimal | None = None
 
     def __post_init__(self) -> None:
         if self.slippage_ticks < 0:
             raise ValueError("slippage is counted in ticks against the trader; use 0 or more")
+        share = self.max_volume_share
+        if share is not None and not (isinstance(share, Decimal) and 0 < share <= 1):
+            raise ValueError(
+                f"max_volume_share is a Decimal fraction of a bar's volume, above 0 and at "
+                f"most 1; got {share!r}"
+            )
+
+    def volume_cap(self, bar: Bar, instrument: Instrument) -> Decimal | None:
+        """What one order may take of `bar`: the share of its volume, rounded down to the
+        quantity step; None when nothing limits it (the model is off, or the bar has no
+        volume)."""
+        if self.max_volume_share is None or bar.volume is None:
+            return None
+        return instrument.round_qty(self.max_volume_share * bar.volume)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +159,8 @@ class Tick:
 
 @dataclass(frozen=True, slots=True)
 class Bar:
-    """A bar of Bid prices; the Ask is Bid + `spread` throughout the bar."""
+    """A bar of Bid prices; the Ask is Bid + `spread` throughout the bar. `volume` is what
+    traded in it, when known (None: unknown, which limits no fill)."""
 
     time: datetime
     open: Decimal
@@ -142,6 +168,7 @@ class Bar:
     low: Decimal
     close: Decimal
     spread: Decimal = ZERO
+    volume: Decimal | None = None
 
     def __post_init__(self) -> None:
         _decimals(self.open, self.high, self.low, self.close, self.spread)
@@ -149,6 +176,10 @@ class Bar:
             raise ValueError(f"bar at {self.time}: open and close must lie within low..high")
         if self.spread < 0:
             raise ValueError(f"bar at {self.time}: spread may not be negative")
+        if self.volume is not None:
+            _decimals(self.volume)
+            if self.volume < 0:
+                raise ValueError(f"bar at {self.time}: volume may not be negative")
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -248,8 +279,12 @@ def fill_on_bar(
     filled_qty: Decimal = ZERO,
     start: PathPoint | None = None,
     end: PathPoint | None = None,
+    taken: Decimal = ZERO,
 ) -> FillResult:
-    """Walk a working order along one bar's path; it fills at most once, for all it has left.
+    """Walk a working order along one bar's path; it fills at most once, for all it has left
+    (or, with the volume model on, for what is left of its share of the bar's volume: `taken`
+    is what it already took from this bar; with nothing left it does not fill, though its
+    trigger state still follows the bar).
 
     `start` evaluates an order placed during the bar (e.g. exits after an entry filled at
     `fill.point`): it first meets the market at that point, as if placed there, then follows the
@@ -281,10 +316,16 @@ def fill_on_bar(
             here = target
     if hit is None:
         return FillResult(walker.state, (), walker.fired)
+    qty = remaining
+    cap = config.volume_cap(bar, instrument)
+    if cap is not None:
+        qty = min(remaining, cap - taken)
+        if qty <= 0:
+            return FillResult(walker.state, (), walker.fired)  # its share is spent: later bars
     bid = hit.ref - offset
     origin = path[segment - 1] if segment > 0 else path[0]
     point = PathPoint(segment, abs(bid - origin), bid)
-    fill = _fill(order, hit, remaining, bar.time, instrument, config, filled_qty == 0, point)
+    fill = _fill(order, hit, qty, bar.time, instrument, config, filled_qty == 0, point)
     return FillResult(walker.state, (fill,), walker.fired)
 
 
