@@ -20,7 +20,7 @@ from backtest_harness import bars, both_modes, fx_plan
 from tradeplan.brokers.paper.fills import FeeSchedule, FillConfig
 from tradeplan.cli.main import main
 from tradeplan.core.enums import Side
-from tradeplan.ports.broker import Moment
+from tradeplan.ports.broker import FillMark
 from tradeplan.runtime.ledger import Ledger, Position
 from tradeplan.runtime.records import ExitReason, TradeRecord
 
@@ -278,13 +278,13 @@ def test_a_position_built_at_an_average_that_never_ends_books_its_parts_exactly(
     # 303.00 received - 300.01 paid = 2.99 USD.
     ledger = Ledger(D(1000), currency="USD")
     at = datetime(2025, 1, 6, tzinfo=UTC)
-    ledger.open_position(Position("r", Side.BUY, D(1), D("100.00"), at, Moment(0), D(0), "1"))
+    ledger.open_position(Position("r", Side.BUY, D(1), D("100.00"), at, FillMark(0), D(0), "1"))
     for row, price in ((1, "100.00"), (2, "100.01")):
-        ledger.add("r", qty=D(1), price=D(price), fee=D(0), moment=Moment(row))
+        ledger.add("r", qty=D(1), price=D(price), fee=D(0), mark=FillMark(row))
 
     def close(qty: str, row: int) -> TradeRecord:
         return ledger.close_position(
-            "r", price=D("101.00"), time=at, moment=Moment(row), fee=D(0),
+            "r", price=D("101.00"), time=at, mark=FillMark(row), fee=D(0),
             reason=ExitReason.TAKE_PROFIT, excursion=None, qty=D(qty),
         )  # fmt: skip
 

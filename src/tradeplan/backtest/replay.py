@@ -63,6 +63,7 @@ def replay(
             target = venue.next_activity(row, min(wake, rows))
         if target >= rows:
             break
+        engine.begin_bar(target)
         venue.process_row(target)
         engine.on_bar_close(target)
         visited += 1

@@ -42,6 +42,7 @@ def stream_replay(
     opens, highs, lows, closes, volumes, spreads = (np.asarray(c).tolist() for c in columns)
     report_every = max(rows // 200, 1)
     for row in range(rows):
+        engine.begin_bar(row)
         venue.process_row(row)
         bar = feed.bar(
             seconds[row],

@@ -11,9 +11,11 @@ later from another task (a live gateway); the engine handles both.
 data exactly, and say (conservatively) which later row is the first where anything can happen, so
 a backtest can jump over rows in which no order can trade. A live runtime never calls it.
 
-`Moment` places an event in the replayed data: the row, then where on that row's intrabar path
-(segment 0 is the row's open, 1-3 the legs of the path, 4 its close). Events compare in the order
-they happened, which is what per-trade excursions and same-row ordering need.
+An update names no row: a live fill has none. The engine marks each fill itself
+(`FillMark`: the bar in progress when it arrived, and the broker's sequence number), which is
+all the ledger needs; a replay venue keeps, per sequence number, where on its data the report
+happened (the paper broker's `Moment`, its own business) and answers excursions between two
+marks.
 """
 
 from __future__ import annotations
@@ -31,25 +33,15 @@ from tradeplan.core.money import ZERO
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.ports.profiles import BrokerProfile
 
-OPEN_SEGMENT = 0
-CLOSE_SEGMENT = 4
-
 
 @dataclass(frozen=True, slots=True, order=True)
-class Moment:
-    """Where in the replayed data: `row`, then `segment` and the Bid distance `travelled` in it."""
+class FillMark:
+    """When a fill happened as the engine saw it: during `bar` (the index of the bar whose close
+    comes next, counted from the first bar of the run) and the broker's report number `seq`.
+    A position is open at the close of bar k when its entry's bar <= k < its exit's bar."""
 
-    row: int
-    segment: int = OPEN_SEGMENT
-    travelled: Decimal = ZERO
-
-    @classmethod
-    def close_of(cls, row: int) -> Moment:
-        return cls(row, CLOSE_SEGMENT)
-
-    @property
-    def at_close(self) -> bool:
-        return self.segment == CLOSE_SEGMENT
+    bar: int
+    seq: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +61,6 @@ class OrderUpdate:
     kind: OrderEvent
     order: Order
     time: datetime
-    moment: Moment | None = None
     fill_price: Decimal | None = None
     fill_qty: Decimal | None = None
     fee: Decimal = ZERO
@@ -93,7 +84,6 @@ class PriceTouch:
     watch_id: str
     time: datetime
     price: Decimal
-    moment: Moment | None = None
     bid: Decimal | None = None
     ask: Decimal | None = None
 
@@ -202,8 +192,9 @@ class ReplayVenue(BrokerPort, Protocol):
         """Fill a market order at `row`'s closing price: the end-of-data close-out."""
         ...
 
-    def excursion(self, side: Side, start: Moment, end: Moment) -> tuple[Decimal, Decimal]:
-        """Lowest and highest reference price of `side` between two moments (inclusive)."""
+    def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]:
+        """Lowest and highest reference price of `side` between two reported fills (inclusive),
+        found by their sequence numbers."""
         ...
 
     def time_of(self, row: int) -> datetime: ...

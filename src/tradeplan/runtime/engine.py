@@ -56,7 +56,7 @@ from tradeplan.orders.book import Anomaly, OrderBook
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus
 from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
-from tradeplan.ports.broker import BarSeries, BrokerPort, Moment, OrderUpdate, PriceTouch
+from tradeplan.ports.broker import BarSeries, BrokerPort, FillMark, OrderUpdate, PriceTouch
 from tradeplan.risk import (
     AccountState,
     DayBoundary,
@@ -84,7 +84,7 @@ from tradeplan.runtime.rule_run import RuleRun
 from tradeplan.runtime.slot_run import slot_runs
 from tradeplan.sizing import SizingError
 
-Excursion = Callable[[Side, Moment, Moment], tuple[Decimal, Decimal]]
+Excursion = Callable[[Side, FillMark, FillMark], tuple[Decimal, Decimal]]
 
 
 def _percent(fraction: Decimal | None) -> str:
@@ -167,6 +167,7 @@ class Engine:
         self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
         self._amend_reasons: dict[str, str] = {}  # why an amendment in flight was sent
         self._ids = 0
+        self._bar = 0  # the bar in progress: fills reported now happened during it
         self._now_time: datetime | None = self.time_of(0) if self.rows else EPOCH
         self._now_row = -1  # when _now_time is None: the close of this row
         self._quote: tuple[Decimal, Decimal] | None = None  # inside a row: the update's Bid, Ask
@@ -200,7 +201,14 @@ class Engine:
 
     # --- the driver's calls -------------------------------------------------------------------
 
+    def begin_bar(self, row: int) -> None:
+        """Bar `row` is forming: what the broker reports from now until its close happened
+        during it (`mark`). A replay says so before it walks the row; a live runner when the
+        previous bar has closed."""
+        self._bar = row
+
     def on_bar_close(self, row: int) -> None:
+        self._bar = row
         self._now_time, self._now_row = None, row  # made a datetime only if someone asks
         self._quote = None
         if self._tracking and self.close_ns(row) >= self._next_day_ns:
@@ -220,6 +228,7 @@ class Engine:
 
     def finish(self, row: int, settle: Settle) -> None:
         """End of data: every owner cancels its orders and closes its position at `row`'s close."""
+        self._bar = row
         self._now_time = self.close_time_of(row)
         for owner in self.owners:
             owner.finish(row, settle)
@@ -298,6 +307,10 @@ class Engine:
             owner.on_touch(touch)
 
     # --- services for owners (`services.OwnerServices`) ---------------------------------------
+
+    def mark(self, update: OrderUpdate) -> FillMark:
+        """Where a fill falls in the run: the bar in progress and the broker's report number."""
+        return FillMark(self._bar, update.seq)
 
     def new_order_id(self) -> str:
         self._ids += 1
@@ -386,16 +399,16 @@ class Engine:
 
         Shared by signal rules and grid slots: a trade is booked the same way whoever owns it."""
         assert update.fill_price is not None
-        moment = update.moment or Moment(self.rows - 1)
+        mark = self.mark(update)
         position = self.ledger.open[position_name]
         excursion = None
         if self.excursion is not None:
-            excursion = self.excursion(position.side.opposite, position.moment, moment)
+            excursion = self.excursion(position.side.opposite, position.mark, mark)
         self.ledger.close_position(
             position_name,
             price=update.fill_price,
             time=update.time,
-            moment=moment,
+            mark=mark,
             fee=update.fee,
             reason=reason,
             excursion=excursion,

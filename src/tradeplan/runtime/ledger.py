@@ -41,7 +41,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.enums import Side
 from tradeplan.core.money import ONE, ZERO, round_money
-from tradeplan.ports.broker import BarSeries, Moment
+from tradeplan.ports.broker import BarSeries, FillMark
 from tradeplan.runtime.records import EquityCurve, ExitReason, TradeRecord
 
 QuoteRate = Callable[[Decimal], Decimal]
@@ -57,7 +57,7 @@ class Position:
 
     `price` is the average entry price, `cost` the exact price x quantity of what is open (the
     average may not be a finite decimal), `fee` the entry fees of what is open. `time` and
-    `moment` are the first fill's; `since` is the row from which the position has had its
+    `mark` are the first fill's; `since` is the bar from which the position has had its
     present size (the equity curve marks each size over its own rows)."""
 
     owner: str
@@ -65,7 +65,7 @@ class Position:
     qty: Decimal
     price: Decimal
     time: datetime
-    moment: Moment
+    mark: FillMark
     fee: Decimal  # entry fee, quote currency
     order_id: str
     cost: Decimal = ZERO  # set from price x qty when not given
@@ -75,7 +75,7 @@ class Position:
         if not self.cost:
             self.cost = self.price * self.qty
         if self.since < 0:
-            self.since = self.moment.row
+            self.since = self.mark.bar
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,18 +111,18 @@ class Ledger:
         self.open[position.owner] = position
 
     def add(
-        self, owner: str, *, qty: Decimal, price: Decimal, fee: Decimal, moment: Moment
+        self, owner: str, *, qty: Decimal, price: Decimal, fee: Decimal, mark: FillMark
     ) -> None:
         """A further entry fill of `owner`'s position: it grows at the fill's price, its
         average entry moves, and the fill's fee joins the entry fees."""
         position = self.open[owner]
         rate = self.quote_rate(position.price)
-        self._closed.append(_piece(position, moment.row, ZERO, rate))
+        self._closed.append(_piece(position, mark.bar, ZERO, rate))
         position.qty += qty
         position.cost += price * qty
         position.fee += fee
         position.price = _average(position.cost, position.qty)
-        position.since = moment.row
+        position.since = mark.bar
 
     def close_position(
         self,
@@ -130,7 +130,7 @@ class Ledger:
         *,
         price: Decimal,
         time: datetime,
-        moment: Moment,
+        mark: FillMark,
         fee: Decimal,
         reason: ExitReason,
         excursion: tuple[Decimal, Decimal] | None,
@@ -179,14 +179,14 @@ class Ledger:
         )
         self.trades.append(trade)
         self.balance += pnl
-        self._closed.append(_piece(position, moment.row, pnl, rate))
+        self._closed.append(_piece(position, mark.bar, pnl, rate))
         if whole:
             del self.open[owner]
         else:
             position.qty -= closed
             position.cost -= cost
             position.fee -= entry_fee
-            position.since = moment.row
+            position.since = mark.bar
         return trade
 
     def _book(self, amount: Decimal) -> Decimal:

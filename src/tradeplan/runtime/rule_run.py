@@ -43,7 +43,7 @@ from tradeplan.core.units import format_duration
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.triggers import rounding_for
 from tradeplan.plan.model import EntryRule
-from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
+from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.risk.reasons import Reason
 from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
 from tradeplan.runtime.expiry import re_place_expired
@@ -331,7 +331,7 @@ class RuleRun:
             qty=update.fill_qty,
             price=update.fill_price,
             fee=update.fee,
-            moment=update.moment or Moment(0),
+            mark=self.engine.mark(update),
         )
         self._resize()
 
@@ -339,14 +339,14 @@ class RuleRun:
         """The entry's first fill (all of it, or its first part): the position opens."""
         engine, rule = self.engine, self.rule
         assert update.fill_price is not None and update.fill_qty is not None
-        moment = update.moment or Moment(0)
+        mark = engine.mark(update)
         position = Position(
             self._name,
             rule.side,
             update.fill_qty,
             update.fill_price,
             update.time,
-            moment,
+            mark,
             update.fee,
             entry.id,
         )

@@ -21,7 +21,7 @@ from tradeplan.core.enums import Session, Side
 from tradeplan.core.instrument import Instrument
 from tradeplan.orders.model import Order
 from tradeplan.plan.model import EntryRule, Plan
-from tradeplan.ports.broker import OrderUpdate
+from tradeplan.ports.broker import FillMark, OrderUpdate
 from tradeplan.runtime.exits import RefusedExit
 from tradeplan.runtime.ledger import Ledger
 from tradeplan.runtime.owner import EntryDecision, Owner, Settle
@@ -134,6 +134,11 @@ class OwnerServices(Protocol):
 
     def first_close_at(self, at_ns: int, row: int) -> int:
         """The first row >= `row` whose close is at or after `at_ns` (replay wake-ups)."""
+        ...
+
+    def mark(self, update: OrderUpdate) -> FillMark:
+        """Where a fill falls in the run (the bar in progress, the report's number): what the
+        ledger keeps of when a position opened and closed."""
         ...
 
     def close_ns(self, row: int) -> int:

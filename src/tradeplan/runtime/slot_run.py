@@ -61,7 +61,7 @@ from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.orders.model import Order, OrderEvent, OrderTag
 from tradeplan.orders.reentry import ReentryRule, arm_reentry
 from tradeplan.plan.model import ExitPlan, Fees, GridProgram, charges_fees
-from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
+from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.runtime.exits import exit_orders, level, width
 from tradeplan.runtime.expiry import re_place_expired
 from tradeplan.runtime.ledger import Position
@@ -381,7 +381,7 @@ class SlotRun:
             qty=update.fill_qty,
             price=update.fill_price,
             fee=update.fee,
-            moment=update.moment or Moment(0),
+            mark=self.engine.mark(update),
         )
         self._resize()
 
@@ -394,9 +394,9 @@ class SlotRun:
             self._entries[entry.id] = entry  # the rest of this one keeps working
         assert update.fill_price is not None and update.fill_qty is not None
         fill, qty = update.fill_price, update.fill_qty
-        moment = update.moment or Moment(0)
+        mark = engine.mark(update)
         engine.ledger.open_position(
-            Position(self._name, self.side, qty, fill, update.time, moment, update.fee, entry.id)
+            Position(self._name, self.side, qty, fill, update.time, mark, update.fee, entry.id)
         )
         self._move(("filled",), OPEN)
         spread = engine.fill_spread(update)

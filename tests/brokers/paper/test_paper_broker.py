@@ -13,12 +13,13 @@ from hypothesis import strategies as st
 from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.fills import FillConfig
+from tradeplan.brokers.paper.moments import Moment
 from tradeplan.brokers.paper.sessions import SessionCalendar
 from tradeplan.core.calendar import UsSession
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side, TimeInForce
 from tradeplan.core.instrument import default_instrument
 from tradeplan.orders.model import Order, OrderEvent, Trail
-from tradeplan.ports.broker import Moment, OrderUpdate, PriceTouch
+from tradeplan.ports.broker import OrderUpdate, PriceTouch
 
 USDJPY = default_instrument("USD/JPY")
 T0 = datetime(2025, 1, 6, 0, 0, tzinfo=UTC)
@@ -67,7 +68,7 @@ def test_an_order_is_accepted_then_filled_with_price_quantity_and_time() -> None
     fill = listener.updates[-1]
     assert (fill.kind, fill.fill_price, fill.fill_qty) == (OrderEvent.FILLED, D("109.80"), D(1000))
     assert fill.time == T0 + timedelta(minutes=1)
-    assert fill.moment is not None and fill.moment.row == 1
+    assert venue.moment_of(fill.seq).row == 1  # the venue knows where: the update names no row
 
 
 def test_orders_submitted_between_rows_work_from_the_next_row() -> None:
@@ -184,7 +185,7 @@ def test_settle_at_close_fills_a_market_order_at_the_last_close() -> None:
     venue.process_row(1)
     venue.settle_at_close(Order("x", Side.SELL, OrderType.MARKET, D(1000)), 1)
     fill = listener.updates[-1]
-    assert (fill.fill_price, fill.moment) == (D("110.50"), Moment.close_of(1))
+    assert (fill.fill_price, venue.moment_of(fill.seq)) == (D("110.50"), Moment.close_of(1))
 
 
 def test_excursion_between_two_moments() -> None:
@@ -195,11 +196,17 @@ def test_excursion_between_two_moments() -> None:
     ]
     venue, _ = broker(rows)
     # From the open of row 0 to the close of row 2: the whole range.
-    assert venue.excursion(Side.SELL, Moment(0), Moment.close_of(2)) == (D("109.00"), D("111.00"))
+    assert venue.excursion_between(Side.SELL, Moment(0), Moment.close_of(2)) == (
+        D("109.00"),
+        D("111.00"),
+    )
     # Ask side: the spread (0.01) added.
-    assert venue.excursion(Side.BUY, Moment(0), Moment.close_of(0)) == (D("109.81"), D("110.31"))
+    assert venue.excursion_between(Side.BUY, Moment(0), Moment.close_of(0)) == (
+        D("109.81"),
+        D("110.31"),
+    )
     # Only the path after the low of row 0 (segment 2 starts at the low) up to row 0's close.
-    assert venue.excursion(Side.SELL, Moment(0, 2, D("0.10")), Moment.close_of(0)) == (
+    assert venue.excursion_between(Side.SELL, Moment(0, 2, D("0.10")), Moment.close_of(0)) == (
         D("109.90"),
         D("110.30"),
     )

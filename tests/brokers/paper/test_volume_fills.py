@@ -35,6 +35,7 @@ FLAT = ("110.00", "110.10", "109.90", "110.00")
 @dataclass
 class Listener:
     updates: list[OrderUpdate] = field(default_factory=list)
+    venue: PaperBroker | None = None  # where each fill happened: the venue knows, not the update
 
     def on_order_update(self, update: OrderUpdate) -> None:
         self.updates.append(update)
@@ -44,8 +45,9 @@ class Listener:
 
     def fills(self) -> list[tuple[str, int, D, D]]:
         """(event, row, qty, fee) of every fill."""
+        assert self.venue is not None
         return [
-            (u.kind.value, u.moment.row if u.moment else -1, u.fill_qty, u.fee)
+            (u.kind.value, self.venue.moment_of(u.seq).row, u.fill_qty, u.fee)
             for u in self.updates
             if u.fill_qty is not None
         ]
@@ -73,7 +75,7 @@ def venue(
         max_volume_share=None if share is None else D(share), fees=fees or FeeSchedule()
     )
     broker = PaperBroker(market, instrument, config, volume=market.volume)
-    listener = Listener()
+    listener = Listener(venue=broker)
     broker.connect(listener)
     return broker, listener
 

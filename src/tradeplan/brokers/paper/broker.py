@@ -50,6 +50,7 @@ from tradeplan.brokers.paper.fills import (
     fill_on_bar,
     intrabar_path,
 )
+from tradeplan.brokers.paper.moments import Moment
 from tradeplan.brokers.paper.price_rules import distance_refusal
 from tradeplan.brokers.paper.scan import (
     ScanArrays,
@@ -78,7 +79,7 @@ from tradeplan.ports.broker import (
     AccountSnapshot,
     BarSeries,
     BrokerListener,
-    Moment,
+    FillMark,
     OrderUpdate,
     PriceTouch,
     Quote,
@@ -218,6 +219,7 @@ class PaperBroker:
         self._trail_states: dict[str, TriggerState] = {}
         self._seq = 0
         self._report_seq = 0  # the sequence number of the last OrderUpdate reported
+        self._fill_moments: dict[int, Moment] = {}  # a fill report's seq: where it happened
         self._cursor = 0  # next row not yet processed or skipped
         self._row_bar: Bar | None = None  # the row being processed
         self._row_index = -1
@@ -380,7 +382,16 @@ class PaperBroker:
         moment = Moment.close_of(row)
         self._apply(working, result, moment)
 
-    def excursion(self, side: Side, start: Moment, end: Moment) -> tuple[Decimal, Decimal]:
+    def moment_of(self, seq: int) -> Moment:
+        """Where on the data the fill reported under `seq` happened."""
+        return self._fill_moments[seq]
+
+    def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]:
+        """Lowest and highest reference price of `side` from one reported fill to another."""
+        return self.excursion_between(side, self.moment_of(start.seq), self.moment_of(end.seq))
+
+    def excursion_between(self, side: Side, start: Moment, end: Moment) -> tuple[Decimal, Decimal]:
+        """`excursion` between two places on the data (inclusive)."""
         if end < start:
             raise ValueError("an excursion ends after it starts")
         prices = self._path_prices(side, start.row, start, end if end.row == start.row else None)
@@ -575,7 +586,7 @@ class PaperBroker:
             if self._listener is not None:
                 price = fill.price
                 quote = self._quote(fill.point) or (None, None)
-                touch = PriceTouch(order.id, fill.time, price, moment, quote[0], quote[1])
+                touch = PriceTouch(order.id, fill.time, price, quote[0], quote[1])
                 self._listener.on_price_touch(touch)
             return
         working.state = result.state
@@ -945,8 +956,10 @@ class PaperBroker:
                 if state is not None:
                     trigger, limit = shown_levels(order, state, self._instrument)
             self._report_seq += 1
+            if fill_qty is not None:  # where on the data each fill happened, for excursions
+                self._fill_moments[self._report_seq] = moment
             update = OrderUpdate(
-                kind, order, when, moment, fill_price, fill_qty, fee, reason, bid, ask,
+                kind, order, when, fill_price, fill_qty, fee, reason, bid, ask,
                 trigger, limit, self._report_seq,
             )  # fmt: skip
             self._listener.on_order_update(update)
