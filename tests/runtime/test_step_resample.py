@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.calendar import NEW_YORK
 from tradeplan.runtime.bars import BarArrays
-from tradeplan.runtime.resample import Bucketing, resample
+from tradeplan.runtime.resample import Bucketing, resample, sequential_sums
 from tradeplan.runtime.step_resample import StepResampler
 
 STARTS = [
@@ -119,6 +119,17 @@ def test_an_hours_volume_is_added_left_to_right_as_a_live_bar_adds_it() -> None:
     bars = resample(fine, 3600, tz="UTC", us_sessions=False, row_interval=60).bars
     running = [reduce(add, volume[i * 60 : (i + 1) * 60].tolist()) for i in range(2)]
     assert bars.volume.tolist() == running
+
+
+@given(st.lists(st.integers(1, 300), min_size=1, max_size=60), st.integers(0, 1000))
+def test_bucket_sums_add_left_to_right_whatever_the_bucket_lengths(
+    lengths: list[int], seed: int
+) -> None:
+    counts = np.array(lengths, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    values = np.random.default_rng(seed).random(int(counts.sum())) * 1e6
+    want = [reduce(add, values[s : s + c].tolist()) for s, c in zip(starts, counts, strict=True)]
+    assert sequential_sums(values, starts, counts).tolist() == want
 
 
 def test_a_final_bucket_is_closed_only_when_the_last_rows_close_reaches_its_end() -> None:

@@ -33,10 +33,6 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 
-# Buckets of up to this many rows are summed one position at a time across all of them; the
-# rows past it, in the few longer buckets, one bucket at a time (both strictly left to right).
-_COLUMN_ROWS: Final = 64
-
 
 @dataclass(frozen=True, slots=True)
 class Bucketing:
@@ -128,15 +124,28 @@ def sequential_sums(values: F64, starts: I64, counts: I64) -> F64:
     A live bar adds each row's volume as it comes; summing a whole bucket at once in any other
     order (numpy's pairwise reductions) can differ in the last bit, and a `vwap` or a volume
     condition would then differ between the backtest and the live run. Vectorised across the
-    buckets, one row position at a time: a few dozen numpy operations for bars of minutes.
+    buckets, longest first, one row position at a time while many buckets are still going;
+    once fewer buckets remain than rows to add, each of them on its own (`accumulate` adds in
+    order too).
     """
-    total = np.array(values[starts], dtype=np.float64)
-    for offset in range(1, min(int(counts.max(initial=0)), _COLUMN_ROWS)):
-        longer = np.flatnonzero(counts > offset)
-        total[longer] += values[starts[longer] + offset]
-    for index in np.flatnonzero(counts > _COLUMN_ROWS).tolist():
-        begin = int(starts[index])
-        rest = values[begin + _COLUMN_ROWS : begin + int(counts[index])]
-        running = np.add.accumulate(np.concatenate(([total[index]], rest)))
-        total[index] = running[-1]
-    return total
+    order = np.argsort(-counts, kind="stable")
+    lengths, firsts = counts[order], starts[order]
+    total = np.array(values[firsts], dtype=np.float64)
+    longest = int(lengths[0]) if lengths.size else 0
+    shorter_first = -lengths  # ascending, for searchsorted
+    offset, going = 1, 0
+    while offset < longest:
+        going = int(np.searchsorted(shorter_first, -offset))  # buckets longer than `offset`
+        if going < longest - offset:
+            break
+        total[:going] += values[firsts[:going] + offset]
+        offset += 1
+    else:
+        going = 0
+    for index in range(going):
+        begin = int(firsts[index])
+        rest = values[begin + offset : begin + int(lengths[index])]
+        total[index] = np.add.accumulate(np.concatenate(([total[index]], rest)))[-1]
+    sums = np.empty_like(total)
+    sums[order] = total
+    return sums
