@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import gzip
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -87,10 +90,7 @@ def test_edited_bundled_strategies_stream_as_they_backtest(
     result = compile_source(text, name, form)
     if result.plan is None or any(d.severity is Severity.ERROR for d in result.diagnostics):
         return
-    plan = result.plan
-    if plan.timeframe is not None:
-        return  # timeframe bars are built by the batch resampler only (signal_feed.py)
-    assert_stream_equals_batch(plan, data)
+    assert_stream_equals_batch(result.plan, data)
 
 
 # --- generated rules over generated bars -------------------------------------------------------
@@ -168,3 +168,169 @@ def test_a_peeking_engine_would_be_caught() -> None:
     assert inputs.price is not None and inputs.price(0) == Decimal("149.000")
     with pytest.raises(ValueError, match="bar 2 pushed where bar 1"):
         feed.push(2, ClosedBar(120, 150.0, 150.0, 150.0, 150.0, 1.0, 0.0))
+
+
+# --- generated timeframe plans: bars of 5m to 1d built from minute bars or ticks ----------------
+
+NEW_YORK = ZoneInfo("America/New_York")
+Window = Callable[[datetime], bool]
+
+
+def _fx_window(moment: datetime) -> bool:
+    """A third of every hour on weekdays: gaps inside each 1h and 1d bar."""
+    return moment.weekday() < 5 and moment.minute < 20
+
+
+def _us_extended(moment: datetime) -> bool:
+    """08:00-17:00 New York on weekdays: pre-market, the regular session, after hours."""
+    local = moment.astimezone(NEW_YORK)
+    return local.weekday() < 5 and 8 <= local.hour < 17
+
+
+def _us_regular(moment: datetime) -> bool:
+    local = moment.astimezone(NEW_YORK)
+    minutes = local.hour * 60 + local.minute
+    return local.weekday() < 5 and 9 * 60 + 30 <= minutes < 16 * 60
+
+
+# New York springs forward on Sunday 9 March 2025 and falls back on Sunday 2 November.
+MARKETS: dict[str, tuple[datetime, Window]] = {
+    "fx": (datetime(2025, 3, 3, 0, 0, tzinfo=UTC), _fx_window),
+    "us-spring": (datetime(2025, 3, 6, 12, 0, tzinfo=UTC), _us_extended),
+    "us-fall": (datetime(2025, 10, 30, 12, 0, tzinfo=UTC), _us_extended),
+    "us-spring-rth": (datetime(2025, 3, 6, 12, 0, tzinfo=UTC), _us_regular),
+    "us-fall-rth": (datetime(2025, 10, 30, 12, 0, tzinfo=UTC), _us_regular),
+}
+
+
+def market_rows(seed: int, market: str, days: int, *, ticks: bool, cut: float = 1.0) -> MarketData:
+    """Minute bars (or ticks at fractional seconds, up to three a minute and now and then three
+    in one second) inside the market's window for `days` days, a fractional volume on each
+    row; the last `1 - cut` of the rows dropped, so the data may stop inside a bucket."""
+    start, window = MARKETS[market]
+    rng = np.random.default_rng(seed)
+    fx = market == "fx"
+    scale, digits, level = (1000, 3, 150_000) if fx else (100, 2, 15_000)
+    moments: list[datetime] = []
+    moment, end = start, start + timedelta(days=days)
+    while moment < end:
+        if window(moment):
+            if ticks:
+                offsets = rng.uniform(0, 59, rng.integers(0, 4))
+                if rng.random() < 0.1:  # a burst: three ticks in one second
+                    offsets = np.concatenate((offsets, offsets[:1] + 0.3, offsets[:1] + 0.6))
+                moments.extend(moment + timedelta(seconds=float(s)) for s in np.sort(offsets))
+            else:
+                moments.append(moment)
+        moment += timedelta(minutes=1)
+    moments = moments[: max(int(len(moments) * cut), 2)]
+    size = len(moments)
+    close = level + np.cumsum(rng.integers(-8, 9, size))
+    spread = rng.integers(0, 4, size)
+    volume = rng.integers(1, 100_000, size) / 1000
+    lines = ["time,bid,ask,volume" if ticks else "time,open,high,low,close,spread,volume"]
+    for i, when in enumerate(moments):
+        if ticks:
+            prices = [close[i], close[i] + spread[i]]
+        else:
+            before = close[i - 1] if i else close[i]
+            top, bottom = max(before, close[i]), min(before, close[i])
+            prices = [before, top + rng.integers(0, 6), bottom - rng.integers(0, 6)]
+            prices += [close[i], spread[i]]
+        cells = [f"{p / scale:.{digits}f}" for p in prices]
+        lines.append(",".join([when.isoformat(), *cells, f"{volume[i]:.3f}"]))
+    return parse_market_data("\n".join(lines))
+
+
+TIMEFRAME_CONDITIONS = [
+    lambda a, b: f"ema(close, {a}) crosses_above ema(close, {a + b})",
+    lambda a, b: f"sma(close, {a}) crosses_below wma(close, {b})",
+    lambda a, b: f"rsi(close, {a}) < {30 + b}",
+    lambda a, b: f"close crosses_above highest(high, {a})[1]",
+    lambda a, b: f"close < lowest(low, {a})[1] + {b} ticks",
+    lambda a, b: f"close > vwap() and volume > sma(volume, {a})",
+    lambda a, b: f"change(close, {a}) > 0 and not (roc(close, {b}) > 0.05)",
+    lambda a, b: f"abs(close - open) > {b} ticks or time between {a % 24:02d}:00 and 1{b % 10}:30",
+    lambda a, b: f"close > sma(close, {a}) + 0.01% and close[{b % 4}] < open",
+]
+US_CONDITIONS = [
+    lambda a, b: f"session == rth and close > ema(close, {a})",
+    lambda a, b: f"session != rth or close < lowest(low, {a})[1] + {b} ticks",
+]
+TIMEFRAME_ORDERS = [
+    "    order: market\n",
+    "    order: {type: limit, price: close - 0.05%}\n    time_in_force: gtc\n",
+    '    order: {type: stop, trigger: "highest(high, 3) + 2 ticks"}\n',
+]
+TIMEFRAME_EXITS = [
+    "  take_profit: 0.2%\n  stop_loss: 0.15%\n",
+    "  trailing: {trail: 0.1%}\n",
+    "  stop_loss: 0.2%\n  time_exit: 3h\n",
+]
+INSTRUMENTS = {
+    "fx": "instrument: {symbol: USD/JPY}\naccount: {currency: JPY, balance: 10000000}\n",
+    "us": "instrument: US.AAPL\naccount: {currency: USD, balance: 1000000}\nsession: rth\n",
+}
+
+
+def timeframe_plan(
+    market: str, timeframe: str, when: str, exit_when: str | None, order: str, exits: str
+) -> Plan:
+    us = market.startswith("us")
+    text = (
+        f"tradeplan: 1\nname: tf\n{INSTRUMENTS['us' if us else 'fx']}broker: paper\n"
+        f"timeframe: {timeframe}\nentries:\n  - name: r\n    side: long\n    when: {when}\n"
+        f"{order}    units: {10 if us else 10000}\nexits:\n{exits}"
+    )
+    if exit_when is not None:
+        text += f"  exit_when: {exit_when}\n"
+    return plan_from(text)
+
+
+@pytest.mark.parametrize("timeframe", ["5m", "15m", "1h", "1d"])
+@pytest.mark.parametrize("market", sorted(MARKETS))
+@pytest.mark.parametrize("ticks", [False, True], ids=["minutes", "ticks"])
+def test_timeframe_plans_stream_as_they_backtest(timeframe: str, market: str, ticks: bool) -> None:
+    data = market_rows(len(market) + len(timeframe), market, 6, ticks=ticks)
+    # A day's bar: a signal on most days (and `vwap` reads the day and the summed volume).
+    when = "close > vwap() - 1" if timeframe == "1d" else "close > ema(close, 3)"
+    if market.startswith("us") and timeframe != "1d":
+        when += " and session == rth"
+    plan = timeframe_plan(market, timeframe, when, None, TIMEFRAME_ORDERS[1], TIMEFRAME_EXITS[0])
+    batch = run_backtest(plan, data)
+    assert batch.result.signals, "no signal: the comparison would prove nothing"
+    assert_stream_equals_batch(plan, data)
+
+
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 10_000),
+    market=st.sampled_from(sorted(MARKETS)),
+    timeframe=st.sampled_from(["5m", "15m", "1h", "1d"]),
+    ticks=st.booleans(),
+    cut=st.floats(0.3, 1.0),
+    when=st.tuples(st.sampled_from(TIMEFRAME_CONDITIONS + US_CONDITIONS), length, length),
+    exit_when=st.one_of(
+        st.none(), st.tuples(st.sampled_from(TIMEFRAME_CONDITIONS), length, length)
+    ),
+    order=st.sampled_from(TIMEFRAME_ORDERS),
+    exits=st.sampled_from(TIMEFRAME_EXITS),
+)
+def test_generated_timeframe_rules_stream_as_they_backtest(
+    seed: int,
+    market: str,
+    timeframe: str,
+    ticks: bool,
+    cut: float,
+    when: tuple[Callable[[int, int], str], int, int],
+    exit_when: tuple[Callable[[int, int], str], int, int] | None,
+    order: str,
+    exits: str,
+) -> None:
+    condition, a, b = when
+    if condition in US_CONDITIONS and not market.startswith("us"):
+        condition = TIMEFRAME_CONDITIONS[0]
+    leave = None if exit_when is None else exit_when[0](exit_when[1], exit_when[2])
+    plan = timeframe_plan(market, timeframe, condition(a, b), leave, order, exits)
+    data = market_rows(seed, market, 6, ticks=ticks, cut=cut)
+    assert_stream_equals_batch(plan, data)

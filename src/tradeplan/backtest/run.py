@@ -55,7 +55,7 @@ from tradeplan.runtime.engine import (
 from tradeplan.runtime.entry_prices import price_source
 from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.ledger import QuoteRate
-from tradeplan.runtime.resample import Resampled, resample
+from tradeplan.runtime.resample import Bucketing
 from tradeplan.runtime.signal_feed import SignalFeed
 from tradeplan.runtime.slot_run import STOPPED, SlotRun
 
@@ -139,12 +139,7 @@ def run_backtest(
     began = perf_counter()
     feed = None
     if options.stream:
-        if _timeframe_bars(plan, data, bar_arrays(plan, data)) is not None:
-            raise BacktestError(
-                "the streaming replay does not build timeframe bars yet: run this strategy "
-                "without the streaming option"
-            )
-        feed = SignalFeed(plan, len(data))
+        feed = SignalFeed(plan, len(data), _timeframe_bucketing(plan, data))
         inputs = feed.inputs
     else:
         inputs = rule_inputs(plan, data)
@@ -232,7 +227,8 @@ def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
     land on the last fine row of each bar; fills stay on the fine rows.
     """
     fine = bar_arrays(plan, data)
-    resampled = _timeframe_bars(plan, data, fine)
+    bucketing = _timeframe_bucketing(plan, data)
+    resampled = None if bucketing is None else bucketing.resample(fine)
     if resampled is None:
         evaluator = SeriesEvaluator(fine, plan.instrument)
         inputs: dict[str, RuleInputs] = {}
@@ -274,8 +270,9 @@ def _on_bar_of_row(
     return at_row
 
 
-def _timeframe_bars(plan: Plan, data: MarketData, fine: BarArrays) -> Resampled | None:
-    """The plan's timeframe bars, or None when the data already is that timeframe.
+def _timeframe_bucketing(plan: Plan, data: MarketData) -> Bucketing | None:
+    """How the plan's timeframe bars are built from `data`'s rows (the batch resampler and the
+    streaming one alike), or None when the data already is that timeframe.
 
     Data coarser than the timeframe, or bars that do not divide it, cannot make its bars: that
     is refused, naming both intervals, rather than run on the wrong bars.
@@ -299,8 +296,7 @@ def _timeframe_bars(plan: Plan, data: MarketData, fine: BarArrays) -> Resampled 
             f"the data's {format_duration(interval)} bars: give data whose bars divide it"
         )
     us_stock = plan.instrument.asset_class is AssetClass.US_STOCK
-    return resample(
-        fine,
+    return Bucketing(
         timeframe,
         tz=exchange_timezone(plan.instrument.asset_class) if us_stock else "UTC",
         us_sessions=us_stock,

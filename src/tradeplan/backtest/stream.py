@@ -5,8 +5,9 @@ over quiet rows. A live run cannot do either: it gets one closed bar at a time. 
 runs a replay the live way, so that the two can be compared on the same data: for each row,
 the paper broker walks it (fills, triggers, expiries, reported through the broker port as a
 live broker reports them), then the bar's values go through `SignalFeed` (step indicators,
-nothing computed ahead), then the engine sees the bar's close. The engine reads no signal of
-a row not yet pushed; the buffers hold no signal there.
+nothing computed ahead; timeframe bars built as their buckets close), then the engine sees the
+bar's close. The engine reads no signal of a row not yet pushed; the buffers hold no signal
+there.
 
 It must give the batch backtest's trades, orders, signals and alerts exactly
 (tests/runtime/test_stream_equals_batch.py, for every bundled strategy and over generated
@@ -41,11 +42,14 @@ def stream_replay(
     columns = (data.open, data.high, data.low, data.close, data.volume, data.spread)
     opens, highs, lows, closes, volumes, spreads = (np.asarray(c).tolist() for c in columns)
     report_every = max(rows // 200, 1)
+    last = rows - 1
     for row in range(rows):
         engine.begin_bar(row)
         venue.process_row(row)
-        bar = feed.bar(
+        feed.push_row(
+            row,
             seconds[row],
+            seconds[row + 1] if row < last else None,  # a row closes when the next one opens
             opens[row],
             highs[row],
             lows[row],
@@ -53,7 +57,6 @@ def stream_replay(
             volumes[row],
             spreads[row],
         )
-        feed.push(row, bar)
         engine.on_bar_close(row)
         if progress is not None and (row + 1) % report_every == 0:
             progress(row + 1, rows)

@@ -7,9 +7,14 @@ engine reads a row: the buffers hold False (no signal) and NaN (no price) there 
 closes, so an engine that peeked ahead would run differently from the batch backtest, and the
 stream-equals-batch test (tests/runtime/test_stream_equals_batch.py) would say so.
 
+A plan whose `timeframe` is coarser than the data gets a `StepResampler` in front of the
+evaluator: fine rows go in (`push_row`), and each timeframe bar is evaluated on the fine row
+where it closes, the bucket's last, which is where the batch (`resample.Resampled`) places its
+signals. Its entry prices are written there too: the batch gives every fine row its bucket's
+value, but the engine reads an entry price only on a row whose entry signal fired, and signals
+fire on last rows only, where the two agree.
+
 A live run (issue 9) sizes the buffers for the bars it keeps; a replay sizes them for the file.
-Plans with a `timeframe` coarser than the data are evaluated on bars built by the batch
-resampler; the feed refuses them (`StreamError`) until a streaming resampler exists.
 """
 
 from __future__ import annotations
@@ -23,11 +28,9 @@ from numpy.typing import NDArray
 from tradeplan.plan.model import Plan
 from tradeplan.runtime.entry_prices import price_source
 from tradeplan.runtime.owner import RuleInputs
+from tradeplan.runtime.resample import Bucketing
 from tradeplan.runtime.step_eval import Cell, ClosedBar, StepEvaluator, bar_facts
-
-
-class StreamError(ValueError):
-    """A plan the streaming path cannot run yet (said before any bar is read)."""
+from tradeplan.runtime.step_resample import StepResampler
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,11 +50,13 @@ class _RuleBuffers:
 
 
 class SignalFeed:
-    """See the module docstring. Build it for `rows` bars, push each closed bar in order."""
+    """See the module docstring. Build it for `rows` fine rows (with the plan's `bucketing`
+    when its timeframe is coarser than the data), then give it each row as it closes."""
 
-    def __init__(self, plan: Plan, rows: int) -> None:
+    def __init__(self, plan: Plan, rows: int, bucketing: Bucketing | None = None) -> None:
         self.plan = plan
         self.rows = rows
+        self._resampler = None if bucketing is None else StepResampler(bucketing)
         evaluator = StepEvaluator(plan.instrument)
         self._evaluator = evaluator
         self._cells: list[_RuleCells] = []
@@ -104,11 +109,47 @@ class SignalFeed:
         session, day, minute = bar_facts(second, self.plan.instrument)
         return ClosedBar(second, open, high, low, close, volume, spread, session, day, minute)
 
+    def push_row(
+        self,
+        row: int,
+        second: int,
+        closes_at: int | None,
+        open: float,
+        high: float,
+        low: float,
+        close: float,
+        volume: float,
+        spread: float,
+    ) -> None:
+        """Fine row `row`, opened at `second`, has closed at `closes_at` (the next row's open
+        time; None when the data ends with it): evaluate the bar it closes, if any."""
+        resampler = self._resampler
+        if resampler is None:
+            self.push(row, self.bar(second, open, high, low, close, volume, spread))
+            return
+        self._advance(row)
+        done = resampler.push(second, closes_at, open, high, low, close, volume, spread)
+        if done is not None:
+            bar = self.bar(
+                done.time, done.open, done.high, done.low, done.close, done.volume, done.spread
+            )
+            self._evaluate(row, bar)
+
     def push(self, row: int, bar: ClosedBar) -> None:
-        """`bar` has closed and is row `row` (the next one: rows arrive in order)."""
+        """`bar` has closed and is row `row` (the next one: rows arrive in order); for a feed
+        without timeframe bars, where each row is a bar."""
+        if self._resampler is not None:
+            raise ValueError("this feed builds timeframe bars: give it fine rows (push_row)")
+        self._advance(row)
+        self._evaluate(row, bar)
+
+    def _advance(self, row: int) -> None:
         if row != self._next:
             raise ValueError(f"bar {row} pushed where bar {self._next} was expected")
         self._next = row + 1
+
+    def _evaluate(self, row: int, bar: ClosedBar) -> None:
+        """Evaluate at `bar` and write every rule's values at `row`."""
         self._evaluator.push(bar)
         for cells, buffers in zip(self._cells, self._buffers, strict=True):
             buffers.entry[row] = cells.entry.value is True
