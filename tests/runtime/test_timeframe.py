@@ -90,3 +90,50 @@ def test_us_stock_hours_start_at_the_0930_open() -> None:
     run = backtest(plan_from(text), timed_rows(rows))
     # 14:30 UTC is 09:30 New York in January: the first hour is 09:30-10:29, filled at 10:30.
     assert trades_csv(run, "entry_time") == [("2025-01-06T15:30:00+00:00",)]
+
+
+def _new_york_minutes(first: str, last: str) -> list[int]:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("America/New_York")
+    begin = int(datetime.fromisoformat(first).replace(tzinfo=zone).timestamp())
+    end = int(datetime.fromisoformat(last).replace(tzinfo=zone).timestamp())
+    return list(range(begin, end + 1, 60))
+
+
+@pytest.mark.parametrize(
+    ("last", "closed"),
+    [
+        # 2 November 2025 has 25 hours in New York: at 22:59 EST an hour of it is left.
+        ("2025-11-02T22:59:00", False),
+        ("2025-11-02T23:59:00", True),
+        # 9 March 2025 has 23 hours: its last minute, 23:59 EDT, closes the day.
+        ("2025-03-09T22:58:00", False),
+        ("2025-03-09T23:59:00", True),
+    ],
+)
+def test_a_final_day_bar_on_a_daylight_saving_change_closes_at_local_midnight(
+    last: str, closed: bool
+) -> None:
+    """The final bucket of 1d US-stock bars is complete when its last minute's close reaches the
+    next local day, 25 or 23 hours after it began, not 24 hours after."""
+    import numpy as np
+
+    from tradeplan.runtime.bars import BarArrays
+    from tradeplan.runtime.resample import Bucketing, resample
+    from tradeplan.runtime.step_resample import StepResampler
+
+    times = _new_york_minutes(last[:10] + "T00:00:00", last)
+    fine = BarArrays.from_arrays(
+        np.full(len(times), 150.0), time=times, tz="America/New_York", us_sessions=True
+    )
+    batch = resample(fine, 86_400, tz="America/New_York", us_sessions=True, row_interval=60)
+    assert batch.closed.tolist() == [closed]
+    step = StepResampler(Bucketing(86_400, "America/New_York", True, 60))
+    ends = [
+        step.push(t, times[i + 1] if i + 1 < len(times) else None, 150.0, 150.0, 150.0, 150.0,
+                  1.0, 0.0)
+        for i, t in enumerate(times)
+    ]  # fmt: skip
+    assert (ends[-1] is not None) == closed and all(e is None for e in ends[:-1])

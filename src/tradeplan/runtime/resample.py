@@ -111,8 +111,12 @@ def resample(
         tz=tz,
         us_sessions=us_sessions,
     )
+    # The final bucket closed if the last row's close (its time plus the usual spacing; ticks
+    # have none) falls in a later bucket, judged like every other row's close: in local time,
+    # so a 25-hour or 23-hour day on a daylight-saving change ends at its local midnight.
     closed = np.ones(starts.size, dtype=np.bool_)
-    if times[-1] + row_interval < bar_start[-1] + timeframe:
+    last_close = bucketing.position(int(times[-1]) + row_interval)
+    if row_interval == 0 or last_close // timeframe == int(bucket[-1]):
         closed[-1] = False
     bar_of_row = np.repeat(np.arange(starts.size, dtype=np.int64), counts)
     return Resampled(bars, ends.astype(np.int64), bar_of_row, closed)

@@ -7,7 +7,7 @@ bucket when its close falls in another bucket: its close is when the next row op
 is how a replay learns it too (`MarketData.close_time_ns`), and the bucket is the batch's
 (`Bucketing`: the US-session anchor, the New York offset at each second). When no row
 follows (the data ends), the bucket counts as closed if the row's close, its time plus the
-usual spacing (ticks: none), reaches the bucket's end: the batch's test of a final bucket.
+usual spacing (ticks: none), falls in a later bucket: the batch's test of a final bucket.
 
 The coarse bar is the batch's to the bit: the first row's open, the highest high and lowest
 low (NaN wins, as in `np.maximum`), the last row's close and spread, the volume added left to
@@ -40,7 +40,6 @@ class StepResampler:
     __slots__ = (
         "_bucket",
         "_bucketing",
-        "_end",
         "_high",
         "_known",
         "_low",
@@ -53,7 +52,7 @@ class StepResampler:
         self._bucketing = bucketing
         self._bucket: int | None = None  # the open bucket, None between bars
         self._known: tuple[int, int] | None = None  # the last close: (second, position)
-        self._start = self._end = 0
+        self._start = 0
         self._open = self._high = self._low = self._volume = 0.0
 
     def _position(self, second: int) -> int:
@@ -81,7 +80,6 @@ class StepResampler:
         if self._bucket is None:
             self._bucket = bucket
             self._start = second - (position - bucket * timeframe)
-            self._end = self._start + timeframe
             self._open, self._high, self._low = open, high, low
             self._volume = volume
         elif bucket != self._bucket:
@@ -95,8 +93,9 @@ class StepResampler:
             if low < self._low or low != low:
                 self._low = low
             self._volume += volume
-        if closes_at is None:
-            ended = second + self._bucketing.row_interval >= self._end
+        if closes_at is None:  # the data ends: the row closes after the usual spacing
+            interval = self._bucketing.row_interval
+            ended = interval > 0 and self._position(second + interval) // timeframe != bucket
         else:
             following = self._position(closes_at)
             self._known = (closes_at, following)
