@@ -105,6 +105,17 @@ def test_runs_are_byte_for_byte_reproducible(tmp_path: Path, strategy: Path) -> 
         assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes()
 
 
+def test_stream_replays_bar_by_bar_to_the_same_files(tmp_path: Path, strategy: Path) -> None:
+    """`--stream` runs the live path (one bar at a time, step indicators): same files."""
+    data = write_bars(tmp_path / "bars.csv")
+    for folder, extra in (("batch", []), ("stream", ["--stream"])):
+        args = ["backtest", str(strategy), "--data", str(data), "--out", str(tmp_path / folder)]
+        assert main([*args, "--quiet", *extra]) == 0
+    for name in ("trades.csv", "orders.csv", "signals.csv", "alerts.csv", "summary.json"):
+        assert (tmp_path / "batch" / name).read_bytes() == (tmp_path / "stream" / name).read_bytes()
+    assert (tmp_path / "stream" / "trades.csv").read_text().count("\n") > 2
+
+
 def test_options_slice_and_change_the_fill_model(
     tmp_path: Path, strategy: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
