@@ -38,6 +38,7 @@ from tradeplan.lang.expr import (
     Unary,
 )
 from tradeplan.plan.signals import (
+    COLUMNS,
     Apply,
     Arithmetic,
     ClockWindow,
@@ -57,7 +58,7 @@ from tradeplan.plan.signals import (
 from tradeplan.plan.vocabulary import FUNCTIONS, SESSION_CODES
 
 _COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
-_COLUMNS = ("open", "high", "low", "close", "volume", "spread")
+_PRICES = tuple(column for column in COLUMNS if column != "day")  # `day` is no language name
 
 
 class LoweringError(ValueError):
@@ -177,7 +178,7 @@ class Lowering:
         raise LoweringError(f"unknown expression {type(expr).__name__}")  # pragma: no cover
 
     def _name(self, name: str) -> _Value:
-        if name in _COLUMNS:
+        if name in _PRICES:
             return self._num(Column(name))
         if name == "bid":
             return self._name("close")

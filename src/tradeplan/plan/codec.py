@@ -22,7 +22,7 @@ from tradeplan.core import enums, instrument, units
 from tradeplan.lang import expr as expr_module
 from tradeplan.plan import model, signals
 
-_EXPR_CLASSES: dict[str, type[Any]] = {
+_NODE_CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls
     for cls in (*typing.get_args(expr_module.Expr), *typing.get_args(signals.SignalNode))
 }
@@ -44,7 +44,7 @@ def to_data(value: Any) -> Any:
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data: dict[str, Any] = {}
-        if type(value).__name__ in _EXPR_CLASSES:
+        if type(value).__name__ in _NODE_CLASSES:
             data["node"] = type(value).__name__
         for f in dataclasses.fields(value):
             if f.name == "span":
@@ -73,7 +73,7 @@ def from_data(tp: Any, data: Any) -> Any:
             return None
         non_none = [a for a in args if a is not type(None)]
         if isinstance(data, dict) and "node" in data:
-            return _from_dataclass(_EXPR_CLASSES[data["node"]], data)
+            return _from_dataclass(_NODE_CLASSES[data["node"]], data)
         return from_data(non_none[0], data)
     if origin is tuple:
         inner = typing.get_args(tp)[0]

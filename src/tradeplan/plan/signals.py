@@ -144,7 +144,6 @@ SignalNode = (
     | InSession
     | ClockWindow
 )
-CONDITIONS = (Comparison, Junction, Invert, InSession, ClockWindow)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +154,6 @@ class RuleSignals:
     exit_when: int | None = None
     price: int | None = None
     trigger: int | None = None
-
-    def roots(self) -> tuple[int, ...]:
-        return tuple(
-            r for r in (self.when, self.exit_when, self.price, self.trigger) if r is not None
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +168,6 @@ class SignalProgram:
     nodes: tuple[SignalNode, ...] = ()
     warmup: int = 0
     daily: bool = False
-
-    def is_condition(self, ref: int) -> bool:
-        node = self.nodes[ref]
-        while isinstance(node, Lag):
-            node = self.nodes[node.source]
-        return isinstance(node, CONDITIONS)
 
 
 def build_program(nodes: tuple[SignalNode, ...]) -> SignalProgram:
