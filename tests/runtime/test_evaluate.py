@@ -1,5 +1,8 @@
 """Whole-array expression evaluation: exact hand-made cases, and agreement with a naive evaluator
-that walks the expression once per bar (written below) on generated expressions and bars."""
+that walks the expression once per bar (written below) on generated expressions and bars.
+
+Expressions are built here as the parser builds them and lowered by the compiler's lowering
+(compiler/lowering.py) into the signal graph the evaluator runs, as a compiled plan's are."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from indicator_reference import REFERENCES, ref_atr, ref_vwap
 
-from tradeplan.core.instrument import Instrument, default_instrument
+from tradeplan.compiler.lowering import Lowering, LoweringError, lower
+from tradeplan.core.instrument import Instrument, default_instrument, exchange_timezone
 from tradeplan.diagnostics.model import Span
 from tradeplan.lang.expr import (
     Binary,
@@ -36,10 +40,11 @@ from tradeplan.lang.expr import (
     TimeBetween,
     Unary,
 )
+from tradeplan.plan.signals import Apply
 from tradeplan.plan.vocabulary import SERIES
 from tradeplan.runtime import indicators
 from tradeplan.runtime.bars import BarArrays
-from tradeplan.runtime.evaluate import ExpressionError, SeriesEvaluator, compile_series
+from tradeplan.runtime.evaluate import SeriesEvaluator
 
 NAN = math.nan
 NEW_YORK = "America/New_York"
@@ -58,6 +63,17 @@ def call(func: str, *args: Expr) -> Call:
 
 def sma(series: Expr, n: int) -> Call:
     return call("sma", series, num(n))
+
+
+def compile_series(
+    expr: Expr, bars: BarArrays, instrument: Instrument | None = None, *, tz: str | None = None
+) -> np.ndarray[Any, Any]:
+    """`expr` at every bar, as a plan runs it: lowered against `instrument`, then evaluated
+    with the time zone of its exchange unless `tz` names one (UTC without an instrument)."""
+    program, (ref,) = lower([expr], instrument)
+    if tz is None:
+        tz = exchange_timezone(instrument.asset_class) if instrument else "UTC"
+    return SeriesEvaluator(bars, program, tz=tz).series(ref)
 
 
 def epoch(*parts: int) -> int:
@@ -226,9 +242,9 @@ def test_empty_and_single_bar_sets() -> None:
 
 def test_pips_need_an_instrument_with_a_pip() -> None:
     expr = Binary("-", CLOSE, Quantity(Decimal(5), "pips"))
-    with pytest.raises(ExpressionError, match="pip"):
+    with pytest.raises(LoweringError, match="pip"):
         compile_series(expr, closes(1.0))
-    with pytest.raises(ExpressionError, match="pip"):
+    with pytest.raises(LoweringError, match="pip"):
         compile_series(expr, closes(1.0), AAPL)
 
 
@@ -289,28 +305,36 @@ def test_equal_subexpressions_are_computed_once(monkeypatch: pytest.MonkeyPatch)
     first = Call("sma", (Name("close", here), Number(Decimal(20), here)), here)
     second = Call("sma", (Name("close", there), Number(Decimal("20"), there)), there)
     rule = Logic("and", (Cross("above", CLOSE, first), Compare(">", Name("open"), second)))
-    evaluator = SeriesEvaluator(closes(*range(60)))
-    evaluator.condition(rule)
-    evaluator.condition(Compare("<", Name("low"), first))  # another rule, same evaluator
+    lowering = Lowering(None)
+    refs = [lowering.condition(rule), lowering.condition(Compare("<", Name("low"), first))]
+    program = lowering.program()  # the second is another rule, lowered into the same graph
+    assert [node for node in program.nodes if isinstance(node, Apply)] == [
+        Apply("sma", (0,), (20,))
+    ]
+    evaluator = SeriesEvaluator(closes(*range(60)), program)
+    for ref in refs:
+        evaluator.condition(ref)
     assert calls == [20]
 
 
-def test_type_errors_are_reported() -> None:
+def test_type_errors_are_refused_by_the_lowering() -> None:
+    """What the compiler reports with a position (compiler/expressions.py) never reaches an
+    evaluator: the lowering refuses it."""
     bars = closes(1, 2)
-    with pytest.raises(ExpressionError, match="session"):
+    with pytest.raises(LoweringError, match="session"):
         compile_series(Binary("+", Name("session"), num(1)), bars)
-    with pytest.raises(ExpressionError, match="condition"):
+    with pytest.raises(LoweringError, match="condition"):
         compile_series(Binary("+", Compare(">", CLOSE, num(1)), num(1)), bars)
-    with pytest.raises(ExpressionError, match="combine conditions"):
+    with pytest.raises(LoweringError, match="combine conditions"):
         compile_series(Logic("and", (CLOSE, CLOSE)), bars)
-    with pytest.raises(ExpressionError, match="whole number"):
+    with pytest.raises(LoweringError, match="whole number"):
         compile_series(call("sma", CLOSE, num(2.5)), bars)
-    with pytest.raises(ExpressionError, match="unknown function"):
+    with pytest.raises(LoweringError, match="unknown function"):
         compile_series(call("smaa", CLOSE, num(2)), bars)
-    with pytest.raises(ExpressionError, match="negative"):
+    with pytest.raises(LoweringError, match="negative"):
         compile_series(Index(CLOSE, -1), bars)
-    with pytest.raises(ExpressionError, match="expected a condition"):
-        SeriesEvaluator(bars).condition(CLOSE)
+    with pytest.raises(LoweringError, match="expected a condition"):
+        Lowering(None).condition(CLOSE)
 
 
 # --------------------------------------------------------------------------------------------

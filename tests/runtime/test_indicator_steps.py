@@ -167,6 +167,9 @@ def test_the_registry_names_every_language_function_once() -> None:
     for name, entry in REGISTRY.items():
         assert entry.name == name
         assert entry.language_params == FUNCTIONS[name].params, name
+        # the compiler's graph gives the arguments first, then the columns the vocabulary names
+        arguments = len(entry.language_params) - len(entry.params)
+        assert entry.inputs[arguments:] == FUNCTIONS[name].columns, name
 
 
 @settings(

@@ -1,7 +1,8 @@
 """The step evaluator (a live run: one closed bar at a time) gives the batch evaluator's values.
 
 Bit for bit, NaN for NaN, unknown for unknown: for every generated expression over generated
-bars, the value a step cell holds after bar t is the batch array's value at t. Conditions are
+bars, lowered into a signal graph as the compiler lowers a plan's, the value a step cell holds
+after bar t is the batch array's value at t. Conditions are
 compared both ways (where they hold, and where their negation holds), so an unknown that one
 side called false would show. The bar facts the calendar gives (session, local day, minute of
 the day) come from `bar_facts` one bar at a time and agree with the whole-array calendar.
@@ -19,11 +20,13 @@ from hypothesis import strategies as st
 from numpy.typing import NDArray
 from test_evaluate import DST_EDGES, NEW_YORK, USDJPY, bar_sets, conditions, num, numbers
 
+from tradeplan.compiler.lowering import Lowering
 from tradeplan.core.calendar import minute_of_day
 from tradeplan.core.instrument import default_instrument
 from tradeplan.lang.expr import Call, Compare, Cross, Expr, Index, Name, Not
+from tradeplan.plan.signals import SignalProgram
 from tradeplan.runtime.bars import BarArrays
-from tradeplan.runtime.evaluate import ExpressionError, SeriesEvaluator
+from tradeplan.runtime.evaluate import SeriesEvaluator
 from tradeplan.runtime.step_eval import ClosedBar, StepEvaluator, bar_facts
 
 NAN = math.nan
@@ -54,12 +57,19 @@ def bits(values: Any) -> NDArray[np.int64]:
     return array.view(np.int64)
 
 
-def stepped(exprs: list[Expr], bars: BarArrays, kinds: list[str]) -> list[list[Any]]:
-    evaluator = StepEvaluator(USDJPY, tz=NEW_YORK)
-    cells = [
-        evaluator.number(e) if kind == "number" else evaluator.condition(e)
+def lowered(exprs: list[Expr], kinds: list[str]) -> tuple[SignalProgram, list[int]]:
+    """One graph for `exprs` (shared nodes and all), as the compiler lowers a plan's rules."""
+    lowering = Lowering(USDJPY)
+    refs = [
+        lowering.number(e) if kind == "number" else lowering.condition(e)
         for e, kind in zip(exprs, kinds, strict=True)
     ]
+    return lowering.program(), refs
+
+
+def stepped(program: SignalProgram, refs: list[int], bars: BarArrays) -> list[list[Any]]:
+    evaluator = StepEvaluator(program)
+    cells = [evaluator.cell(ref) for ref in refs]
     out: list[list[Any]] = [[] for _ in cells]
     for bar in closed_bars(bars, NEW_YORK):
         evaluator.push(bar)
@@ -91,16 +101,18 @@ def long_bar_sets(draw: st.DrawFn) -> BarArrays:
 
 
 def check_number(expr: Expr, bars: BarArrays) -> None:
-    batch = SeriesEvaluator(bars, USDJPY, tz=NEW_YORK).number(expr)
-    (steps,) = stepped([expr], bars, ["number"])
+    program, (ref,) = lowered([expr], ["number"])
+    batch = SeriesEvaluator(bars, program, tz=NEW_YORK).number(ref)
+    (steps,) = stepped(program, [ref], bars)
     differ = np.flatnonzero(bits(batch) != bits(steps))
     assert not differ.size, (expr, int(differ[0]), batch[differ[0]], steps[differ[0]])
 
 
 def check_condition(expr: Expr, bars: BarArrays) -> None:
-    evaluator = SeriesEvaluator(bars, USDJPY, tz=NEW_YORK)
-    holds, fails = evaluator.condition(expr), evaluator.condition(Not(expr))
-    values, negated = stepped([expr, Not(expr)], bars, ["condition", "condition"])
+    program, refs = lowered([expr, Not(expr)], ["condition", "condition"])
+    evaluator = SeriesEvaluator(bars, program, tz=NEW_YORK)
+    holds, fails = evaluator.condition(refs[0]), evaluator.condition(refs[1])
+    values, negated = stepped(program, refs, bars)
     assert [v is True for v in values] == holds.tolist(), expr
     assert [v is False for v in values] == fails.tolist(), expr
     assert [v is True for v in negated] == fails.tolist(), expr
@@ -153,26 +165,17 @@ def test_strategy_shaped_conditions_agree_over_long_data(expr: Expr) -> None:
     check_condition(expr, bars)
 
 
-def test_expressions_the_batch_refuses_are_refused_alike() -> None:
-    bad: list[Expr] = [
-        Call("sma", (CLOSE,)),
-        Compare("<", Name("session"), Name("rth")),
-        Index(Name("session"), 1),
-        Not(CLOSE),
-    ]
-    for expr in bad:
-        with pytest.raises(ExpressionError):
-            SeriesEvaluator(BarArrays.from_arrays([1.0]), USDJPY).series(expr)
-        with pytest.raises(ExpressionError):
-            StepEvaluator(USDJPY).condition(expr)
-
-
-def test_registering_after_the_first_bar_is_refused() -> None:
-    evaluator = StepEvaluator(USDJPY)
-    evaluator.number(CLOSE)
-    evaluator.push(ClosedBar(0, 1.0, 1.0, 1.0, 1.0, NAN, 0.0))
-    with pytest.raises(RuntimeError, match="before the first bar"):
-        evaluator.number(call("sma", CLOSE, num(3)))
+def test_the_step_evaluator_reads_bar_facts_only_where_the_graph_needs_them() -> None:
+    """A live feed works out a bar's session, day and minute only for a plan that reads them."""
+    plain, _ = lowered([Compare(">", CLOSE, call("sma", CLOSE, num(3)))], ["condition"])
+    evaluator = StepEvaluator(plain)
+    assert not (evaluator.reads_day or evaluator.reads_minute or evaluator.reads_session)
+    program, _ = lowered(
+        [Compare(">", CLOSE, call("vwap")), Compare("==", Name("session"), Name("rth"))],
+        ["condition", "condition"],
+    )
+    evaluator = StepEvaluator(program)
+    assert evaluator.reads_day and evaluator.reads_session and not evaluator.reads_minute
 
 
 @settings(max_examples=200, deadline=None)

@@ -37,7 +37,6 @@ from tradeplan.core.epoch import usual_interval_ns
 from tradeplan.core.instrument import exchange_timezone
 from tradeplan.core.money import HUNDRED, round_money
 from tradeplan.core.units import format_duration
-from tradeplan.lang.expr import Expr
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import profile_or_paper
 from tradeplan.reporting.csv_out import Formats, write_run_files
@@ -221,7 +220,8 @@ def run_backtest(
 
 
 def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
-    """Every rule's `when`, `exit_when` and entry prices over the whole data set.
+    """Every rule's `when`, `exit_when` and entry prices over the whole data set, from the
+    plan's signal graph (one evaluator for all rules, so what they share is computed once).
 
     Conditions are evaluated on closed bars of the plan's timeframe (runtime/resample.py) and
     land on the last fine row of each bar; fills stay on the fine rows.
@@ -229,32 +229,32 @@ def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
     fine = bar_arrays(plan, data)
     bucketing = _timeframe_bucketing(plan, data)
     resampled = None if bucketing is None else bucketing.resample(fine)
+    tz = exchange_timezone(plan.instrument.asset_class)
+    inputs: dict[str, RuleInputs] = {}
     if resampled is None:
-        evaluator = SeriesEvaluator(fine, plan.instrument)
-        inputs: dict[str, RuleInputs] = {}
+        evaluator = SeriesEvaluator(fine, plan.signals, tz=tz)
         for rule in plan.rules:
-            exit_when = rule.exits.exit_when
+            refs = rule.signals
             inputs[rule.name] = RuleInputs(
-                entry=np.ascontiguousarray(evaluator.condition(rule.when)),
+                entry=np.ascontiguousarray(evaluator.condition(refs.when)),
                 exit=None
-                if exit_when is None
-                else np.ascontiguousarray(evaluator.condition(exit_when)),
-                price=_price_source(evaluator, rule, rule.order.price),
-                trigger=_price_source(evaluator, rule, rule.order.trigger),
+                if refs.exit_when is None
+                else np.ascontiguousarray(evaluator.condition(refs.exit_when)),
+                price=_price_source(evaluator, plan, rule, refs.price),
+                trigger=_price_source(evaluator, plan, rule, refs.trigger),
             )
         return inputs
-    evaluator = SeriesEvaluator(resampled.bars, plan.instrument)
+    evaluator = SeriesEvaluator(resampled.bars, plan.signals, tz=tz)
     rows, bar_of_row = len(fine), resampled.bar_of_row
-    inputs = {}
     for rule in plan.rules:
-        exit_when = rule.exits.exit_when
-        price = _price_source(evaluator, rule, rule.order.price)
-        trigger = _price_source(evaluator, rule, rule.order.trigger)
+        refs = rule.signals
+        price = _price_source(evaluator, plan, rule, refs.price)
+        trigger = _price_source(evaluator, plan, rule, refs.trigger)
         inputs[rule.name] = RuleInputs(
-            entry=resampled.spread_signal(evaluator.condition(rule.when), rows),
+            entry=resampled.spread_signal(evaluator.condition(refs.when), rows),
             exit=None
-            if exit_when is None
-            else resampled.spread_signal(evaluator.condition(exit_when), rows),
+            if refs.exit_when is None
+            else resampled.spread_signal(evaluator.condition(refs.exit_when), rows),
             price=None if price is None else _on_bar_of_row(price, bar_of_row),
             trigger=None if trigger is None else _on_bar_of_row(trigger, bar_of_row),
         )
@@ -321,13 +321,12 @@ def bar_arrays(plan: Plan, data: MarketData) -> BarArrays:
 
 
 def _price_source(
-    evaluator: SeriesEvaluator, rule: EntryRule, expr: Expr | None
+    evaluator: SeriesEvaluator, plan: Plan, rule: EntryRule, ref: int | None
 ) -> Callable[[int], Decimal] | None:
     """An entry price expression at a row, on the tick grid (runtime/entry_prices.py)."""
-    if expr is None:
+    if ref is None:
         return None
-    assert evaluator.instrument is not None
-    return price_source(evaluator.number(expr), rule.name, evaluator.instrument)
+    return price_source(evaluator.number(ref), rule.name, plan.instrument)
 
 
 def quote_rate(plan: Plan, given: Decimal | None) -> tuple[QuoteRate, str]:

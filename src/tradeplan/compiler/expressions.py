@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tradeplan.core.enums import AssetClass
+from tradeplan.core.instrument import Instrument
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.suggest import did_you_mean
 from tradeplan.lang.expr import (
@@ -38,9 +39,12 @@ def _said(kind: str) -> str:
 
 
 class ExpressionChecker:
-    def __init__(self, out: Collector, asset_class: AssetClass) -> None:
+    """Reports, at its position, every expression compiler/lowering.py could not lower."""
+
+    def __init__(self, out: Collector, instrument: Instrument) -> None:
         self.out = out
-        self.asset_class = asset_class
+        self.instrument = instrument
+        self.asset_class = instrument.asset_class
 
     def expect(self, expr: Expr, kind: str, what: str) -> None:
         got = self.kind(expr)
@@ -56,6 +60,15 @@ class ExpressionChecker:
             )
 
     def kind(self, expr: Expr) -> str:
+        if isinstance(expr, Quantity) and expr.unit == "pips" and self.instrument.pip is None:
+            self.out.report(
+                "TP202",
+                expr.span,
+                f"`pips` need a pip size, but {self.instrument.symbol} has none: pips are for "
+                "FX pairs",
+                "write a percentage (0.5%), a price amount ($2.00) or ticks (3 ticks) instead",
+            )
+            return NUMBER
         if isinstance(expr, Number | Quantity):
             return NUMBER
         if isinstance(expr, Name):
@@ -226,8 +239,8 @@ def _outside_regular_hours(window: TimeBetween) -> bool:
 
 
 def _clock_problem(text: str) -> str | None:
-    """What the runtime would refuse in a `time between` bound (runtime/evaluate.py `_minute`):
-    HH:MM only, hours 0-23, minutes 0-59."""
+    """What the lowering would refuse in a `time between` bound (compiler/lowering.py
+    `minute_of`): HH:MM only, hours 0-23, minutes 0-59."""
     hours, colon, minutes = text.partition(":")
     if not (colon and hours.isdigit() and minutes.isdigit() and len(minutes) == 2):
         return f"`{text}` is not a time HH:MM (seconds are not used: bars close on minutes)"

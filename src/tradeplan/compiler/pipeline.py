@@ -16,6 +16,7 @@ from tradeplan.compiler.broker import check_broker
 from tradeplan.compiler.exits import check_exits, check_market_hours, check_order
 from tradeplan.compiler.expressions import BOOL, NUMBER, ExpressionChecker, mentions_session
 from tradeplan.compiler.grid import check_grid, slot_prices
+from tradeplan.compiler.lowering import Lowering
 from tradeplan.compiler.quantities import check_quantities
 from tradeplan.compiler.resolve import resolve_fill, resolve_instrument, resolve_session
 from tradeplan.compiler.risk_checks import check_grid_caps, check_sizing, check_stop_present
@@ -25,7 +26,7 @@ from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.lines import FileLines
 from tradeplan.diagnostics.model import Diagnostic, Severity
 from tradeplan.lang.builder import build_spec
-from tradeplan.lang.model import ExitsSpec, GridSpec, SizingSpec, StrategySpec
+from tradeplan.lang.model import EntrySpec, ExitsSpec, GridSpec, SizingSpec, StrategySpec
 from tradeplan.lang.nodes import Node
 from tradeplan.lang.source import Form, is_blank
 from tradeplan.lang.text_reader import read_text
@@ -47,6 +48,7 @@ from tradeplan.plan.model import (
     TimeExit,
     Trailing,
 )
+from tradeplan.plan.signals import RuleSignals
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,11 +155,11 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
             words.say("remove", key="session"),
         )
     timeframe = spec.timeframe  # None: the data's own bars
-    checker = ExpressionChecker(out, inst.asset_class)
+    checker = ExpressionChecker(out, inst)
     if spec.exits is not None:
         check_exits(spec.exits, inst, spec.timeframe, out, words)
-    rules = [
-        _entry_rule(spec, entry_index, inst, session, checker, out, words)
+    entries = [
+        _check_entry(spec, entry_index, inst, session, checker, out, words)
         for entry_index in range(len(spec.entries))
     ]
     grids = [_grid(g, inst, out, words) for g in spec.grids]
@@ -173,6 +175,10 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
     fill = resolve_fill(spec, inst)
     check_broker(spec, inst, session, fill, out, words)
     fees = spec.fees
+    if out.has_errors:
+        return None  # nothing to lower: the caller reports the errors and makes no plan
+    lowering = Lowering(inst)
+    rules = [_entry_rule(entry, lowering) for entry in entries]
     plan = Plan(
         version=spec.version,
         name=spec.name,
@@ -185,17 +191,16 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
         fees=Fees(fees.per_unit, fees.per_notional, fees.per_order)
         if fees
         else Fees(Decimal(0), Decimal(0), Decimal(0)),
-        rules=tuple(r for r in rules if r is not None),
+        rules=tuple(rules),
         grids=tuple(grids),
         risk=risk,
-        machines=tuple(
-            [entry_machine(r) for r in rules if r is not None] + [slot_machine(g) for g in grids]
-        ),
+        machines=tuple([entry_machine(r) for r in rules] + [slot_machine(g) for g in grids]),
+        signals=lowering.program(),
     )
     return plan
 
 
-def _entry_rule(
+def _check_entry(
     spec: StrategySpec,
     index: int,
     inst: Instrument,
@@ -203,7 +208,8 @@ def _entry_rule(
     checker: ExpressionChecker,
     out: Collector,
     words: Wording,
-) -> EntryRule | None:
+) -> _CheckedEntry:
+    """Every check of one entry; gives it with the exits and sizing it ends up with."""
     entry = spec.entries[index]
     checker.expect(entry.when, BOOL, "`when`")
     for name in ("price", "trigger"):
@@ -221,6 +227,27 @@ def _entry_rule(
     check_stop_present(entry, exits, out, words)
     outside = any(mentions_session(entry.when, w) for w in ("pre", "post"))
     check_market_hours(entry, session, inst, out, outside, words)
+    return _CheckedEntry(entry, exits, sizing)
+
+
+@dataclass(frozen=True, slots=True)
+class _CheckedEntry:
+    entry: EntrySpec
+    exits: ExitsSpec | None
+    sizing: SizingSpec | None
+
+
+def _entry_rule(checked: _CheckedEntry, lowering: Lowering) -> EntryRule:
+    """A checked entry as the plan's rule, its expressions lowered into the plan's graph."""
+    entry, exits, sizing = checked.entry, checked.exits, checked.sizing
+    order = entry.order
+    exit_when = None if exits is None else exits.exit_when
+    signals = RuleSignals(
+        lowering.condition(entry.when),
+        None if exit_when is None else lowering.condition(exit_when),
+        None if order.price is None else lowering.number(order.price),
+        None if order.trigger is None else lowering.number(order.trigger),
+    )
     return EntryRule(
         name=entry.name,
         side=entry.side,
@@ -236,6 +263,7 @@ def _entry_rule(
         sizing=_sizing(sizing),
         exits=_exit_plan(exits),
         time_in_force=entry.time_in_force or TimeInForce.DAY,
+        signals=signals,
     )
 
 

@@ -1,7 +1,9 @@
 """Plan <-> JSON, generic over the frozen dataclasses, exact for Decimals.
 
 Decimals travel as strings (JSON numbers would become floats in most readers). Expression nodes
-carry a `node` tag. The fingerprint hashes the canonical (sorted, compact) JSON, so it changes
+and signal-graph nodes carry a `node` tag (their class names, distinct across the two). The
+graph's constants are floats already and travel as JSON numbers, which Python writes and reads
+back to the same float. The fingerprint hashes the canonical (sorted, compact) JSON, so it changes
 exactly when the plan's meaning changes, not when a comment or the file's form does.
 """
 
@@ -18,10 +20,11 @@ from typing import Any, Union
 
 from tradeplan.core import enums, instrument, units
 from tradeplan.lang import expr as expr_module
-from tradeplan.plan import model
+from tradeplan.plan import model, signals
 
-_EXPR_CLASSES: dict[str, type[Any]] = {
-    cls.__name__: cls for cls in typing.get_args(expr_module.Expr)
+_NODE_CLASSES: dict[str, type[Any]] = {
+    cls.__name__: cls
+    for cls in (*typing.get_args(expr_module.Expr), *typing.get_args(signals.SignalNode))
 }
 _NAMESPACE: dict[str, Any] = {
     **vars(model),
@@ -29,6 +32,7 @@ _NAMESPACE: dict[str, Any] = {
     **vars(units),
     **vars(instrument),
     **vars(expr_module),
+    **vars(signals),
     "Decimal": Decimal,
 }
 
@@ -40,7 +44,7 @@ def to_data(value: Any) -> Any:
         return value.value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         data: dict[str, Any] = {}
-        if type(value).__name__ in _EXPR_CLASSES:
+        if type(value).__name__ in _NODE_CLASSES:
             data["node"] = type(value).__name__
         for f in dataclasses.fields(value):
             if f.name == "span":
@@ -69,7 +73,7 @@ def from_data(tp: Any, data: Any) -> Any:
             return None
         non_none = [a for a in args if a is not type(None)]
         if isinstance(data, dict) and "node" in data:
-            return _from_dataclass(_EXPR_CLASSES[data["node"]], data)
+            return _from_dataclass(_NODE_CLASSES[data["node"]], data)
         return from_data(non_none[0], data)
     if origin is tuple:
         inner = typing.get_args(tp)[0]

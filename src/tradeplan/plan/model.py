@@ -3,6 +3,10 @@
 Frozen dataclasses and tuples only, so a plan can be shared between threads, fingerprinted and
 swapped atomically under hot reload. Equal strategies written in YAML and in the text form yield
 equal plans (expression spans do not take part in equality).
+
+The expressions are there twice: as written (`EntryRule.when`, what `explain` shows) and
+lowered into `Plan.signals`, the graph the runtime evaluates (plan/signals.py); a rule's
+`signals` names its nodes there.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInFo
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.units import Distance
 from tradeplan.lang.expr import Expr
+from tradeplan.plan.signals import RuleSignals, SignalProgram
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +105,7 @@ class EntryRule:
     sizing: Sizing | None
     exits: ExitPlan
     time_in_force: TimeInForce
+    signals: RuleSignals  # `when`, `exit_when`, price and trigger in the plan's signal graph
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,6 +168,7 @@ class Plan:
     grids: tuple[GridProgram, ...]
     risk: RiskLimits
     machines: tuple[StateMachine, ...]
+    signals: SignalProgram  # every rule's expressions, lowered, and the warm-up they need
 
     def to_json(self, indent: int | None = 2) -> str:
         from tradeplan.plan.codec import plan_to_json

@@ -24,6 +24,8 @@ from tradeplan.plan.model import (
     StateMachine,
     charges_fees,
 )
+from tradeplan.plan.signals import Apply
+from tradeplan.plan.vocabulary import FUNCTIONS
 
 _SESSION_WORDS = {
     "rth": "orders work in regular hours only (09:30-16:00 New York)",
@@ -275,6 +277,9 @@ def explain_plan(plan: Plan) -> str:
         )
         out.append("  After an exit the rule waits for its next signal.")
         out.append("")
+    if plan.rules:
+        out.append(warmup_line(plan))
+        out.append("")
     for grid in plan.grids:
         out.extend(grid_lines(plan, grid))
         out.append("")
@@ -286,6 +291,41 @@ def explain_plan(plan: Plan) -> str:
         out.append("A refused order is recorded with its reason; it is never sent silently later.")
     out.append(f"Plan fingerprint: {plan.fingerprint}")
     return "\n".join(out).rstrip() + "\n"
+
+
+def warmup_line(plan: Plan) -> str:
+    """The history a live run loads before it trades: the compiler's warm-up of the plan's
+    signal graph (plan/signals.py). A recursive indicator gives the backtest's value to the
+    last digit only once it has had it (docs/indicators.md), so those are named."""
+    signals = plan.signals
+    day = "every bar of the current day (vwap restarts each day)"
+    if signals.warmup == 0:
+        if signals.daily:
+            return f"A live run loads {day} before trading."
+        return "A live run needs no history before trading: its conditions read the bar alone."
+    count = signals.warmup
+    bars = "bar" if count == 1 else "bars"
+    if plan.timeframe is not None:
+        bars = f"{format_duration(plan.timeframe)} {bars}"
+    also = f", and {day}" if signals.daily else ""
+    recursive = sorted(
+        {
+            node.function
+            for node in signals.nodes
+            if isinstance(node, Apply) and FUNCTIONS[node.function].recursive
+        }
+    )
+    named = ", ".join(recursive[:-1]) + " and " + recursive[-1] if len(recursive) > 1 else ""
+    settles = (
+        f" ({named or recursive[0]} {'settle' if named else 'settles'} to the backtest's last "
+        "digit within it)"
+        if recursive
+        else ""
+    )
+    return (
+        f"A live run loads {count:,} closed {bars} of history before trading, "
+        f"the warm-up of its signals{settles}{also}."
+    )
 
 
 def mermaid(machine: StateMachine) -> str:

@@ -10,20 +10,15 @@ the paper broker and the risk guards ask too.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from tradeplan.core import calendar
-from tradeplan.core.calendar import UsSession
 
 F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 I8 = NDArray[np.int8]
-
-SESSION_CODES: Final = {"pre": UsSession.PRE, "rth": UsSession.REGULAR, "post": UsSession.POST}
-"""The session words of the language and their codes in `BarArrays.session`."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)

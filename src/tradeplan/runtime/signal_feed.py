@@ -1,7 +1,7 @@
 """Every rule's inputs (`when`, `exit_when`, entry prices) computed as each bar closes.
 
-The live path of signals: one `StepEvaluator` holds every rule's expressions (equal
-subexpressions shared across rules, as in the batch), and `push(row, bar)` writes their values
+The live path of signals: one `StepEvaluator` runs the plan's signal graph, every rule's
+expressions (equal subexpressions shared across rules, as in the batch), and `push(row, bar)` writes their values
 at `row` into the `RuleInputs` the engine reads. Nothing at a later row is known when the
 engine reads a row: the buffers hold False (no signal) and NaN (no price) there until that bar
 closes, so an engine that peeked ahead would run differently from the batch backtest, and the
@@ -57,18 +57,18 @@ class SignalFeed:
         self.plan = plan
         self.rows = rows
         self._resampler = None if bucketing is None else StepResampler(bucketing)
-        evaluator = StepEvaluator(plan.instrument)
+        evaluator = StepEvaluator(plan.signals)
         self._evaluator = evaluator
         self._cells: list[_RuleCells] = []
         self._buffers: list[_RuleBuffers] = []
         self.inputs: dict[str, RuleInputs] = {}
         for rule in plan.rules:
-            exit_when, order = rule.exits.exit_when, rule.order
+            refs = rule.signals
             cells = _RuleCells(
-                evaluator.condition(rule.when),
-                None if exit_when is None else evaluator.condition(exit_when),
-                None if order.price is None else evaluator.number(order.price),
-                None if order.trigger is None else evaluator.number(order.trigger),
+                evaluator.condition(refs.when),
+                None if refs.exit_when is None else evaluator.condition(refs.exit_when),
+                None if refs.price is None else evaluator.number(refs.price),
+                None if refs.trigger is None else evaluator.number(refs.trigger),
             )
             buffers = _RuleBuffers(
                 np.zeros(rows, dtype=np.bool_),

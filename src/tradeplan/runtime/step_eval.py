@@ -2,10 +2,13 @@
 
 A live run cannot evaluate over the whole data set: bars arrive one by one, and recomputing
 over a rolling window gives different signals from the backtest (a recursive indicator depends
-on all of its history; a `vwap` window must reach back to the day's start). So the expression
-tree is compiled once into a list of small steps, children before parents, each holding its
-own running state (an indicator's step form from `indicators.REGISTRY`, the last `n` values
-of an `x[n]`); `push(bar)` runs the list once.
+on all of its history; a `vwap` window must reach back to the day's start). So the plan's
+signal graph (plan/signals.py, lowered by the compiler) is turned once into a list of small
+steps, inputs before the nodes that read them, each holding its own running state (an
+indicator's step form from `indicators.REGISTRY`, the last `n` values of an `x[n]`);
+`push(bar)` runs the list once. A live run first pushes the history it loaded (the plan's
+`signals.warmup` bars, and the current day's for `vwap`): a recursive indicator warms up from
+all of it, and gives the backtest's digits once it has had that many (docs/indicators.md).
 
 The contract is `evaluate.SeriesEvaluator`'s, bar for bar and bit for bit: every value a step
 produces after bars `0..t` is the float (or the three-valued condition) the batch evaluator
@@ -23,31 +26,27 @@ import operator
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 from tradeplan.core import calendar
 from tradeplan.core.enums import AssetClass
-from tradeplan.core.instrument import PENNY, Instrument, exchange_timezone
-from tradeplan.lang.expr import (
-    Binary,
-    Call,
-    Compare,
-    Cross,
-    Expr,
-    Index,
-    Logic,
-    Name,
-    Not,
-    Number,
-    Quantity,
-    TimeBetween,
-    Unary,
+from tradeplan.core.instrument import Instrument, exchange_timezone
+from tradeplan.plan.signals import (
+    Apply,
+    Arithmetic,
+    ClockWindow,
+    Column,
+    Comparison,
+    Constant,
+    InSession,
+    Invert,
+    Junction,
+    Lag,
+    Negate,
+    SignalProgram,
+    SubPennyTicks,
 )
-from tradeplan.plan.vocabulary import FUNCTIONS
 from tradeplan.runtime import indicators
-from tradeplan.runtime.bars import SESSION_CODES
-from tradeplan.runtime.evaluate import ExpressionError, _length, _minute
-from tradeplan.runtime.indicators.entry import LANGUAGE_INPUTS
 
 NAN: Final = math.nan
 
@@ -106,19 +105,6 @@ class _Condition(Cell):
     __slots__ = ()
 
 
-@dataclass(frozen=True, slots=True)
-class _SessionName:
-    """`session`: only meaningful compared with a session word."""
-
-
-@dataclass(frozen=True, slots=True)
-class _SessionWord:
-    code: int
-
-
-_Node = _Number | _Condition | _SessionName | _SessionWord
-
-
 def bar_facts(second: int, instrument: Instrument) -> tuple[int, int, int]:
     """(session code, local day, local minute of the day) of a bar stamped `second`, from the
     one calendar, as `BarArrays` has them for the backtest: the session on US stocks only (0
@@ -134,44 +120,48 @@ def bar_facts(second: int, instrument: Instrument) -> tuple[int, int, int]:
 
 
 class StepEvaluator:
-    """Compiles expressions into steps once, then evaluates them at each `push(bar)`.
+    """Turns a program into steps once, then evaluates every node at each `push(bar)`.
 
-    Register every expression first (`number`, `condition`), then push bars; a cell's `value`
-    is the expression at the last bar pushed. Equal subexpressions share one node, across all
-    the expressions registered, as in the batch evaluator."""
+    `cell(ref)` is node `ref`'s value at the last bar pushed. The program fixes what is
+    computed, so nothing is registered or checked after construction; a constant node (and any
+    node of constants only, which the batch evaluator folds into one float) holds its value from
+    the start and has no step."""
 
-    def __init__(self, instrument: Instrument | None = None, *, tz: str | None = None) -> None:
-        self.instrument = instrument
-        if tz is None:
-            tz = exchange_timezone(instrument.asset_class) if instrument else "UTC"
-        self.tz = tz
-        self._nodes: dict[Expr, _Node] = {}
+    def __init__(self, program: SignalProgram) -> None:
+        self.program = program
         self._steps: list[Callable[[], None]] = []
         self._bar: ClosedBar | None = None
-        self._pushed = False
-        self.reads_day = False
-        self.reads_minute = False
-        self.reads_session = False
+        nodes = program.nodes
+        self.reads_day = any(isinstance(node, Column) and node.name == "day" for node in nodes)
+        self.reads_minute = any(isinstance(node, ClockWindow) for node in nodes)
+        self.reads_session = any(isinstance(node, InSession) for node in nodes)
+        self._cells: list[Cell] = []
+        for node in nodes:
+            self._cells.append(_BUILD[type(node)](self, node))
 
-    # --- registering ----------------------------------------------------------------------
+    # --- reading ------------------------------------------------------------------------------
 
-    def number(self, expr: Expr) -> Cell:
-        """A cell holding `expr`'s value (a float) after each push."""
-        return self._as_number(expr)
+    def cell(self, ref: int) -> Cell:
+        """Node `ref`: a float for a number; True, False or None (unknown) for a condition."""
+        return self._cells[ref]
 
-    def condition(self, expr: Expr) -> Cell:
-        """A cell holding whether `expr` holds: True, False, or None (unknown: does not fire)."""
-        node = self._node(expr)
-        if not isinstance(node, _Condition):
-            raise ExpressionError("expected a condition (true or false), got a number")
-        return node
+    def number(self, ref: int) -> Cell:
+        cell = self._cells[ref]
+        if isinstance(cell, _Condition):
+            raise ValueError(f"node {ref} is a condition, not a number")
+        return cell
+
+    def condition(self, ref: int) -> Cell:
+        cell = self._cells[ref]
+        if not isinstance(cell, _Condition):
+            raise ValueError(f"node {ref} is a number, not a condition")
+        return cell
 
     # --- running ----------------------------------------------------------------------------
 
     def push(self, bar: ClosedBar) -> None:
-        """Evaluate every registered expression at `bar`, the next closed bar."""
+        """Evaluate every node at `bar`, the next closed bar."""
         self._bar = bar
-        self._pushed = True
         for step in self._steps:
             step()
 
@@ -180,60 +170,17 @@ class StepEvaluator:
         assert self._bar is not None, "push a bar first"
         return self._bar
 
-    # --- compiling ----------------------------------------------------------------------------
+    # --- building: one method per node kind --------------------------------------------------
 
-    def _node(self, expr: Expr) -> _Node:
-        if self._pushed:
-            raise RuntimeError("register every expression before the first bar is pushed")
-        found = self._nodes.get(expr)
-        if found is None:
-            found = self._compile(expr)
-            self._nodes[expr] = found
-        return found
+    def _num(self, ref: int) -> _Number:
+        cell = self._cells[ref]
+        assert isinstance(cell, _Number), "the compiler gives numbers here"
+        return cell
 
-    def _as_number(self, expr: Expr) -> _Number:
-        node = self._node(expr)
-        if isinstance(node, _Condition):
-            raise ExpressionError("a condition (true or false) cannot be used as a number")
-        if isinstance(node, _SessionName | _SessionWord):
-            raise ExpressionError("`session` and rth/pre/post are not numbers")
-        return node
-
-    def _as_condition(self, expr: Expr) -> _Condition:
-        node = self._node(expr)
-        if not isinstance(node, _Condition):
-            raise ExpressionError("`and`, `or` and `not` combine conditions, not numbers")
-        return node
-
-    def _compile(self, expr: Expr) -> _Node:
-        if isinstance(expr, Number):
-            return _Number(float(expr.value), constant=True)
-        if isinstance(expr, Quantity):
-            return self._quantity(expr, self._as_number(Name("close")))
-        if isinstance(expr, Name):
-            return self._name(expr.name)
-        if isinstance(expr, Index):
-            return self._index(expr)
-        if isinstance(expr, Call):
-            return self._call(expr)
-        if isinstance(expr, Unary):
-            if expr.op != "-":
-                raise ExpressionError(f"unknown operator `{expr.op}`")
-            operand = self._as_number(expr.operand)
-            return self._map(lambda a: -a, operand)
-        if isinstance(expr, Binary):
-            return self._binary(expr)
-        if isinstance(expr, Compare):
-            return self._compare(expr)
-        if isinstance(expr, Cross):
-            return self._cross(expr)
-        if isinstance(expr, Logic):
-            return self._logic(expr)
-        if isinstance(expr, Not):
-            return self._not(self._as_condition(expr.operand))
-        if isinstance(expr, TimeBetween):
-            return self._time_between(expr)
-        raise ExpressionError(f"unknown expression {type(expr).__name__}")  # pragma: no cover
+    def _cond(self, ref: int) -> _Condition:
+        cell = self._cells[ref]
+        assert isinstance(cell, _Condition), "the compiler gives conditions here"
+        return cell
 
     def _map(self, function: Callable[[float], float], source: _Number) -> _Number:
         if source.constant:
@@ -260,7 +207,8 @@ class StepEvaluator:
         self._steps.append(step)
         return out
 
-    def _column(self, read: Callable[[ClosedBar], float]) -> _Number:
+    def _column(self, node: Column) -> Cell:
+        read: Callable[[ClosedBar], float] = operator.attrgetter(node.name)
         out = _Number()
 
         def step() -> None:
@@ -269,108 +217,15 @@ class StepEvaluator:
         self._steps.append(step)
         return out
 
-    def _name(self, name: str) -> _Node:
-        columns: dict[str, Callable[[ClosedBar], float]] = {
-            "open": lambda bar: bar.open,
-            "high": lambda bar: bar.high,
-            "low": lambda bar: bar.low,
-            "close": lambda bar: bar.close,
-            "volume": lambda bar: bar.volume,
-            "spread": lambda bar: bar.spread,
-        }
-        if name in columns:
-            return self._column(columns[name])
-        if name == "bid":
-            return self._as_number(Name("close"))
-        if name == "ask":
-            return self._zip(operator.add, self._as_number(Name("close")), self._spread())
-        if name == "hl2":
-            high, low = self._as_number(Name("high")), self._as_number(Name("low"))
-            return self._zip(lambda h, lo: (h + lo) / 2.0, high, low)
-        if name == "hlc3":
-            high, low = self._as_number(Name("high")), self._as_number(Name("low"))
-            close = self._as_number(Name("close"))
-            out = _Number()
+    def _constant(self, node: Constant) -> Cell:
+        return _Number(float(node.value), constant=True)
 
-            def step() -> None:
-                out.value = (high.value + low.value + close.value) / 3.0  # type: ignore[operator]
-
-            self._steps.append(step)
-            return out
-        if name == "session":
-            return _SessionName()
-        if name in SESSION_CODES:
-            return _SessionWord(int(SESSION_CODES[name]))
-        raise ExpressionError(f"unknown name `{name}`")
-
-    def _spread(self) -> _Number:
-        return self._as_number(Name("spread"))
-
-    def _quantity(self, expr: Quantity, reference: _Number) -> _Number:
-        """A unit amount as a price amount (`SeriesEvaluator._quantity`, one bar at a time)."""
-        value = float(expr.value)
-        if expr.unit == "price":
-            return _Number(value, constant=True)
-        if expr.unit == "percent":
-            fraction = value / 100.0
-            return self._map(lambda ref: ref * fraction, reference)
-        if expr.unit == "pips":
-            if self.instrument is None or self.instrument.pip is None:
-                raise ExpressionError("a distance in pips needs an instrument with a pip size")
-            return _Number(value * float(self.instrument.pip), constant=True)
-        if expr.unit == "ticks":
-            if self.instrument is None:
-                raise ExpressionError("a distance in ticks needs the instrument's tick size")
-            tick = self.instrument.tick
-            if self.instrument.asset_class is AssetClass.US_STOCK and tick == PENNY:
-                return self._map(lambda ref: value * (0.01 if ref >= 1.0 else 0.0001), reference)
-            return _Number(value * float(tick), constant=True)
-        raise ExpressionError(f"unknown unit `{expr.unit}`")
-
-    def _index(self, expr: Index) -> _Node:
-        if expr.offset < 0:
-            raise ExpressionError("`[n]` looks back n bars; it cannot be negative")
-        source = self._node(expr.target)
-        if isinstance(source, _SessionName | _SessionWord):
-            raise ExpressionError("`session` has no history `[n]`")
-        if expr.offset == 0:
-            return source
-        size = expr.offset + 1
-        history: deque[float | bool | None] = deque(maxlen=size)
-        out: _Number | _Condition
-        if isinstance(source, _Condition):
-            out, missing = _Condition(None), None
-        else:
-            out, missing = _Number(), NAN
-
-        def step() -> None:
-            history.append(source.value)
-            out.value = history[0] if len(history) == size else missing
-
-        self._steps.append(step)
-        return out
-
-    def _call(self, expr: Call) -> _Number:
-        sig = FUNCTIONS.get(expr.func)
-        entry = indicators.REGISTRY.get(expr.func)
-        if sig is None or entry is None:
-            raise ExpressionError(f"unknown function `{expr.func}`")
-        if len(expr.args) != len(sig.params):
-            raise ExpressionError(f"`{expr.func}` takes {len(sig.params)} argument(s)")
-        args = iter(expr.args)
-        inputs: list[Cell] = []
-        for source in entry.inputs:
-            if source in LANGUAGE_INPUTS:
-                inputs.append(self._as_number(next(args)))
-            elif source == "day":
-                inputs.append(self._day())
-            else:
-                inputs.append(self._as_number(Name(source)))
-        lengths = [_length(expr.func, next(args)) for _ in entry.params]
-        constant = all(isinstance(cell, _Number) and cell.constant for cell in inputs)
-        if entry.scalar is not None and constant:
+    def _apply(self, node: Apply) -> Cell:
+        entry = indicators.REGISTRY[node.function]
+        inputs = [self._num(ref) for ref in node.inputs]
+        if entry.scalar is not None and all(cell.constant for cell in inputs):
             return _Number(float(entry.scalar(*(cell.value for cell in inputs))), constant=True)
-        update = entry.step(*lengths).update
+        update = entry.step(*node.lengths).update
         out = _Number()
         if len(inputs) == 1:
             (only,) = inputs
@@ -387,54 +242,38 @@ class StepEvaluator:
         self._steps.append(step)
         return out
 
-    def _day(self) -> Cell:
-        self.reads_day = True
-        out = Cell(0)
+    def _arithmetic(self, node: Arithmetic) -> Cell:
+        return self._zip(_ARITHMETIC[node.op], self._num(node.left), self._num(node.right))
+
+    def _negate(self, node: Negate) -> Cell:
+        return self._map(operator.neg, self._num(node.operand))
+
+    def _sub_penny(self, node: SubPennyTicks) -> Cell:
+        ticks = node.ticks
+        return self._map(
+            lambda ref: ticks * (0.01 if ref >= 1.0 else 0.0001), self._num(node.reference)
+        )
+
+    def _lag(self, node: Lag) -> Cell:
+        source = self._cells[node.source]
+        size = node.bars + 1
+        history: deque[float | bool | None] = deque(maxlen=size)
+        out: _Number | _Condition
+        if isinstance(source, _Condition):
+            out, missing = _Condition(None), None
+        else:
+            out, missing = _Number(), NAN
 
         def step() -> None:
-            out.value = self.bar.day
+            history.append(source.value)
+            out.value = history[0] if len(history) == size else missing
 
         self._steps.append(step)
         return out
 
-    def _binary(self, expr: Binary) -> _Number:
-        left, right = self._operands(expr)
-        if expr.op == "+":
-            return self._zip(operator.add, left, right)
-        if expr.op == "-":
-            return self._zip(operator.sub, left, right)
-        if expr.op == "*":
-            return self._zip(operator.mul, left, right)
-        if expr.op == "/":
-            return self._zip(_divide, left, right)
-        raise ExpressionError(f"unknown operator `{expr.op}`")
-
-    def _operands(self, expr: Binary) -> tuple[_Number, _Number]:
-        left, right = expr.left, expr.right
-        if expr.op in ("*", "/"):
-            return self._factor(left), self._factor(right)
-        if isinstance(right, Quantity) and not isinstance(left, Quantity):
-            base = self._as_number(left)
-            return base, self._quantity(right, base)
-        if isinstance(left, Quantity) and not isinstance(right, Quantity):
-            base = self._as_number(right)
-            return self._quantity(left, base), base
-        return self._as_number(left), self._as_number(right)
-
-    def _factor(self, expr: Expr) -> _Number:
-        if isinstance(expr, Quantity) and expr.unit == "percent":
-            return _Number(float(expr.value) / 100.0, constant=True)
-        return self._as_number(expr)
-
-    def _compare(self, expr: Compare) -> _Condition:
-        left, right = self._node(expr.left), self._node(expr.right)
-        words = (_SessionName, _SessionWord)
-        if isinstance(left, words) or isinstance(right, words):
-            return self._session_compare(expr.op, left, right)
-        a, b = self._as_number(expr.left), self._as_number(expr.right)
-        holds = _COMPARE.get(expr.op)
-        if holds is None:
-            raise ExpressionError(f"unknown comparison `{expr.op}`")
+    def _comparison(self, node: Comparison) -> Cell:
+        a, b = self._num(node.left), self._num(node.right)
+        holds = _COMPARE[node.op]
         out = _Condition(None)
 
         def step() -> None:
@@ -444,44 +283,10 @@ class StepEvaluator:
         self._steps.append(step)
         return out
 
-    def _session_compare(self, op: str, left: _Node, right: _Node) -> _Condition:
-        pair = (left, right) if isinstance(left, _SessionName) else (right, left)
-        name, word = pair
-        if not (isinstance(name, _SessionName) and isinstance(word, _SessionWord)):
-            raise ExpressionError("compare `session` with a session word: session == rth")
-        if op not in ("==", "!="):
-            raise ExpressionError("compare `session` with == or !=")
-        self.reads_session = True
-        code, equal = word.code, op == "=="
+    def _junction(self, node: Junction) -> Cell:
+        parts = tuple(self._cond(ref) for ref in node.operands)
         out = _Condition(None)
-
-        def step() -> None:
-            out.value = (self.bar.session == code) is equal
-
-        self._steps.append(step)
-        return out
-
-    def _cross(self, expr: Cross) -> _Node:
-        if expr.direction not in ("above", "below"):
-            raise ExpressionError(f"unknown cross direction `{expr.direction}`")
-        now, before = (">", "<=") if expr.direction == "above" else ("<", ">=")
-        left, right = expr.left, expr.right
-        return self._node(
-            Logic(
-                "and",
-                (
-                    Compare(now, left, right),
-                    Compare(before, Index(left, 1), Index(right, 1)),
-                ),
-            )
-        )
-
-    def _logic(self, expr: Logic) -> _Condition:
-        if expr.op not in ("and", "or") or not expr.operands:
-            raise ExpressionError(f"unknown logic `{expr.op}`")
-        parts = tuple(self._as_condition(operand) for operand in expr.operands)
-        out = _Condition(None)
-        decisive = expr.op == "or"  # the value that decides: True for `or`, False for `and`
+        decisive = node.op == "or"  # the value that decides: True for `or`, False for `and`
 
         def step() -> None:
             result: bool | None = not decisive
@@ -497,7 +302,8 @@ class StepEvaluator:
         self._steps.append(step)
         return out
 
-    def _not(self, inner: _Condition) -> _Condition:
+    def _invert(self, node: Invert) -> Cell:
+        inner = self._cond(node.operand)
         out = _Condition(None)
 
         def step() -> None:
@@ -507,11 +313,20 @@ class StepEvaluator:
         self._steps.append(step)
         return out
 
-    def _time_between(self, expr: TimeBetween) -> _Condition:
-        start, end = _minute(expr.start), _minute(expr.end)
-        self.reads_minute = True
+    def _in_session(self, node: InSession) -> Cell:
+        code = node.code
         out = _Condition(None)
+
+        def step() -> None:
+            out.value = self.bar.session == code
+
+        self._steps.append(step)
+        return out
+
+    def _clock_window(self, node: ClockWindow) -> Cell:
+        start, end = node.start, node.end
         wraps = start > end
+        out = _Condition(None)
 
         def step() -> None:
             minute = self.bar.minute
@@ -524,6 +339,31 @@ class StepEvaluator:
         return out
 
 
+_BUILD: Final[dict[type[Any], Callable[[StepEvaluator, Any], Cell]]] = {
+    Column: StepEvaluator._column,
+    Constant: StepEvaluator._constant,
+    Apply: StepEvaluator._apply,
+    Arithmetic: StepEvaluator._arithmetic,
+    Negate: StepEvaluator._negate,
+    SubPennyTicks: StepEvaluator._sub_penny,
+    Lag: StepEvaluator._lag,
+    Comparison: StepEvaluator._comparison,
+    Junction: StepEvaluator._junction,
+    Invert: StepEvaluator._invert,
+    InSession: StepEvaluator._in_session,
+    ClockWindow: StepEvaluator._clock_window,
+}
+"""Each node kind's step (see `evaluate._COMPUTE`, the batch counterpart of each)."""
+
+
 def _divide(left: float, right: float) -> float:
     """The batch evaluator's division: NaN for a zero divisor, IEEE otherwise."""
     return NAN if right == 0.0 else left / right
+
+
+_ARITHMETIC: Final[dict[str, Callable[[float, float], float]]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _divide,
+}

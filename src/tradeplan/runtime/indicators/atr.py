@@ -11,7 +11,7 @@ from numpy.typing import ArrayLike
 
 from tradeplan.runtime.indicators.arrays import F64, as_series, check_length
 from tradeplan.runtime.indicators.entry import NAN, Indicator, nan_max
-from tradeplan.runtime.indicators.smoothing import Smoother, settling, smoothed_series
+from tradeplan.runtime.indicators.smoothing import Smoother, smoothed_series
 
 
 def true_range(high: ArrayLike, low: ArrayLike, close: ArrayLike) -> F64:
@@ -55,7 +55,4 @@ ENTRY = Indicator(
     ("length",),
     atr,
     AtrStep,
-    lookback=lambda n: n,
-    settling=lambda n: settling(n),  # alpha = 1 / n
-    recursive=True,
 )

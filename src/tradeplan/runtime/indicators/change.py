@@ -60,5 +60,5 @@ class RocStep(Lookback):
         return NAN if before == 0.0 else ((x / before) - 1.0) * 100.0
 
 
-CHANGE = Indicator("change", ("series",), ("length",), change, ChangeStep, lookback=lambda n: n)
-ROC = Indicator("roc", ("series",), ("length",), roc, RocStep, lookback=lambda n: n)
+CHANGE = Indicator("change", ("series",), ("length",), change, ChangeStep)
+ROC = Indicator("roc", ("series",), ("length",), roc, RocStep)

@@ -51,6 +51,6 @@ class MaxStep:
         return float(np.maximum(left, right))
 
 
-ABS = Indicator("abs", ("number",), (), absolute, AbsStep, lookback=lambda: 0, scalar=abs)
-MIN = Indicator("min", ("number", "number"), (), minimum, MinStep, lookback=lambda: 0, scalar=min)
-MAX = Indicator("max", ("number", "number"), (), maximum, MaxStep, lookback=lambda: 0, scalar=max)
+ABS = Indicator("abs", ("number",), (), absolute, AbsStep, scalar=abs)
+MIN = Indicator("min", ("number", "number"), (), minimum, MinStep, scalar=min)
+MAX = Indicator("max", ("number", "number"), (), maximum, MaxStep, scalar=max)

@@ -7,7 +7,7 @@ from numpy.typing import ArrayLike
 
 from tradeplan.runtime.indicators.arrays import F64, as_series, check_length
 from tradeplan.runtime.indicators.entry import Indicator
-from tradeplan.runtime.indicators.smoothing import Smoother, settling, smoothed_series
+from tradeplan.runtime.indicators.smoothing import Smoother, smoothed_series
 
 
 def alpha(n: int) -> float:
@@ -31,7 +31,4 @@ ENTRY = Indicator(
     ("length",),
     ema,
     ema_step,
-    lookback=lambda n: n - 1,
-    settling=lambda n: settling(n + 1, 2),  # alpha = 2 / (n + 1)
-    recursive=True,
 )

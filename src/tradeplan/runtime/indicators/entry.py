@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Final, Protocol
 
+from tradeplan.plan.vocabulary import FUNCTIONS
 from tradeplan.runtime.indicators.arrays import F64
 
 NAN: Final = math.nan
@@ -35,10 +36,10 @@ class Indicator:
 
     `inputs` are what the batch form takes as arrays and `update` as floats, in order: "series"
     and "number" are the function's arguments, the others ("high", "low", "close", "hlc3",
-    "volume", "day") are bar columns. `params` follow them (a length). `lookback(*params)` is the
-    number of bars before the first value; `settling(*params)` the further bars a recursive
-    indicator needs before a step started on a later bar gives the backtest's value to the last
-    digit (0 for the others). `rows(*params)` is the length of the rows of running sums a long
+    "volume", "day") are bar columns. `params` follow them (a length). `lookback(*params)` and
+    `settling(*params)` are the language's (plan.vocabulary.FUNCTIONS, their one definition):
+    the bars before the first value, and the further bars a recursive indicator needs before a
+    step started on a later bar gives the backtest's value to the last digit. `rows(*params)` is the length of the rows of running sums a long
     window keeps, counted from the first bar (0 when there are none): a step started a whole
     number of rows after the backtest's first bar agrees with it to the last digit from the end
     of its first row, one started elsewhere only to rounding. `scalar`, when set, computes the
@@ -50,11 +51,20 @@ class Indicator:
     params: tuple[str, ...]
     batch: Callable[..., F64]
     step: Callable[..., Step]
-    lookback: Callable[..., int]
-    settling: Callable[..., int] = lambda *params: 0
-    recursive: bool = False
     rows: Callable[..., int] = lambda *params: 0
     scalar: Callable[..., float] | None = None
+
+    @property
+    def lookback(self) -> Callable[..., int]:
+        return FUNCTIONS[self.name].lookback
+
+    @property
+    def settling(self) -> Callable[..., int]:
+        return FUNCTIONS[self.name].settling
+
+    @property
+    def recursive(self) -> bool:
+        return FUNCTIONS[self.name].recursive
 
     @property
     def language_params(self) -> tuple[str, ...]:

@@ -88,9 +88,5 @@ def lowest_step(length: int) -> Extreme:
     return Extreme(length, lambda new, old: new <= old)
 
 
-HIGHEST = Indicator(
-    "highest", ("series",), ("length",), highest, highest_step, lookback=lambda n: n - 1
-)
-LOWEST = Indicator(
-    "lowest", ("series",), ("length",), lowest, lowest_step, lookback=lambda n: n - 1
-)
+HIGHEST = Indicator("highest", ("series",), ("length",), highest, highest_step)
+LOWEST = Indicator("lowest", ("series",), ("length",), lowest, lowest_step)

@@ -2,7 +2,9 @@
 
 The evaluator looks functions up here, tests/runtime/test_indicator_steps.py proves every
 entry's two forms equal, and plan.vocabulary.FUNCTIONS (what the compiler accepts) must name
-the same functions with the same arguments (tests/runtime/test_indicators.py checks it).
+the same functions with the same arguments and bar columns (tests/runtime/test_indicators.py and
+test_indicator_steps.py check it). Each function's warm-up, and `warmup` itself, are the vocabulary's, so
+the compiler, which may not import this registry, derives a plan's from the same numbers.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final
 
-from tradeplan.runtime.indicators.arrays import F64, check_length
+from tradeplan.plan.vocabulary import warmup
+from tradeplan.runtime.indicators.arrays import F64
 from tradeplan.runtime.indicators.atr import ENTRY as ATR
 from tradeplan.runtime.indicators.change import CHANGE, ROC
 from tradeplan.runtime.indicators.elementwise import ABS, MAX, MIN
@@ -23,27 +26,12 @@ from tradeplan.runtime.indicators.stdev import ENTRY as STDEV
 from tradeplan.runtime.indicators.vwap import ENTRY as VWAP
 from tradeplan.runtime.indicators.wma import ENTRY as WMA
 
+__all__ = ["REGISTRY", "WINDOW_FUNCTIONS", "warmup"]
+
 REGISTRY: Final[dict[str, Indicator]] = {
     entry.name: entry
     for entry in (SMA, EMA, WMA, RSI, ATR, HIGHEST, LOWEST, STDEV, ROC, CHANGE, VWAP, ABS, MIN, MAX)
 }
-
-
-def warmup(name: str, params: tuple[int, ...] = ()) -> int:
-    """Bars of history a live run loads before the bar it wants `name(..., *params)` on.
-
-    The bars before the first value (`lookback`), plus, for a recursive indicator (ema, rsi,
-    atr), the bars after which a step started that late gives the backtest's value to the last
-    digit (`settling`). `vwap` needs the bars of the current day instead, whatever their
-    number: it returns 0. Nested calls add up (docs/indicators.md).
-    """
-    entry = REGISTRY.get(name)
-    if entry is None:
-        raise KeyError(f"no indicator `{name}`; the indicators are {', '.join(REGISTRY)}")
-    if len(params) != len(entry.params):
-        raise ValueError(f"`{name}` takes {len(entry.params)} parameter(s), not {len(params)}")
-    lengths = tuple(check_length(p) for p in params)
-    return entry.lookback(*lengths) + entry.settling(*lengths)
 
 
 def _window_functions() -> dict[str, Callable[[F64, int], F64]]:

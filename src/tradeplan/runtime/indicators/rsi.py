@@ -12,7 +12,7 @@ from numpy.typing import ArrayLike
 
 from tradeplan.runtime.indicators.arrays import F64, as_series, check_length
 from tradeplan.runtime.indicators.entry import NAN, Indicator, at_least_zero
-from tradeplan.runtime.indicators.smoothing import Smoother, settling, smoothed
+from tradeplan.runtime.indicators.smoothing import Smoother, smoothed
 
 
 def rsi(values: ArrayLike, length: int) -> F64:
@@ -58,7 +58,4 @@ ENTRY = Indicator(
     ("length",),
     rsi,
     RsiStep,
-    lookback=lambda n: n,
-    settling=lambda n: settling(n),  # alpha = 1 / n
-    recursive=True,
 )

@@ -86,6 +86,5 @@ ENTRY = Indicator(
     ("length",),
     sma,
     sma_step,
-    lookback=lambda n: n - 1,
     rows=lambda n: sum_block(n) if n > DIRECT_MAX else 0,
 )

@@ -8,28 +8,19 @@ form runs that recursion with `recurrence.recurrence`, which rounds exactly as t
 A step started later than the backtest (a live run loading some history) seeds from other bars
 and so starts off by however much its seed differs; the recursion forgets that difference by a
 factor (1 - alpha) a bar, and once it is below the last digit the two runs give the very same
-floats from then on. `settling` is how many bars that takes: `SETTLE / alpha`, a fifth more than
-the most we measured (docs/indicators.md); it covers a seed off by 100%.
+floats from then on. `plan.vocabulary.settling` is how many bars that takes: `SETTLE / alpha`, a
+fifth more than the most we measured (docs/indicators.md); it covers a seed off by 100%.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from typing import Final
 
 import numpy as np
 
 from tradeplan.runtime.indicators.arrays import F64, nans, run_lengths, window_means_at
 from tradeplan.runtime.indicators.entry import NAN, oldest_first
 from tradeplan.runtime.indicators.recurrence import recurrence
-
-SETTLE: Final = 50
-"""Bars, in units of 1/alpha, after which a later-started step gives the backtest's digits."""
-
-
-def settling(numerator: int, denominator: int = 1) -> int:
-    """SETTLE / alpha bars for alpha = denominator / numerator, in whole numbers (no rounding)."""
-    return -(-SETTLE * numerator // denominator)
 
 
 def smoothed(table: F64, n: int, alpha: float) -> F64:

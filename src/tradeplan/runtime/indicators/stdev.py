@@ -185,6 +185,5 @@ ENTRY = Indicator(
     ("length",),
     stdev,
     stdev_step,
-    lookback=lambda n: n - 1,
     rows=lambda n: STDEV_ROWS * n if n > DIRECT_STDEV_MAX else 0,
 )

@@ -75,4 +75,4 @@ class VwapStep:
         return self.weighted / self.volume
 
 
-ENTRY = Indicator("vwap", ("hlc3", "volume", "day"), (), vwap, VwapStep, lookback=lambda: 0)
+ENTRY = Indicator("vwap", ("hlc3", "volume", "day"), (), vwap, VwapStep)

@@ -125,6 +125,5 @@ ENTRY = Indicator(
     ("length",),
     wma,
     wma_step,
-    lookback=lambda n: n - 1,
     rows=lambda n: 4 * n if n > DIRECT_MAX else 0,
 )
