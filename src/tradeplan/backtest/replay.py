@@ -18,7 +18,9 @@ event for order event; `tests/runtime/test_replay_parity.py` checks it on random
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from time import perf_counter
 
@@ -41,6 +43,25 @@ class ReplayStats:
         return self.rows / self.seconds if self.seconds > 0 else float("inf")
 
 
+RUN_GC_THRESHOLD = 20_000
+
+
+@contextmanager
+def fewer_collections() -> Iterator[None]:
+    """Collect garbage less often while a run goes on, and as before afterwards.
+
+    A replay makes short-lived objects at a high rate (updates, orders, records) while the
+    records it keeps pile up; at Python's default of one young-generation pass per 700 net
+    allocations, collection took about 4% of the run phase. Cycles are still collected, every
+    20,000 allocations."""
+    before = gc.get_threshold()
+    gc.set_threshold(RUN_GC_THRESHOLD, *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def replay(
     engine: Engine,
     venue: ReplayVenue,
@@ -49,6 +70,13 @@ def replay(
     progress: Progress | None = None,
 ) -> ReplayStats:
     """Run the whole data set through `engine` and `venue`, then close what is still open."""
+    with fewer_collections():
+        return _replay(engine, venue, step_mode=step_mode, progress=progress)
+
+
+def _replay(
+    engine: Engine, venue: ReplayVenue, *, step_mode: bool, progress: Progress | None
+) -> ReplayStats:
     began = perf_counter()
     rows = venue.rows
     visited = 0

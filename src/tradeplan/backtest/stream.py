@@ -21,7 +21,7 @@ from time import perf_counter
 import numpy as np
 
 from tradeplan.backtest.data import MarketData
-from tradeplan.backtest.replay import Progress, ReplayStats
+from tradeplan.backtest.replay import Progress, ReplayStats, fewer_collections
 from tradeplan.ports.broker import ReplayVenue
 from tradeplan.runtime.engine import Engine
 from tradeplan.runtime.signal_feed import SignalFeed
@@ -36,6 +36,17 @@ def stream_replay(
     progress: Progress | None = None,
 ) -> ReplayStats:
     """Feed every row of `data` in order, then close what is still open at the last close."""
+    with fewer_collections():
+        return _stream(engine, venue, feed, data, progress)
+
+
+def _stream(
+    engine: Engine,
+    venue: ReplayVenue,
+    feed: SignalFeed,
+    data: MarketData,
+    progress: Progress | None,
+) -> ReplayStats:
     began = perf_counter()
     rows = len(data)
     seconds = (data.time_ns // 1_000_000_000).tolist()

@@ -41,10 +41,11 @@ from enum import Enum
 from typing import Protocol
 
 from tradeplan.core.money import ZERO
-from tradeplan.orders.model import Order, OrderEvent, OrderStatus
+from tradeplan.orders.model import TERMINAL, Order, OrderEvent, OrderStatus
 from tradeplan.orders.state_machine import RESUMING, TRANSITIONS, resume_status
 
 _FILLS = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
+_PLACED = TRANSITIONS[(OrderStatus.INITIALIZED, OrderEvent.PLACED)]
 _LEVELS = ("price", "trigger", "trail", "limit_offset", "activation")
 # Reports a broker sends only about an order it has accepted (see "Implied acceptance").
 _IMPLY_ACCEPTED = frozenset({OrderEvent.EXPIRED, OrderEvent.AMENDED})
@@ -139,15 +140,16 @@ class OrderBook:
         self._entries[order.id] = _Entry(order, owner, OrderStatus.INITIALIZED)
 
     def place(self, order: Order, owner: str = "") -> None:
-        """Hold a new order that is being sent now (SUBMITTED)."""
-        self.add(order, owner)
-        anomaly = self.note(order.id, OrderEvent.PLACED)
-        assert anomaly is None  # INITIALIZED -> SUBMITTED is always in the table
+        """Hold a new order that is being sent now: INITIALIZED moved by PLACED, which the
+        table always allows (`_PLACED`, checked at import), without a lookup per order."""
+        if order.id in self._entries:
+            raise ValueError(f"order {order.id} is already in the order book")
+        self._entries[order.id] = _Entry(order, owner, _PLACED)
 
     def note(self, order_id: str, event: OrderEvent) -> Anomaly | None:
         """Apply a local event (placed, cancel requested, ...) the way `apply` applies a
         broker's report; a FILLED noted here fills the rest of the order."""
-        return self._step(order_id, event, None, None)
+        return self._step(self._entries.get(order_id), order_id, event, None, None)
 
     def request_cancel(self, order_id: str) -> bool:
         """Note that a cancel is being sent; False when there is nothing to cancel (an
@@ -166,7 +168,7 @@ class OrderBook:
                 f"{entry.seq}: a stale or repeated report"
             )
             return Anomaly(AnomalyKind.STALE, update.order.id, update.kind, entry.status, detail)
-        anomaly = self._step(update.order.id, update.kind, update.fill_qty, update.order)
+        anomaly = self._step(entry, update.order.id, update.kind, update.fill_qty, update.order)
         if anomaly is None and entry is not None and update.seq:
             entry.seq = update.seq
         return anomaly
@@ -202,7 +204,7 @@ class OrderBook:
         """The book holds the order and it is finished: filled, cancelled, expired, rejected
         or denied. Nothing more is sent for it."""
         entry = self._entries.get(order_id)
-        return entry is not None and entry.status.is_terminal
+        return entry is not None and entry.status in TERMINAL
 
     def is_working(self, order_id: str) -> bool:
         """The book holds the order and it is not finished."""
@@ -212,9 +214,13 @@ class OrderBook:
     # --- the one place where a status changes ---------------------------------------------------
 
     def _step(
-        self, order_id: str, event: OrderEvent, fill_qty: Decimal | None, order: Order | None
+        self,
+        entry: _Entry | None,
+        order_id: str,
+        event: OrderEvent,
+        fill_qty: Decimal | None,
+        order: Order | None,
     ) -> Anomaly | None:
-        entry = self._entries.get(order_id)
         if entry is None:
             return Anomaly(AnomalyKind.UNKNOWN_ORDER, order_id, event, None)
         status = entry.status
@@ -244,7 +250,8 @@ class OrderBook:
                 )
                 return Anomaly(AnomalyKind.OVERFILL, order_id, event, status, detail)
         entry.status = following
-        entry.filled += qty
+        if qty:
+            entry.filled += qty
         if order is not None:
             entry.order = order
         if implied or event is OrderEvent.ACCEPTED:

@@ -103,7 +103,7 @@ class OrderStatus(Word):
     @property
     def is_terminal(self) -> bool:
         """No later event can make the order work again (a late fill report may still arrive)."""
-        return self in _TERMINAL
+        return self in TERMINAL
 
     @property
     def is_open(self) -> bool:
@@ -111,7 +111,7 @@ class OrderStatus(Word):
         return self in _OPEN
 
 
-_TERMINAL = frozenset(
+TERMINAL = frozenset(
     {
         OrderStatus.DENIED,
         OrderStatus.REJECTED,
