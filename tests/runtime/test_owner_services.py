@@ -22,7 +22,15 @@ from tradeplan.runtime.engine import Engine, EngineConfig, RuleInputs
 from tradeplan.runtime.services import OwnerServices
 
 RUNTIME = Path(__file__).resolve().parents[2] / "src" / "tradeplan" / "runtime"
-OWNER_MODULES = ("rule_run.py", "slot_run.py", "expiry.py", "legs.py")
+OWNER_MODULES = (
+    "rule_run.py",
+    "slot_run.py",
+    "expiry.py",
+    "legs.py",
+    "idmap.py",
+    "rule_state.py",
+    "slot_state.py",
+)
 
 
 def _tree(name: str) -> ast.Module:

@@ -26,6 +26,12 @@ or a close at market that fills in parts books each part as its own trade and re
 exits to what is left; the position is closed, and the rule flat, with the last part. Whatever
 closes the position, or decides to (a close at market, a halt), cancels what is left of a
 working entry: a position being closed does not grow.
+
+State. Everything that changes during a run is one frozen `RuleState` (`rule_state.py`) in
+`self.state`; the object keeps only its configuration. Every handler replaces the value whole,
+and puts it in place before each call to the engine, because the broker may answer a command
+at once (a rejection, a cancel) and that answer comes back here re-entrantly; after the call
+it reads `self.state` again. `snapshot()` and `restore()` hand the value out and take it back.
 """
 
 from __future__ import annotations
@@ -47,20 +53,23 @@ from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.risk.reasons import Reason
 from tradeplan.runtime.exits import exit_orders, time_exit_deadline, trail_of, width
 from tradeplan.runtime.expiry import re_place_expired
+from tradeplan.runtime.idmap import IdMap
 from tradeplan.runtime.ledger import Position
-from tradeplan.runtime.legs import Leg, resize
+from tradeplan.runtime.legs import Leg, resized, send_resize
 from tradeplan.runtime.owner import EntryRefused, RuleInputs, Settle
 from tradeplan.runtime.records import ExitReason
+from tradeplan.runtime.rule_state import (
+    ENTRY_WORKING,
+    EXIT_WORKING,
+    FLAT,
+    OPEN,
+    STOPPED,
+    Deferred,
+    RuleState,
+)
 from tradeplan.runtime.services import OwnerServices
 from tradeplan.sizing import SizingError
 
-FLAT, ENTRY_WORKING, OPEN, EXIT_WORKING, STOPPED = (
-    "flat",
-    "entry_working",
-    "open",
-    "exit_working",
-    "stopped",
-)
 _FILLS = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
 _NEEDS_PRICE = frozenset({OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED})
 _NEEDS_TRIGGER = frozenset(
@@ -71,6 +80,7 @@ _NEEDS_TRIGGER = frozenset(
         OrderType.LIMIT_IF_TOUCHED,
     }
 )
+_NO_EXITS: IdMap[Leg] = IdMap()
 
 
 class RuleRun:
@@ -81,7 +91,7 @@ class RuleRun:
         self.rule = rule
         self._name = rule.name
         self.inputs = inputs
-        self.state = FLAT
+        self.state = RuleState()
         self._moves = {
             (t.source, t.event, t.target)
             for machine in engine.plan.machines
@@ -94,45 +104,42 @@ class RuleRun:
         self._exit_rows: NDArray[np.int64] | None = (
             None if self._exit_signal is None else np.flatnonzero(self._exit_signal)
         )
-        self._entry: Order | None = None
-        self._entry_rejection = ""
-        self._exits: dict[str, Leg] = {}
-        self._stop_id: str | None = None
-        self._closing: Order | None = None
-        self._closing_leg: Leg | None = None
-        self._watch_id: str | None = None
-        self._break_even_stop: Decimal | None = None
-        # Clocks, in epoch ns: each runs out at the first bar close at or after it.
-        self._break_even_at: int | None = None
-        self._time_exit_at: int | None = None
-        self._oco = ""
         self._session = engine.order_session
-        # A close the clock asked for while nothing may trade (US stock, `session: rth`,
-        # after hours): sent at the first close in regular hours. Tag, event, reason.
-        self._deferred: tuple[OrderTag, str, str] | None = None
 
     @property
     def name(self) -> str:
         return self._name
 
+    def snapshot(self) -> RuleState:
+        """The run state now: a frozen value, valid between two events."""
+        return self.state
+
+    def restore(self, state: RuleState) -> None:
+        """Go on from `state`, a `snapshot()` of a run of the same rule and inputs."""
+        if not isinstance(state, RuleState):
+            raise TypeError(f"rule {self._name} takes a RuleState, not {type(state).__name__}")
+        self.state = state
+
     # --- the engine's calls -------------------------------------------------------------------
 
     def on_bar_close(self, row: int) -> None:
         state = self.state
-        if state == FLAT:
+        phase = state.phase
+        if phase == FLAT:
             if self.inputs.entry[row]:
                 self._enter(row)
-        elif state == OPEN:
-            if self._deferred is not None:
+        elif phase == OPEN:
+            deferred = state.deferred
+            if deferred is not None:
                 if self.engine.regular_hours_after(row):
-                    self._close_at_market(row, *self._deferred)
+                    self._close_at_market(row, deferred.tag, deferred.event, deferred.reason)
             elif self._exit_signal is not None and self._exit_signal[row]:
                 self._close_at_market(
                     row, OrderTag.SIGNAL, "bar_close", "exit_when true at the close"
                 )
-            elif self._time_exit_at is not None and self._due(self._time_exit_at, row):
+            elif state.time_exit_at is not None and self._due(state.time_exit_at, row):
                 self._close_at_market(row, OrderTag.TIME_EXIT, "clock", self._time_exit_text())
-            elif self._break_even_at is not None and self._due(self._break_even_at, row):
+            elif state.break_even_at is not None and self._due(state.break_even_at, row):
                 self._break_even_expired(row)
 
     def _due(self, at_ns: int, row: int) -> bool:
@@ -140,14 +147,15 @@ class RuleRun:
 
     def next_wakeup(self, row: int) -> int:
         rows = self.engine.rows
-        if self.state == FLAT:
+        state = self.state
+        if state.phase == FLAT:
             return _next(self._signal_rows, row, rows)
-        if self.state != OPEN:
+        if state.phase != OPEN:
             return rows
-        if self._deferred is not None:
+        if state.deferred is not None:
             return row  # looking for regular hours, row by row
         wake = rows if self._exit_rows is None else _next(self._exit_rows, row, rows)
-        for clock in (self._time_exit_at, self._break_even_at):
+        for clock in (state.time_exit_at, state.break_even_at):
             if clock is not None:
                 wake = min(wake, self.engine.first_close_at(clock, row))
         return wake
@@ -155,74 +163,83 @@ class RuleRun:
     def on_update(self, update: OrderUpdate) -> None:
         order_id = update.order.id
         kind = update.kind
-        if self._entry is not None and order_id == self._entry.id:
+        state = self.state
+        if state.entry is not None and order_id == state.entry.id:
             self._on_entry_update(update)
-        elif order_id in self._exits:
-            tag = self._exits[order_id].tag
+        elif order_id in state.exits:
+            tag = state.exits[order_id].tag
             if kind in _FILLS:
                 self._exit_filled(update, tag)
             elif kind is OrderEvent.REJECTED:
-                del self._exits[order_id]
+                self.state = replace(state, exits=state.exits.drop(order_id))
                 self._halt()
             elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-                del self._exits[order_id]
-                if order_id == self._stop_id:
-                    self._stop_id = None
+                self._forget_exit(order_id)
                 if kind is OrderEvent.EXPIRED and update.order.time_in_force is TimeInForce.GTC:
                     self._replace_expired(update.order, tag)
-        elif self._closing is not None and order_id == self._closing.id:
+        elif state.closing is not None and order_id == state.closing.id:
             if kind in _FILLS:
-                self._closing_filled(update, self._closing)
+                self._closing_filled(update, state.closing)
             elif kind in (OrderEvent.REJECTED, OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-                self._closing = self._closing_leg = None
-                if self.state == EXIT_WORKING:
-                    self.state = OPEN  # the position is still there; the clocks are spent
+                state = replace(state, closing=None, closing_leg=None)
+                if state.phase == EXIT_WORKING:
+                    # The position is still there; the clocks are spent.
+                    self.state = replace(state, phase=OPEN)
                     if kind is OrderEvent.REJECTED:
                         self._halt()
+                else:
+                    self.state = state
 
     def on_touch(self, touch: PriceTouch) -> None:
         """Break-even reached: replace the stop loss by a stop at the entry (+ offset)."""
-        if touch.watch_id != self._watch_id or self.state != OPEN:
+        state = self.state
+        if touch.watch_id != state.watch_id or state.phase != OPEN:
             return
-        self._watch_id = None
-        self._break_even_at = None
+        self.state = replace(state, watch_id=None, break_even_at=None)
         self._move(("profit_reached",), OPEN)
-        if self._stop_id is not None:
-            old = self._stop_id
-            self._exits.pop(old, None)
-            self._stop_id = None
+        old = self.state.stop_id
+        if old is not None:
+            self.state = replace(self.state, exits=self.state.exits.drop(old), stop_id=None)
             self.engine.cancel(old)
         position = self.engine.ledger.open[self._name]
-        assert self._break_even_stop is not None
+        state = self.state
+        assert state.break_even_stop is not None
         stop = Order(
             self.engine.new_order_id(),
             position.side.opposite,
             OrderType.STOP,
             position.qty,
-            trigger=self._break_even_stop,
+            trigger=state.break_even_stop,
             time_in_force=self.rule.exits.time_in_force,
             reduce_only=True,
             session=self._session,
-            oco=self._oco,
+            oco=state.oco,
             tag=OrderTag.BREAK_EVEN,
             slot=self._name,
         )
-        self._exits[stop.id] = Leg(OrderTag.BREAK_EVEN, stop.qty)
-        self._stop_id = stop.id
+        self.state = replace(
+            state,
+            exits=state.exits.put(stop.id, Leg(OrderTag.BREAK_EVEN, stop.qty)),
+            stop_id=stop.id,
+        )
         self.engine.submit(self, stop)
 
     def finish(self, row: int, settle: Settle) -> None:
-        if self._entry is not None:
-            self.engine.cancel(self._entry.id)
+        entry = self.state.entry
+        if entry is not None:
+            self.engine.cancel(entry.id)
         self._cancel_exits()
-        if self._closing is not None:
-            closing, self._closing = self._closing, None
+        closing = self.state.closing
+        if closing is not None:
+            self.state = replace(self.state, closing=None)
             self.engine.cancel(closing.id)
         position = self.engine.ledger.open.get(self._name)
         if position is None:
             return
         order = self._market_close(position, OrderTag.END_OF_DATA)
-        self._closing, self._closing_leg = order, Leg(OrderTag.END_OF_DATA, order.qty)
+        self.state = replace(
+            self.state, closing=order, closing_leg=Leg(OrderTag.END_OF_DATA, order.qty)
+        )
         self.engine.settle(self, order, settle, row)
 
     # --- entering -----------------------------------------------------------------------------
@@ -258,14 +275,12 @@ class RuleRun:
             slot=self._name,
             **order_fields,  # type: ignore[arg-type]
         )
-        self._entry = order
-        self._entry_rejection = ""
+        self.state = replace(self.state, entry=order, entry_rejection="")
         self._move(("bar_close",), ENTRY_WORKING)
         engine.submit(self, order, entry_price=reference)
-        if self._entry_rejection:
-            engine.signal(
-                row, self._name, side, False, f"rejected by the broker: {self._entry_rejection}"
-            )
+        rejection = self.state.entry_rejection
+        if rejection:
+            engine.signal(row, self._name, side, False, f"rejected by the broker: {rejection}")
         else:
             engine.signal(row, self._name, side, True, decision.note)
 
@@ -304,19 +319,20 @@ class RuleRun:
     def _on_entry_update(self, update: OrderUpdate) -> None:
         kind = update.kind
         if kind is OrderEvent.REJECTED:
-            self._entry_rejection = update.reason or "rejected"
-            self._entry = None
+            self.state = replace(
+                self.state, entry=None, entry_rejection=update.reason or "rejected"
+            )
             self._move(("rejected",), FLAT)
         elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-            self._entry = None
+            self.state = replace(self.state, entry=None)
             if self._name in self.engine.ledger.open:
                 return  # the part filled stays the position, with its exits
             self._move((kind.value,), FLAT)
         elif kind in _FILLS:
-            entry = self._entry
+            entry = self.state.entry
             assert entry is not None and update.fill_qty is not None
             if kind is OrderEvent.FILLED:
-                self._entry = None
+                self.state = replace(self.state, entry=None)
             if self._name in self.engine.ledger.open:
                 self._entry_grew(update)
             else:
@@ -352,7 +368,8 @@ class RuleRun:
         )
         engine.ledger.open_position(position)
         self._move(("filled",), OPEN)
-        self._oco = f"oco{entry.id}"
+        oco = f"oco{entry.id}"
+        self.state = replace(self.state, oco=oco)
         planned = exit_orders(
             rule.exits,
             position=rule.side,
@@ -361,7 +378,7 @@ class RuleRun:
             spread=engine.fill_spread(update),
             instrument=engine.instrument,
             order_id=lambda _: engine.new_order_id(),
-            oco=self._oco,
+            oco=oco,
             slot=self._name,
             session=self._session,
         )
@@ -369,20 +386,26 @@ class RuleRun:
         if exits.time_exit is not None:
             deadline = time_exit_deadline(exits.time_exit, update.time)
             if deadline is not None:
-                self._time_exit_at = ns_from_datetime(deadline)
+                self.state = replace(self.state, time_exit_at=ns_from_datetime(deadline))
         if planned.break_even_watch is not None and exits.break_even is not None:
-            self._break_even_stop = planned.break_even_stop
             within = exits.break_even.within
+            break_even_at = self.state.break_even_at
             if within is not None:
-                self._break_even_at = ns_from_datetime(update.time + timedelta(seconds=within))
-            self._watch_id = engine.watch(self, rule.side.opposite, planned.break_even_watch)
+                break_even_at = ns_from_datetime(update.time + timedelta(seconds=within))
+            self.state = replace(
+                self.state, break_even_stop=planned.break_even_stop, break_even_at=break_even_at
+            )
+            watch_id = engine.watch(self, rule.side.opposite, planned.break_even_watch)
+            self.state = replace(self.state, watch_id=watch_id)
         for order in planned.orders:
-            if self.state != OPEN:
+            state = self.state
+            if state.phase != OPEN:
                 break  # an earlier exit was rejected and stopped the rule
             assert order.tag is not None
-            self._exits[order.id] = Leg(order.tag, order.qty)
-            if order.tag is OrderTag.STOP_LOSS:
-                self._stop_id = order.id
+            stop_id = order.id if order.tag is OrderTag.STOP_LOSS else state.stop_id
+            self.state = replace(
+                state, exits=state.exits.put(order.id, Leg(order.tag, order.qty)), stop_id=stop_id
+            )
             engine.submit(self, order)
         for refused in planned.refused:
             engine.refuse_exit(self, refused)
@@ -394,7 +417,9 @@ class RuleRun:
     def _exit_filled(self, update: OrderUpdate, tag: OrderTag) -> None:
         order_id = update.order.id
         if not self._closes(update):
-            self._exits[order_id].filled += update.fill_qty or 0
+            state = self.state
+            leg = state.exits[order_id].fill(update.fill_qty)
+            self.state = replace(state, exits=state.exits.put(order_id, leg))
             if update.kind is OrderEvent.FILLED:
                 self._forget_exit(order_id)
             self.engine.book_close(self._name, update, ExitReason(tag.value))
@@ -413,17 +438,19 @@ class RuleRun:
         """A part of a close at market, or its last part (which closes the position)."""
         tag = closing.tag or OrderTag.MANUAL
         if not self._closes(update):
-            assert self._closing_leg is not None
-            self._closing_leg.filled += update.fill_qty or 0
+            state = self.state
+            assert state.closing_leg is not None
             if update.kind is OrderEvent.FILLED:
-                self._closing = self._closing_leg = None
+                self.state = replace(state, closing=None, closing_leg=None)
+            else:
+                self.state = replace(state, closing_leg=state.closing_leg.fill(update.fill_qty))
             self.engine.book_close(self._name, update, ExitReason(tag.value))
-            if self._closing is None and tag is not OrderTag.END_OF_DATA:
+            if self.state.closing is None and tag is not OrderTag.END_OF_DATA:
                 self._close_rest(tag)  # the position outgrew its close (a late entry fill)
             return
         if update.kind is not OrderEvent.FILLED:
             self.engine.cancel(closing.id)  # a close larger than the position: not the rest
-        self._closing = self._closing_leg = None
+        self.state = replace(self.state, closing=None, closing_leg=None)
         self._close_trade(update, tag, ("filled",))
 
     def _closes(self, update: OrderUpdate) -> bool:
@@ -434,7 +461,7 @@ class RuleRun:
     def _close_rest(self, tag: OrderTag) -> None:
         """Send a close at market for what is still open, as the same kind of close."""
         order = self._market_close(self.engine.ledger.open[self._name], tag)
-        self._closing, self._closing_leg = order, Leg(tag, order.qty)
+        self.state = replace(self.state, closing=order, closing_leg=Leg(tag, order.qty))
         self.engine.submit(self, order)
 
     def _resize(self) -> None:
@@ -442,24 +469,36 @@ class RuleRun:
         position = self.engine.ledger.open.get(self._name)
         if position is None:
             return
-        legs = list(self._exits.items())
-        if self._closing is not None and self._closing_leg is not None:
-            legs.append((self._closing.id, self._closing_leg))
-        resize(self.engine, legs, position.qty)
+        state = self.state
+        legs = state.exits.pairs
+        closing, closing_leg = state.closing, state.closing_leg
+        if closing is not None and closing_leg is not None:
+            legs = (*legs, (closing.id, closing_leg))
+        changed = resized(legs, position.qty)
+        if not changed:
+            return
+        exits = state.exits
+        for order_id, leg in changed:
+            if closing is not None and order_id == closing.id:
+                closing_leg = leg
+            else:
+                exits = exits.put(order_id, leg)
+        self.state = replace(state, exits=exits, closing_leg=closing_leg)
+        send_resize(self.engine, changed, position.qty)
 
     def _forget_exit(self, order_id: str) -> None:
-        del self._exits[order_id]
-        if order_id == self._stop_id:
-            self._stop_id = None
+        state = self.state
+        stop_id = None if order_id == state.stop_id else state.stop_id
+        self.state = replace(state, exits=state.exits.drop(order_id), stop_id=stop_id)
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag, events: tuple[str, ...]) -> None:
-        self._deferred = None
+        self.state = replace(self.state, deferred=None)
         self.engine.book_close(self._name, update, ExitReason(tag.value))
         self._clear_clocks()
-        if self.state == STOPPED:
+        if self.state.phase == STOPPED:
             return
         if tag is OrderTag.END_OF_DATA:
-            self.state = FLAT  # the data ended; there is no transition to check
+            self.state = replace(self.state, phase=FLAT)  # the data ended; no transition
             return
         self._move(events, FLAT)
 
@@ -476,9 +515,9 @@ class RuleRun:
         after_hours = not engine.regular_hours_after(row)
         if after_hours and self._session is Session.RTH:
             self._clear_clocks()
-            self._deferred = (tag, event, reason)
+            self.state = replace(self.state, deferred=Deferred(tag, event, reason))
             return
-        self._deferred = None
+        self.state = replace(self.state, deferred=None)
         self._cancel_exits()
         self._clear_clocks()
         self._move((event,), EXIT_WORKING)
@@ -489,7 +528,7 @@ class RuleRun:
             price = engine.marketable_limit(order.side, row)
             order = replace(order, type=OrderType.LIMIT, price=price)
             reason = f"{reason}; a limit 1% through the market: market orders are refused now"
-        self._closing, self._closing_leg = order, Leg(tag, order.qty)
+        self.state = replace(self.state, closing=order, closing_leg=Leg(tag, order.qty))
         self.engine.submit(self, order, reason=reason)
 
     def _time_exit_text(self) -> str:
@@ -504,10 +543,10 @@ class RuleRun:
     def _break_even_expired(self, row: int) -> None:
         """The break-even trigger was not reached in time: close, or simply stop watching."""
         break_even = self.rule.exits.break_even
-        self._break_even_at = None
-        if self._watch_id is not None:
-            self.engine.unwatch(self._watch_id)
-            self._watch_id = None
+        watch_id = self.state.watch_id
+        self.state = replace(self.state, break_even_at=None, watch_id=None)
+        if watch_id is not None:
+            self.engine.unwatch(watch_id)
         if break_even is not None and break_even.otherwise == "close":
             within = format_duration(break_even.within or 0)
             self._close_at_market(
@@ -519,14 +558,18 @@ class RuleRun:
 
     def _replace_expired(self, expired: Order, tag: OrderTag) -> None:
         """A protective exit the broker dropped after 90 days goes out again at once."""
-        if self.state != OPEN:
+        if self.state.phase != OPEN:
             return
         position = self.engine.ledger.open.get(self._name)
         qty = expired.qty if position is None else position.qty  # what is left to close
         order = re_place_expired(self.engine, self, expired, tag, qty)
-        self._exits[order.id] = Leg(tag, order.qty)
-        if expired.tag in (OrderTag.STOP_LOSS, OrderTag.BREAK_EVEN):
-            self._stop_id = order.id
+        state = self.state
+        is_stop = expired.tag in (OrderTag.STOP_LOSS, OrderTag.BREAK_EVEN)
+        self.state = replace(
+            state,
+            exits=state.exits.put(order.id, Leg(tag, order.qty)),
+            stop_id=order.id if is_stop else state.stop_id,
+        )
 
     def _market_close(self, position: Position, tag: OrderTag) -> Order:
         return Order(
@@ -542,41 +585,44 @@ class RuleRun:
 
     def _cancel_entry(self) -> None:
         """Cancel what is left of a working entry (part filled: the position is closing)."""
-        if self._entry is not None:
-            entry, self._entry = self._entry, None
+        entry = self.state.entry
+        if entry is not None:
+            self.state = replace(self.state, entry=None)
             self.engine.cancel(entry.id)
 
     def _cancel_exits(self) -> None:
-        exits, self._exits = self._exits, {}
-        self._stop_id = None
+        exits = self.state.exits
+        self.state = replace(self.state, exits=_NO_EXITS, stop_id=None)
         for order_id in exits:
             self.engine.cancel(order_id)
-        if self._watch_id is not None:
-            self.engine.unwatch(self._watch_id)
-            self._watch_id = None
+        watch_id = self.state.watch_id
+        if watch_id is not None:
+            self.state = replace(self.state, watch_id=None)
+            self.engine.unwatch(watch_id)
 
     def _clear_clocks(self) -> None:
-        self._time_exit_at = None
-        self._break_even_at = None
-        self._break_even_stop = None
+        self.state = replace(
+            self.state, time_exit_at=None, break_even_at=None, break_even_stop=None
+        )
 
     def _halt(self) -> None:
         """Stop the rule: no new orders; what still works keeps working (SEMANTICS.md §1),
         except what is left of a part-filled entry, which would grow the position."""
-        if self.state == OPEN:
+        if self.state.phase == OPEN:
             self._cancel_entry()
-        if self.state in (OPEN, FLAT):
+        if self.state.phase in (OPEN, FLAT):
             self._move(("halt",), STOPPED)
         else:
-            self.state = STOPPED
+            self.state = replace(self.state, phase=STOPPED)
 
     def _move(self, events: tuple[str, ...], target: str) -> None:
+        phase = self.state.phase
         for event in events:
-            if (self.state, event, target) in self._moves:
-                self.state = target
+            if (phase, event, target) in self._moves:
+                self.state = replace(self.state, phase=target)
                 return
         raise RuntimeError(
-            f"rule {self._name}: the plan has no transition {self.state} --{events[0]}--> {target}"
+            f"rule {self._name}: the plan has no transition {phase} --{events[0]}--> {target}"
         )
 
 
@@ -586,4 +632,4 @@ def _next(rows: NDArray[np.int64], row: int, limit: int) -> int:
     return int(rows[at]) if at < rows.size else limit
 
 
-__all__ = ["RuleRun"]
+__all__ = ["ENTRY_WORKING", "EXIT_WORKING", "FLAT", "OPEN", "STOPPED", "RuleRun"]
