@@ -30,6 +30,7 @@ OWNER_MODULES = (
     "idmap.py",
     "rule_state.py",
     "slot_state.py",
+    "state_codec.py",
 )
 
 

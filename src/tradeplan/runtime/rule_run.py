@@ -98,12 +98,13 @@ class RuleRun:
             if machine.kind == "entry" and machine.name == rule.name
             for t in machine.transitions
         }
-        self._signal_rows: NDArray[np.int64] = np.flatnonzero(inputs.entry)
         # Exit signals count only where the plan has an `exit_when`.
         self._exit_signal = inputs.exit if rule.exits.exit_when is not None else None
-        self._exit_rows: NDArray[np.int64] | None = (
-            None if self._exit_signal is None else np.flatnonzero(self._exit_signal)
-        )
+        # The rows with a signal, for the replay's wake-ups: found at the first wake-up, from
+        # the inputs a batch run has filled by then (a streaming run visits every row and
+        # never asks), so that building an owner, as a restore does, costs no scan.
+        self._signal_rows: NDArray[np.int64] | None = None
+        self._exit_rows: NDArray[np.int64] | None = None
         self._session = engine.order_session
 
     @property
@@ -149,12 +150,18 @@ class RuleRun:
         rows = self.engine.rows
         state = self.state
         if state.phase == FLAT:
+            if self._signal_rows is None:
+                self._signal_rows = np.flatnonzero(self.inputs.entry)
             return _next(self._signal_rows, row, rows)
         if state.phase != OPEN:
             return rows
         if state.deferred is not None:
             return row  # looking for regular hours, row by row
-        wake = rows if self._exit_rows is None else _next(self._exit_rows, row, rows)
+        wake = rows
+        if self._exit_signal is not None:
+            if self._exit_rows is None:
+                self._exit_rows = np.flatnonzero(self._exit_signal)
+            wake = _next(self._exit_rows, row, rows)
         for clock in (state.time_exit_at, state.break_even_at):
             if clock is not None:
                 wake = min(wake, self.engine.first_close_at(clock, row))
