@@ -455,11 +455,12 @@ class Engine:
         if self.book.request_cancel(order_id):
             self.broker.cancel(order_id)
 
-    def watch(self, owner: Owner, side: Side, level: Decimal) -> str:
-        watch_id = f"w{self.new_order_id()}"
+    def new_watch_id(self) -> str:
+        return f"w{self.new_order_id()}"
+
+    def watch(self, owner: Owner, watch_id: str, side: Side, level: Decimal) -> None:
         self._watch_of[watch_id] = owner
         self.broker.watch(watch_id, side, level)
-        return watch_id
 
     def unwatch(self, watch_id: str) -> None:
         if self._watch_of.pop(watch_id, None) is not None:

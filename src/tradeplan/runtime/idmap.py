@@ -25,7 +25,11 @@ class IdMap(Generic[V]):
     pairs: tuple[tuple[str, V], ...] = ()
 
     def __contains__(self, key: object) -> bool:
-        return any(k == key for k, _ in self.pairs)
+        # A loop, not any(...): no generator to build on a lookup made on every update.
+        for k, _ in self.pairs:  # noqa: SIM110
+            if k == key:
+                return True
+        return False
 
     def __getitem__(self, key: str) -> V:
         for k, value in self.pairs:
@@ -37,7 +41,7 @@ class IdMap(Generic[V]):
         return len(self.pairs)
 
     def __iter__(self) -> Iterator[str]:
-        return (k for k, _ in self.pairs)
+        return iter([k for k, _ in self.pairs])
 
     def get(self, key: str) -> V | None:
         for k, value in self.pairs:
@@ -51,12 +55,14 @@ class IdMap(Generic[V]):
     def put(self, key: str, value: V) -> IdMap[V]:
         """`key` bound to `value`: in its place when known (as a dict keeps it), else last."""
         if key in self:
-            return IdMap(tuple((k, value if k == key else v) for k, v in self.pairs))
+            return IdMap(tuple([(k, value if k == key else v) for k, v in self.pairs]))
         return IdMap((*self.pairs, (key, value)))
 
     def drop(self, key: str) -> IdMap[V]:
         """Without `key` (the same map when it is not there)."""
-        return IdMap(tuple((k, v) for k, v in self.pairs if k != key))
+        if key not in self:
+            return self
+        return IdMap(tuple([(k, v) for k, v in self.pairs if k != key]))
 
 
 __all__ = ["IdMap"]

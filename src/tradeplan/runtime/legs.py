@@ -9,19 +9,27 @@ each to what it has filled plus what is open. Shared by entry rules and grid slo
 keep their exits in step by the same rule.
 
 A `Leg` is a frozen value, part of its owner's run state: `resized` says which legs change
-(the owner puts them in its state first), `send_resize` then amends those orders. State before
-commands, because the broker may answer an amendment at once.
+(the owner puts them in its state first), `amends` are the commands that amend those orders
+(`send_resize` sends them at once). State before commands, because the broker may answer an
+amendment at once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from tradeplan.core.money import ZERO, fmt_decimal
 from tradeplan.orders.model import OrderTag
+from tradeplan.runtime.commands import Amend
 from tradeplan.runtime.services import OwnerServices
+
+if TYPE_CHECKING:  # mypy checks field names and types against dataclasses.replace
+    from dataclasses import replace
+else:  # the same copy, three times faster (values.py)
+    from tradeplan.runtime.values import replace
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +56,17 @@ def resized(legs: Iterable[tuple[str, Leg]], open_qty: Decimal) -> tuple[tuple[s
     )
 
 
-def send_resize(engine: OwnerServices, legs: Iterable[tuple[str, Leg]], open_qty: Decimal) -> None:
+def amends(legs: Iterable[tuple[str, Leg]], open_qty: Decimal) -> tuple[Amend, ...]:
     """Amend each of the `resized` legs' orders to its new quantity; the `amended` row in
     orders.csv says why."""
     reason = f"resized to the open position of {fmt_decimal(open_qty)}"
-    for order_id, leg in legs:
-        engine.amend(order_id, qty=leg.qty, reason=reason)
+    return tuple(Amend(order_id, leg.qty, reason) for order_id, leg in legs)
 
 
-__all__ = ["Leg", "resized", "send_resize"]
+def send_resize(engine: OwnerServices, legs: Iterable[tuple[str, Leg]], open_qty: Decimal) -> None:
+    """`amends`, sent at once."""
+    for amend in amends(legs, open_qty):
+        engine.amend(amend.order_id, qty=amend.qty, reason=amend.reason)
+
+
+__all__ = ["Leg", "amends", "resized", "send_resize"]

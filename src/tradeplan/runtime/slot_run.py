@@ -56,9 +56,8 @@ take it back.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.epoch import ns_from_datetime
@@ -85,6 +84,11 @@ from tradeplan.runtime.slot_state import (
     STOPPED,
     SlotState,
 )
+
+if TYPE_CHECKING:  # mypy checks field names and types against dataclasses.replace
+    from dataclasses import replace
+else:  # the same copy, three times faster (values.py)
+    from tradeplan.runtime.values import replace
 
 ALERT_PIPS: Final = Decimal(15)  # the dealer mails when a stop sits this far beyond its setting
 STOP_WIDENED: Final = "stop_widened_by_spread"
