@@ -156,6 +156,11 @@ class _Hooks:
 
     def finish(self, row: int, settle: Settle) -> None: ...
 
+    def snapshot(self) -> object:
+        return None  # its hooks are its configuration: nothing changes while it runs
+
+    def restore(self, state: object) -> None: ...
+
 
 @dataclass
 class HookedRun:

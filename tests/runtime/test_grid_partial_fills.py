@@ -129,4 +129,4 @@ def test_a_halted_slot_keeps_its_part_filled_position_with_its_exits() -> None:
         (D(4000), "take_profit"),
         (D(4000), "stop_loss"),
     ]
-    assert slot(hooked.engine, SLOT).state == "stopped"
+    assert slot(hooked.engine, SLOT).state.phase == "stopped"

@@ -79,7 +79,7 @@ def test_halting_a_slot_that_holds_a_position_leaves_its_exits_working() -> None
     assert len(placed(result)) == 3
     (trade,) = result.trades
     assert trade.exit_reason is ExitReason.TAKE_PROFIT
-    assert slot(run_.engine, "g@109.00").state == "stopped"
+    assert slot(run_.engine, "g@109.00").state.phase == "stopped"
 
 
 def test_halting_a_slot_whose_entry_works_cancels_the_entry() -> None:

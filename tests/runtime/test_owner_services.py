@@ -3,7 +3,8 @@
 The protocol is only worth something if it says what is true: every engine member the owners'
 source touches is in it, nothing else is, and the real `Engine` has each member with the same
 signature and types. The owner modules never import the engine, not even for type checking
-(the `lint-imports` contract says the same for indirect imports).
+(the `lint-imports` contract says the same for indirect imports). An entry rule's logic
+(`rule_logic.py`) gets only the reading half, `OwnerContext`: it decides, and returns commands.
 """
 
 from __future__ import annotations
@@ -19,10 +20,22 @@ from backtest_harness import EXCHANGE, bars, flags, fx_plan
 
 from tradeplan.brokers.paper.broker import PaperAccount, PaperBroker
 from tradeplan.runtime.engine import Engine, EngineConfig, RuleInputs
-from tradeplan.runtime.services import OwnerServices
+from tradeplan.runtime.services import OwnerContext, OwnerServices
 
 RUNTIME = Path(__file__).resolve().parents[2] / "src" / "tradeplan" / "runtime"
-OWNER_MODULES = ("rule_run.py", "slot_run.py", "expiry.py", "legs.py")
+OWNER_MODULES = (
+    "rule_run.py",
+    "slot_run.py",
+    "expiry.py",
+    "legs.py",
+    "idmap.py",
+    "rule_state.py",
+    "slot_state.py",
+    "state_codec.py",
+    "commands.py",
+    "rule_logic.py",
+    "values.py",
+)
 
 
 def _tree(name: str) -> ast.Module:
@@ -30,9 +43,9 @@ def _tree(name: str) -> ast.Module:
 
 
 def _is_engine(node: ast.expr) -> bool:
-    """`engine` or `self.engine`."""
+    """`engine`, `ctx` or `self.engine`."""
     if isinstance(node, ast.Name):
-        return node.id == "engine"
+        return node.id in ("engine", "ctx")
     return (
         isinstance(node, ast.Attribute)
         and node.attr == "engine"
@@ -63,14 +76,25 @@ def _imported_modules(tree: ast.Module) -> set[str]:
 
 
 def _protocol_members(protocol: type) -> set[str]:
-    """The members a protocol declares (what `typing.get_protocol_members` gives on 3.13)."""
+    """The members a protocol declares, its protocol bases' included (what
+    `typing.get_protocol_members` gives on 3.13)."""
     skip = {"_is_protocol", "_is_runtime_protocol", "_abc_impl"}
-    declared = {
-        name
-        for name in vars(protocol)
-        if not (name.startswith("__") and name.endswith("__")) and name not in skip
-    }
-    return declared | set(getattr(protocol, "__annotations__", {}))
+    found: set[str] = set()
+    for cls in protocol.__mro__:
+        if cls in (object, typing.Protocol, typing.Generic):
+            continue
+        found |= {
+            name
+            for name in vars(cls)
+            if not (name.startswith("__") and name.endswith("__")) and name not in skip
+        }
+        found |= set(getattr(cls, "__annotations__", {}))
+    return found
+
+
+def _member(protocol: type, name: str) -> object:
+    """The declaration of `name` in `protocol` or the protocol base that has it."""
+    return next(vars(cls)[name] for cls in protocol.__mro__ if name in vars(cls))
 
 
 MEMBERS = _protocol_members(OwnerServices)
@@ -93,19 +117,26 @@ def test_the_protocol_has_nothing_the_owners_do_not_use() -> None:
     assert MEMBERS <= USED, f"in OwnerServices but used by no owner: {sorted(MEMBERS - USED)}"
 
 
+def test_the_rule_logic_only_reads_the_engine() -> None:
+    used = _engine_accesses(_tree("rule_logic.py"))
+    reading = _protocol_members(OwnerContext)
+    assert used <= reading, f"rule_logic uses more than OwnerContext: {sorted(used - reading)}"
+    assert reading < MEMBERS
+
+
 def test_every_member_has_a_docstring() -> None:
     for name in sorted(MEMBERS):
-        member = vars(OwnerServices)[name]
+        member = _member(OwnerServices, name)
         target = member.fget if isinstance(member, property) else member
         assert (target.__doc__ or "").strip(), f"OwnerServices.{name} says nothing"
 
 
 def _methods() -> list[str]:
-    return sorted(n for n in MEMBERS if not isinstance(vars(OwnerServices)[n], property))
+    return sorted(n for n in MEMBERS if not isinstance(_member(OwnerServices, n), property))
 
 
 def _properties() -> list[str]:
-    return sorted(n for n in MEMBERS if isinstance(vars(OwnerServices)[n], property))
+    return sorted(n for n in MEMBERS if isinstance(_member(OwnerServices, n), property))
 
 
 @pytest.mark.parametrize("name", _methods())
@@ -135,7 +166,7 @@ def engine() -> Engine:
 
 @pytest.mark.parametrize("name", _properties())
 def test_the_engine_attribute_has_the_protocol_type(name: str, engine: Engine) -> None:
-    fget = vars(OwnerServices)[name].fget
+    fget = _member(OwnerServices, name).fget  # type: ignore[attr-defined]
     expected = typing.get_type_hints(fget)["return"]
     value = getattr(engine, name)
     if getattr(expected, "_is_protocol", False):  # e.g. BarSeries: has what it promises

@@ -199,7 +199,7 @@ def run_backtest(
     stopped = {
         owner.name: owner.stop_reason
         for owner in engine.owners
-        if isinstance(owner, SlotRun) and owner.state == STOPPED
+        if isinstance(owner, SlotRun) and owner.state.phase == STOPPED
     }
     paused = {
         owner.name: owner.pauses

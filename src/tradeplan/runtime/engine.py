@@ -14,7 +14,9 @@ offers owners its services: ids, submitting and cancelling, the ledger, sizing, 
 records, alerts. Owners see those services only as `services.OwnerServices` and never import
 this module (an import-linter contract): the engine builds its owners, not the other way round.
 A new kind of owner implements the `Owner` protocol (`owner.py`) and plugs into the same engine
-(the `owners=` hook).
+(the `owners=` hook). An owner's run state is one frozen value (`snapshot()`); an owner built
+afresh and `restore()`d from it takes the old one's place through `replace_owner`, between two
+events (what a restarted live run does with its stored snapshots).
 
 Timing (documented in docs/backtesting.md):
 
@@ -243,6 +245,18 @@ class Engine:
             tuple(self._alerts),
         )
 
+    def replace_owner(self, old: Owner, new: Owner) -> None:
+        """Put `new` in `old`'s place: in the run order, and as the owner of `old`'s working
+        orders and watches. The hook for restoring owners from snapshots (`Owner.restore`):
+        call it between two events, never from inside an owner's handler. The engine keeps
+        nothing else of an owner's (the ledger and the order book know owners by name)."""
+        index = next(i for i, owner in enumerate(self.owners) if owner is old)
+        self.owners[index] = new
+        for table in (self._owner_of, self._watch_of):
+            for key, owner in table.items():
+                if owner is old:
+                    table[key] = new
+
     # --- the broker's calls (BrokerListener) -----------------------------------------------------
 
     def on_order_update(self, update: OrderUpdate) -> None:
@@ -441,11 +455,12 @@ class Engine:
         if self.book.request_cancel(order_id):
             self.broker.cancel(order_id)
 
-    def watch(self, owner: Owner, side: Side, level: Decimal) -> str:
-        watch_id = f"w{self.new_order_id()}"
+    def new_watch_id(self) -> str:
+        return f"w{self.new_order_id()}"
+
+    def watch(self, owner: Owner, watch_id: str, side: Side, level: Decimal) -> None:
         self._watch_of[watch_id] = owner
         self.broker.watch(watch_id, side, level)
-        return watch_id
 
     def unwatch(self, watch_id: str) -> None:
         if self._watch_of.pop(watch_id, None) is not None:

@@ -12,21 +12,32 @@ from dataclasses import replace
 from decimal import Decimal
 
 from tradeplan.orders.model import Order, OrderTag
+from tradeplan.runtime.commands import Alert, Submit, execute
 from tradeplan.runtime.owner import Owner
-from tradeplan.runtime.services import OwnerServices
+from tradeplan.runtime.services import OwnerContext, OwnerServices
 
 
-def re_place_expired(
-    engine: OwnerServices, owner: Owner, expired: Order, tag: OrderTag, qty: Decimal | None = None
-) -> Order:
-    """Send a copy of `expired` under a new id, with an alert and the reason on its row; `qty`
-    (what is left to close, when the exit had filled in part) replaces its quantity."""
+def re_placed(
+    engine: OwnerContext, expired: Order, tag: OrderTag, qty: Decimal | None = None
+) -> tuple[Order, tuple[Alert, Submit]]:
+    """A copy of `expired` under a new id, and the commands that send it: an alert, then the
+    order with the reason on its row. `qty` (what is left to close, when the exit had filled
+    in part) replaces its quantity."""
     order = replace(expired, id=engine.new_order_id(), qty=expired.qty if qty is None else qty)
     levels = "trailing again from the market" if expired.is_trailing else "with the same levels"
     message = (
         f"{tag.value} order {expired.id} expired (GTC kept 90 days); "
         f"re-placed as order {order.id} {levels}"
     )
-    engine.alert(owner, "gtc_expired", message, order.id)
-    engine.submit(owner, order, reason=f"re-placed: GTC order {expired.id} expired")
+    alert = Alert("gtc_expired", message, order.id)
+    return order, (alert, Submit(order, reason=f"re-placed: GTC order {expired.id} expired"))
+
+
+def re_place_expired(
+    engine: OwnerServices, owner: Owner, expired: Order, tag: OrderTag, qty: Decimal | None = None
+) -> Order:
+    """`re_placed`, sent at once."""
+    order, commands = re_placed(engine, expired, tag, qty)
+    for command in commands:
+        execute(engine, owner, command)
     return order

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -67,6 +67,18 @@ class Owner(Protocol):
 
     def finish(self, row: int, settle: Settle) -> None:
         """End of data at `row`: cancel what works, close what is open via `settle`."""
+        ...
+
+    def snapshot(self) -> object:
+        """Everything about the owner that changed since it was built, as one frozen value
+        (`RuleState`, `SlotState`; `state_codec` writes them as JSON). Taken between two
+        events (never from inside a handler), it is all a fresh owner built from the same
+        configuration needs to go on exactly as this one would (`restore`)."""
+        ...
+
+    def restore(self, state: Any) -> None:
+        """Take `state`, a `snapshot()` of an owner of the same configuration, as its own:
+        what a restarted live run does with the last snapshot it stored."""
         ...
 
 

@@ -46,12 +46,18 @@ from its fill price, for the grid's full units again.
 Fees (the strategy's `fees:`) are moved into prices the way the dealer does: a take profit is
 widened by the fees of its entry and of itself, so it nets its width; a counter by the fee of
 its own order. Fee amounts are rounded up to the tick before they are added.
+
+State. Everything that changes during a run is one frozen `SlotState` (`slot_state.py`) in
+`self.state`; the object keeps only its configuration. As in `rule_run.py`, every handler
+replaces the value whole and puts it in place before each call to the engine (the broker may
+answer re-entrantly), and reads it again after. `snapshot()` and `restore()` hand it out and
+take it back.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from tradeplan.core.enums import OrderType, Side, TimeInForce
 from tradeplan.core.epoch import ns_from_datetime
@@ -64,22 +70,31 @@ from tradeplan.plan.model import ExitPlan, Fees, GridProgram, charges_fees
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.runtime.exits import exit_orders, level, width
 from tradeplan.runtime.expiry import re_place_expired
+from tradeplan.runtime.idmap import IdMap
 from tradeplan.runtime.ledger import Position
-from tradeplan.runtime.legs import Leg, resize
+from tradeplan.runtime.legs import Leg, resized, send_resize
 from tradeplan.runtime.owner import Settle
 from tradeplan.runtime.records import ExitReason, OrderEventKind
 from tradeplan.runtime.services import OwnerServices
-
-FLAT, ENTRY_WORKING, OPEN, REARMING, STOPPED = (
-    "flat",
-    "entry_working",
-    "open",
-    "rearming",
-    "stopped",
+from tradeplan.runtime.slot_state import (
+    ENTRY_WORKING,
+    FLAT,
+    OPEN,
+    REARMING,
+    STOPPED,
+    SlotState,
 )
+
+if TYPE_CHECKING:  # mypy checks field names and types against dataclasses.replace
+    from dataclasses import replace
+else:  # the same copy, three times faster (values.py)
+    from tradeplan.runtime.values import replace
+
 ALERT_PIPS: Final = Decimal(15)  # the dealer mails when a stop sits this far beyond its setting
 STOP_WIDENED: Final = "stop_widened_by_spread"
 _FILLS: Final = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
+_NO_ENTRIES: IdMap[Order] = IdMap()
+_NO_EXITS: IdMap[Leg] = IdMap()
 _CLOSING_EVENTS: Final = {
     OrderTag.MANUAL: "manual_close",
     OrderTag.MARGIN_CLOSEOUT: "margin_closeout",
@@ -112,8 +127,7 @@ class SlotRun:
         self.price = price
         self.side = grid.side
         self._name = slot_name(grid, price, engine.instrument)
-        self.state = FLAT
-        self.stop_reason = ""
+        self.state = SlotState()
         self._moves = {
             (t.source, t.event, t.target)
             for machine in engine.plan.machines
@@ -121,62 +135,84 @@ class SlotRun:
             for t in machine.transitions
         }
         self._fees = engine.plan.fees if charges_fees(engine.plan.fees) else None
-        self._arm_at = 0  # flat / rearming: (re-)arm at the first close at or after (epoch ns)
-        self.pauses = 0  # times a day's refusal paused the slot until the next trading day
-        self._exit_price: Decimal | None = None  # the last exit's fill, which re-entries key off
-        self._entries: dict[str, Order] = {}  # working entry legs (one, or a counter/follow pair)
-        self._exits: dict[str, Leg] = {}
-        self._closing: Order | None = None
-        self._rejection = ""
 
     @property
     def name(self) -> str:
         return self._name
 
+    @property
+    def stop_reason(self) -> str:
+        """Why the slot stopped (empty while it runs)."""
+        return self.state.stop_reason
+
+    @property
+    def pauses(self) -> int:
+        """Times a day's refusal paused the slot until the next trading day."""
+        return self.state.pauses
+
+    def snapshot(self) -> SlotState:
+        """The run state now: a frozen value, valid between two events."""
+        return self.state
+
+    def restore(self, state: SlotState) -> None:
+        """Go on from `state`, a `snapshot()` of a run of the same grid slot."""
+        if not isinstance(state, SlotState):
+            raise TypeError(f"slot {self._name} takes a SlotState, not {type(state).__name__}")
+        self.state = state
+
     # --- the engine's calls -------------------------------------------------------------------
 
     def on_bar_close(self, row: int) -> None:
-        if (self.state == FLAT or self.state == REARMING) and (
-            self.engine.close_ns(row) >= self._arm_at
+        state = self.state
+        if (state.phase == FLAT or state.phase == REARMING) and (
+            self.engine.close_ns(row) >= state.arm_at
         ):
             self._arm(row)
 
     def next_wakeup(self, row: int) -> int:
-        if self.state == FLAT or self.state == REARMING:
-            return self.engine.first_close_at(self._arm_at, row)
+        state = self.state
+        if state.phase == FLAT or state.phase == REARMING:
+            return self.engine.first_close_at(state.arm_at, row)
         return self.engine.rows
 
     def on_update(self, update: OrderUpdate) -> None:
         order_id = update.order.id
         kind = update.kind
-        if order_id in self._entries:
+        state = self.state
+        if order_id in state.entries:
             self._on_entry_update(update)
-        elif order_id in self._exits:
-            tag = self._exits[order_id].tag
+        elif order_id in state.exits:
+            tag = state.exits[order_id].tag
             if kind in _FILLS:
                 self._exit_filled(update, tag)
             elif kind is OrderEvent.REJECTED:
-                del self._exits[order_id]
+                self.state = replace(state, exits=state.exits.drop(order_id))
                 self._halt(f"its {tag.value} order was rejected: {update.reason}", "rejected")
             elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-                del self._exits[order_id]  # the position stays; the other exit keeps working
+                # The position stays; the other exit keeps working.
+                state = replace(state, exits=state.exits.drop(order_id))
+                self.state = state
                 gtc = update.order.time_in_force is TimeInForce.GTC
-                if kind is OrderEvent.EXPIRED and gtc and self.state == OPEN:
+                if kind is OrderEvent.EXPIRED and gtc and state.phase == OPEN:
                     # US brokers drop GTC orders after 90 days: never leave the slot unprotected.
                     position = self.engine.ledger.open.get(self._name)
                     qty = update.order.qty if position is None else position.qty
                     order = re_place_expired(self.engine, self, update.order, tag, qty)
-                    self._exits[order.id] = Leg(tag, order.qty)
-        elif self._closing is not None and order_id == self._closing.id:
+                    state = self.state
+                    self.state = replace(
+                        state, exits=state.exits.put(order.id, Leg(tag, order.qty))
+                    )
+        elif state.closing is not None and order_id == state.closing.id:
             if kind in _FILLS:
-                tag = self._closing.tag or OrderTag.MANUAL
+                tag = state.closing.tag or OrderTag.MANUAL
                 if kind is OrderEvent.FILLED or not self._open_after(update):
                     if kind is not OrderEvent.FILLED:
                         self.engine.cancel(order_id)  # larger than the position: not the rest
-                    self._closing = None
+                    self.state = replace(self.state, closing=None)
                 self._close_trade(update, tag)
             elif kind in (OrderEvent.REJECTED, OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-                self._closing = None  # the position is still there (the slot stopped already)
+                # The position is still there (the slot stopped already).
+                self.state = replace(state, closing=None)
 
     def on_touch(self, touch: PriceTouch) -> None:
         """Slots watch no prices."""
@@ -184,14 +220,15 @@ class SlotRun:
     def finish(self, row: int, settle: Settle) -> None:
         self._cancel_entries()
         self._cancel_exits()
-        if self._closing is not None:
-            closing, self._closing = self._closing, None
+        closing = self.state.closing
+        if closing is not None:
+            self.state = replace(self.state, closing=None)
             self.engine.cancel(closing.id)
         position = self.engine.ledger.open.get(self._name)
         if position is None:
             return
         order = self._market_close(position.side.opposite, position.qty, OrderTag.END_OF_DATA)
-        self._closing = order
+        self.state = replace(self.state, closing=order)
         self.engine.settle(self, order, settle, row)
 
     # --- what a trader (or a live broker's close-out) may do ------------------------------------
@@ -234,16 +271,16 @@ class SlotRun:
         if rule is not ReentryRule.AS_IS:
             self._record_conversion(rule, orders[0], dropped, bid, ask)
         self._move(("bar_close",), ENTRY_WORKING)
-        self._rejection = ""
+        self.state = replace(self.state, rejection="")
         for index, order in enumerate(orders):
-            if self.state != ENTRY_WORKING:
+            state = self.state
+            if state.phase != ENTRY_WORKING:
                 break  # an earlier leg was rejected and stopped the slot
-            self._entries[order.id] = order
+            self.state = replace(state, entries=state.entries.put(order.id, order))
             engine.submit(self, order, entry_price=priced if index == 0 else None)
-        if self._rejection:
-            engine.signal(
-                row, self._name, side, False, f"rejected by the broker: {self._rejection}"
-            )
+        rejection = self.state.rejection
+        if rejection:
+            engine.signal(row, self._name, side, False, f"rejected by the broker: {rejection}")
         else:
             engine.signal(row, self._name, side, True)
 
@@ -252,7 +289,7 @@ class SlotRun:
     ) -> tuple[tuple[Order, ...], ReentryRule, Order | None]:
         """What to place now: the entry at the slot price, or the counter/follow re-entries
         after an exit (converted per the irregular rules), and the leg dropped, if any."""
-        grid, exit_price = self.grid, self._exit_price
+        grid, exit_price = self.grid, self.state.exit_price
         if exit_price is None or (grid.counter is None and grid.follow is None):
             return (self._slot_entry(bid, ask),), ReentryRule.AS_IS, None
         spread = ask - bid
@@ -360,12 +397,14 @@ class SlotRun:
             else:
                 self._entry_filled(update)
         elif kind is OrderEvent.REJECTED:
-            del self._entries[order_id]
-            self._rejection = update.reason or "rejected"
+            rejection = update.reason or "rejected"
+            state = self.state
+            self.state = replace(state, entries=state.entries.drop(order_id), rejection=rejection)
             self._cancel_entries()
-            self._stop("rejected", f"its entry was rejected: {self._rejection}")
+            self._stop("rejected", f"its entry was rejected: {rejection}")
         elif kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED):
-            del self._entries[order_id]  # not by the slot: it forgets its own cancels first
+            # Not by the slot: it forgets its own cancels first.
+            self.state = replace(self.state, entries=self.state.entries.drop(order_id))
             if self._name in self.engine.ledger.open:
                 return  # the part filled stays the slot's position, with its exits
             self._cancel_entries()
@@ -375,7 +414,7 @@ class SlotRun:
         """A further part of the entry: the position grows, its exits with it."""
         assert update.fill_price is not None and update.fill_qty is not None
         if update.kind is OrderEvent.FILLED:
-            del self._entries[update.order.id]
+            self.state = replace(self.state, entries=self.state.entries.drop(update.order.id))
         self.engine.ledger.add(
             self._name,
             qty=update.fill_qty,
@@ -388,10 +427,12 @@ class SlotRun:
     def _entry_filled(self, update: OrderUpdate) -> None:
         """The entry's first fill (all of it, or its first part): the position opens."""
         engine, grid = self.engine, self.grid
-        entry = self._entries.pop(update.order.id)
+        entry = self.state.entries[update.order.id]
+        self.state = replace(self.state, entries=self.state.entries.drop(entry.id))
         self._cancel_entries()  # the other re-entry leg: one order, one position
         if update.kind is OrderEvent.PARTIALLY_FILLED:
-            self._entries[entry.id] = entry  # the rest of this one keeps working
+            # The rest of this one keeps working.
+            self.state = replace(self.state, entries=self.state.entries.put(entry.id, entry))
         assert update.fill_price is not None and update.fill_qty is not None
         fill, qty = update.fill_price, update.fill_qty
         mark = engine.mark(update)
@@ -413,10 +454,11 @@ class SlotRun:
             session=engine.order_session,
         )
         for order in planned.orders:
-            if self.state != OPEN:
+            state = self.state
+            if state.phase != OPEN:
                 break  # an earlier exit was rejected and stopped the slot
             assert order.tag is not None
-            self._exits[order.id] = Leg(order.tag, order.qty)
+            self.state = replace(state, exits=state.exits.put(order.id, Leg(order.tag, order.qty)))
             reason = ""
             if order.tag is OrderTag.STOP_LOSS:
                 reason = self._stop_alert(order, fill, spread)
@@ -461,24 +503,29 @@ class SlotRun:
     def _exit_filled(self, update: OrderUpdate, tag: OrderTag) -> None:
         order_id = update.order.id
         if self._open_after(update):
-            self._exits[order_id].filled += update.fill_qty or 0
+            state = self.state
             if update.kind is OrderEvent.FILLED:
-                del self._exits[order_id]
+                exits = state.exits.drop(order_id)
+            else:
+                exits = state.exits.put(order_id, state.exits[order_id].fill(update.fill_qty))
+            self.state = replace(state, exits=exits)
             self._close_trade(update, tag)
             self._resize()  # the other exit closes what is left
             return
-        del self._exits[order_id]
+        self.state = replace(self.state, exits=self.state.exits.drop(order_id))
         if update.kind is not OrderEvent.FILLED:
             self.engine.cancel(order_id)  # an exit larger than the position: not the rest
         self._cancel_exits()
         self._cancel_entries()  # what is left of a part-filled entry
         assert update.fill_price is not None
         self._close_trade(update, tag)
-        if self.state == STOPPED:
+        if self.state.phase == STOPPED:
             self._move(("exit_filled",), STOPPED)
             return
-        self._exit_price = update.fill_price
-        self._arm_at = ns_from_datetime(update.time)  # at the close of the bar it filled in
+        # Re-arm from the exit's fill, at the close of the bar it filled in.
+        self.state = replace(
+            self.state, exit_price=update.fill_price, arm_at=ns_from_datetime(update.time)
+        )
         self._move((f"{tag.value}_filled",), REARMING)
 
     def _close_trade(self, update: OrderUpdate, tag: OrderTag) -> None:
@@ -492,19 +539,28 @@ class SlotRun:
     def _resize(self) -> None:
         """Keep the exits at the size of the position."""
         position = self.engine.ledger.open.get(self._name)
-        if position is not None:
-            resize(self.engine, self._exits.items(), position.qty)
+        if position is None:
+            return
+        state = self.state
+        changed = resized(state.exits.pairs, position.qty)
+        if not changed:
+            return
+        exits = state.exits
+        for order_id, leg in changed:
+            exits = exits.put(order_id, leg)
+        self.state = replace(state, exits=exits)
+        send_resize(self.engine, changed, position.qty)
 
     def _close_and_stop(self, tag: OrderTag) -> None:
         position = self.engine.ledger.open.get(self._name)
-        if self.state != OPEN or position is None:
+        if self.state.phase != OPEN or position is None:
             raise RuntimeError(f"slot {self._name} holds no position to close")
         self._cancel_exits()
         self._cancel_entries()  # what is left of a part-filled entry: the position closes
         event = _CLOSING_EVENTS[tag]
         self._stop(event, f"its position was closed ({event})")
         order = self._market_close(position.side.opposite, position.qty, tag)
-        self._closing = order
+        self.state = replace(self.state, closing=order)
         self.engine.submit(self, order)
 
     def _market_close(self, side: Side, qty: Decimal, tag: OrderTag) -> Order:
@@ -525,41 +581,47 @@ class SlotRun:
         """A refusal for the day (daily loss limit, a cap): the slot keeps its state and arms
         again at the first close of the next trading day, when the guards judge afresh."""
         self.engine.signal(row, self._name, self.side, False, reason)
-        self._move(("bar_close",), self.state)
-        self._arm_at = self.engine.next_trading_day_ns(row)
-        self.pauses += 1
+        self._move(("bar_close",), self.state.phase)
+        self.state = replace(
+            self.state,
+            arm_at=self.engine.next_trading_day_ns(row),
+            pauses=self.state.pauses + 1,
+        )
 
     def _stop_refused(self, row: int, reason: str) -> None:
         self.engine.signal(row, self._name, self.side, False, reason)
         self._stop("bar_close", f"its entry was refused: {reason}")
 
     def _halt(self, reason: str, event: str) -> None:
-        if self.state == STOPPED:
+        if self.state.phase == STOPPED:
             return
         self._cancel_entries()  # a working entry, or what is left of a part-filled one
         self._stop(event, reason)
 
     def _stop(self, event: str, reason: str) -> None:
-        self.stop_reason = reason
+        self.state = replace(self.state, stop_reason=reason)
         self._move((event,), STOPPED)
 
     def _cancel_entries(self) -> None:
-        entries, self._entries = self._entries, {}
+        entries = self.state.entries
+        self.state = replace(self.state, entries=_NO_ENTRIES)
         for order_id in entries:
             self.engine.cancel(order_id)
 
     def _cancel_exits(self) -> None:
-        exits, self._exits = self._exits, {}
+        exits = self.state.exits
+        self.state = replace(self.state, exits=_NO_EXITS)
         for order_id in exits:
             self.engine.cancel(order_id)
 
     def _move(self, events: tuple[str, ...], target: str) -> None:
+        phase = self.state.phase
         for event in events:
-            if (self.state, event, target) in self._moves:
-                self.state = target
+            if (phase, event, target) in self._moves:
+                self.state = replace(self.state, phase=target)
                 return
         raise RuntimeError(
-            f"slot {self._name}: the plan has no transition {self.state} --{events[0]}--> {target}"
+            f"slot {self._name}: the plan has no transition {phase} --{events[0]}--> {target}"
         )
 
 
@@ -574,6 +636,11 @@ def _stops_for_good(refusal: str) -> bool:
 
 __all__ = [
     "ALERT_PIPS",
+    "ENTRY_WORKING",
+    "FLAT",
+    "OPEN",
+    "REARMING",
+    "STOPPED",
     "STOP_WIDENED",
     "SlotRun",
     "charges_fees",
