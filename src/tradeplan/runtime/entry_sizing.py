@@ -27,12 +27,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
 from fractions import Fraction
+from functools import lru_cache
+from typing import Final
 
 from tradeplan.core.enums import Side
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.money import HUNDRED, ONE, fmt_decimal
 from tradeplan.orders.model import TrailKind
-from tradeplan.plan.model import EntryRule, ExitPlan, Fees
+from tradeplan.plan.model import EntryRule, ExitPlan, Fees, charges_fees
 from tradeplan.runtime.exits import level, trail_of, width
 from tradeplan.runtime.ledger import QuoteRate
 from tradeplan.sizing import SizingError, fixed_units, size_by_risk
@@ -104,12 +106,14 @@ def size_entry(
     sizing = rule.sizing
     distance = stop_distance(rule.exits, rule.side, price, spread, instrument)
     rate = sizing_rate(instrument, account, price)
-    unit_fees, order_fees = round_trip_fees(fees, rule.side, price, distance)
+    fees_split = round_trip_fees(fees, rule.side, price, distance)
+    unit_fees, order_fees = fees_split
+    fees_free = fees_split is _NO_FEES
     note = ""
     if sizing is None:
         qty = venue_step  # the smallest tradable quantity
     elif sizing.mode in ("units", "qty"):
-        qty = fixed_units(sizing.amount, instrument.step)
+        qty = _fixed_units(sizing.amount, instrument.step)
     elif sizing.mode == "notional":
         qty = floor_to_step(frac(sizing.amount) / (frac(price) * frac(rate)), venue_step)
         if qty <= 0:
@@ -125,9 +129,24 @@ def size_entry(
         raise SizingError(f"unknown sizing mode {sizing.mode!r}")
     risk_amount = None
     if distance is not None:
-        loss = frac(qty) * (frac(distance) + unit_fees) + order_fees
-        risk_amount = to_decimal_approx(loss * frac(rate), 8)
+        if fees_free and isinstance(rate, Decimal):  # exact in Decimal: no Fractions needed
+            with localcontext() as ctx:
+                ctx.prec = 60
+                risk_amount = (qty * distance * rate).quantize(_RISK_PLACES)
+        else:
+            loss = frac(qty) * (frac(distance) + unit_fees) + order_fees
+            risk_amount = to_decimal_approx(loss * frac(rate), 8)
     return EntrySize(qty, note, risk_amount)
+
+
+_NO_FEES: Final = (Fraction(0), Fraction(0))
+_RISK_PLACES: Final = Decimal("1e-8")  # `to_decimal_approx(..., 8)`
+
+
+@lru_cache(maxsize=256)
+def _fixed_units(amount: Decimal, step: Decimal) -> Decimal:
+    """`fixed_units` of a rule's written size: the same every entry, so worked out once."""
+    return fixed_units(amount, step)
 
 
 def round_trip_fees(
@@ -135,8 +154,8 @@ def round_trip_fees(
 ) -> tuple[Fraction, Fraction]:
     """(per unit, per position) fees in the quote currency of an entry at `price` closed by its
     stop `distance` away: the entry's and the stop's, as the paper broker charges them."""
-    if fees is None or distance is None:
-        return Fraction(0), Fraction(0)
+    if fees is None or distance is None or not charges_fees(fees):
+        return _NO_FEES
     stop = frac(price) - side.sign * frac(distance)
     per_unit = 2 * frac(fees.per_unit) + frac(fees.per_notional) / 100 * (frac(price) + stop)
     return per_unit, 2 * frac(fees.per_order)
