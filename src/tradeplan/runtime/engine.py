@@ -158,6 +158,7 @@ class Engine:
         self._time = series.time_ns
         self._decimals = int(series.decimals)
         self._close_ns = series.close_time_ns  # a bar says when it closes; no row is peeked
+        self._first_close: dict[int, int] = {}  # first_close_at's searches, by instant
         self._orders: list[OrderEventRecord] = []
         self._signals: list[SignalRecord] = []
         self._alerts: list[AlertRecord] = []
@@ -497,8 +498,13 @@ class Engine:
 
     def first_close_at(self, at_ns: int, row: int) -> int:
         """The first row >= `row` whose close is at or after `at_ns`; `rows` if none is: where
-        a replay wakes for a clock an owner keeps in time."""
-        at = int(np.searchsorted(self._close_ns, at_ns, side="left"))
+        a replay wakes for a clock an owner keeps in time. Owners ask again for the same
+        instant at every wake-up (40 grid slots each visited row), so the search is kept."""
+        at = self._first_close.get(at_ns)
+        if at is None:
+            if len(self._first_close) > 4096:
+                self._first_close.clear()
+            at = self._first_close[at_ns] = int(np.searchsorted(self._close_ns, at_ns, side="left"))
         return at if at >= self.rows else max(at, row)
 
     def deadline_row(self, deadline: datetime, row: int) -> int:
