@@ -14,13 +14,14 @@ from typing import Any
 import numpy as np
 import pytest
 from test_indicator_steps import bits, bundled_closes
+from test_step_eval import closed_bars
 
 from tradeplan.compiler.lowering import lower
 from tradeplan.core.instrument import default_instrument
 from tradeplan.lang.expr import Call, Cross, Expr, Index, Name, Number
 from tradeplan.runtime.bars import BarArrays
 from tradeplan.runtime.evaluate import SeriesEvaluator
-from tradeplan.runtime.step_eval import ClosedBar, StepEvaluator
+from tradeplan.runtime.step_eval import StepEvaluator
 
 CLOSE = Name("close")
 
@@ -46,18 +47,8 @@ def late(refs: list[int], program: Any, bars: BarArrays, start: int) -> list[lis
     evaluator = StepEvaluator(program)
     cells = [evaluator.cell(ref) for ref in refs]
     out: list[list[Any]] = [[] for _ in refs]
-    for i in range(start, len(bars)):
-        evaluator.push(
-            ClosedBar(
-                int(bars.time[i]),
-                float(bars.open[i]),
-                float(bars.high[i]),
-                float(bars.low[i]),
-                float(bars.close[i]),
-                float(bars.volume[i]),
-                float(bars.spread[i]),
-            )
-        )
+    for bar in closed_bars(bars, "UTC")[start:]:
+        evaluator.push(bar)
         for values, cell in zip(out, cells, strict=True):
             values.append(cell.value)
     return out

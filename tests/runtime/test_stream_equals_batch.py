@@ -10,7 +10,6 @@ strategy the fuzz generator makes, and for generated rules over generated bars.
 
 from __future__ import annotations
 
-import gzip
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -37,6 +36,7 @@ sys.path.insert(0, str(ROOT / "tests" / "golden"))
 sys.path.insert(0, str(ROOT / "tests" / "fuzz"))
 import golden_runs  # noqa: E402
 from fuzz_budget import examples  # noqa: E402
+from test_lint_clean_runs import DATA  # noqa: E402  (the first rows of every bundled file)
 from test_lint_never_crashes import mutated  # noqa: E402
 
 STREAM = BacktestOptions(stream=True)
@@ -67,15 +67,6 @@ def test_every_bundled_strategy_streams_to_its_golden_files(case: str, tmp_path:
     want = golden_runs.stored(case)
     for name, content in want.items():
         assert (tmp_path / "out" / name).read_bytes() == content, f"{case}: {name} differs"
-
-
-ROWS = 1500
-DATA: list[MarketData] = [
-    parse_market_data(
-        b"\n".join(gzip.decompress(path.read_bytes()).split(b"\n")[: ROWS + 1]), source=path.name
-    )
-    for path in sorted((ROOT / "data").glob("*.csv.gz"))
-]
 
 
 @settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.too_slow])

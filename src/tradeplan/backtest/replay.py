@@ -99,9 +99,16 @@ def _replay(
         if progress is not None and row >= next_report:
             progress(row, rows)
             next_report = row + report_every
+    end_of_data(engine, venue, progress)
+    return ReplayStats(rows, visited, perf_counter() - began)
+
+
+def end_of_data(engine: Engine, venue: ReplayVenue, progress: Progress | None) -> None:
+    """The data has ended: carry trailing peaks over the rows not walked, close what is still
+    open at the last close, and report the run complete. Every replay ends this way."""
+    rows = venue.rows
     venue.skip_to(rows)
     if rows:
         engine.finish(rows - 1, venue.settle_at_close)
     if progress is not None:
         progress(rows, rows)
-    return ReplayStats(rows, visited, perf_counter() - began)

@@ -21,7 +21,7 @@ from time import perf_counter
 import numpy as np
 
 from tradeplan.backtest.data import MarketData
-from tradeplan.backtest.replay import Progress, ReplayStats, fewer_collections
+from tradeplan.backtest.replay import Progress, ReplayStats, end_of_data, fewer_collections
 from tradeplan.ports.broker import ReplayVenue
 from tradeplan.runtime.engine import Engine
 from tradeplan.runtime.signal_feed import SignalFeed
@@ -71,9 +71,5 @@ def _stream(
         engine.on_bar_close(row)
         if progress is not None and (row + 1) % report_every == 0:
             progress(row + 1, rows)
-    venue.skip_to(rows)
-    if rows:
-        engine.finish(rows - 1, venue.settle_at_close)
-    if progress is not None:
-        progress(rows, rows)
+    end_of_data(engine, venue, progress)
     return ReplayStats(rows, rows, perf_counter() - began)

@@ -39,6 +39,7 @@ from tradeplan.lang.expr import (
 )
 from tradeplan.plan.signals import (
     COLUMNS,
+    COMPARE,
     Apply,
     Arithmetic,
     ClockWindow,
@@ -57,7 +58,6 @@ from tradeplan.plan.signals import (
 )
 from tradeplan.plan.vocabulary import FUNCTIONS, SESSION_CODES
 
-_COMPARISONS = ("<", "<=", ">", ">=", "==", "!=")
 _PRICES = tuple(column for column in COLUMNS if column != "day")  # `day` is no language name
 
 
@@ -277,7 +277,7 @@ class Lowering:
         words = (_SessionName, _SessionWord)
         if isinstance(left, words) or isinstance(right, words):
             return self._session_compare(expr.op, left, right)
-        if expr.op not in _COMPARISONS:
+        if expr.op not in COMPARE:
             raise LoweringError(f"unknown comparison `{expr.op}`")
         return self._cond(Comparison(expr.op, _as_number(left), _as_number(right)))
 

@@ -20,7 +20,10 @@ runtime/evaluate.py; the nodes below say which they produce.
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Final
 
 from tradeplan.plan.vocabulary import FUNCTIONS, warmup
 
@@ -86,6 +89,17 @@ class Lag:
 
     source: int
     bars: int
+
+
+COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+"""What each `Comparison.op` means, for floats and numpy arrays alike: both evaluators use it."""
 
 
 @dataclass(frozen=True, slots=True)

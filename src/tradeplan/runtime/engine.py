@@ -52,7 +52,7 @@ from tradeplan.core.calendar import (
     us_session,
 )
 from tradeplan.core.enums import AssetClass, OrderType, Session, Side
-from tradeplan.core.epoch import EPOCH, datetime_from_ns, ns_from_datetime
+from tradeplan.core.epoch import EPOCH, datetime_from_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
 from tradeplan.orders.book import Anomaly, OrderBook
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus
@@ -506,10 +506,6 @@ class Engine:
                 self._first_close.clear()
             at = self._first_close[at_ns] = int(np.searchsorted(self._close_ns, at_ns, side="left"))
         return at if at >= self.rows else max(at, row)
-
-    def deadline_row(self, deadline: datetime, row: int) -> int:
-        """The first row >= `row` whose close is at or after `deadline`; `rows` if none is."""
-        return self.first_close_at(ns_from_datetime(deadline), row)
 
     def quote(self) -> tuple[Decimal, Decimal] | None:
         """Bid and Ask an order sent now meets first, as the broker quotes them; None when it

@@ -37,7 +37,6 @@ does arithmetic on constants; the step evaluator folds exactly the same nodes.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -47,6 +46,7 @@ from numpy.typing import NDArray
 
 from tradeplan.core.calendar import minute_of_day
 from tradeplan.plan.signals import (
+    COMPARE,
     Apply,
     Arithmetic,
     ClockWindow,
@@ -69,15 +69,6 @@ from tradeplan.runtime.bars import BarArrays
 F64 = NDArray[np.float64]
 Bools = NDArray[np.bool_]
 I64 = NDArray[np.int64]
-
-_COMPARE: Final[dict[str, Callable[[Any, Any], Any]]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,7 +225,7 @@ class SeriesEvaluator:
     def _comparison(self, node: Comparison) -> _Value:
         a, b = self._full(self._num(node.left)), self._full(self._num(node.right))
         known = ~(np.isnan(a) | np.isnan(b))
-        holds = _COMPARE[node.op](a, b)
+        holds = COMPARE[node.op](a, b)
         return _Condition(holds & known, ~holds & known)
 
     def _junction(self, node: Junction) -> _Value:

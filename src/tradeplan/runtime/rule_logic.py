@@ -524,15 +524,7 @@ def _close_trade(
     if phase != STOPPED:
         # The data ended: no transition to check.
         phase = FLAT if tag is OrderTag.END_OF_DATA else _to(cfg, phase, events, FLAT)
-    state = replace(
-        state,
-        phase=phase,
-        deferred=None,
-        time_exit_at=None,
-        break_even_at=None,
-        break_even_stop=None,
-    )
-    return state, booked
+    return replace(_clear_clocks(state), phase=phase, deferred=None), booked
 
 
 def _close_at_market(
@@ -568,12 +560,9 @@ def _close_at_market(
         order = replace(order, type=OrderType.LIMIT, price=price)
         reason = f"{reason}; a limit 1% through the market: market orders are refused now"
     state = replace(
-        state,
+        _clear_clocks(state),
         phase=phase,
         deferred=None,
-        time_exit_at=None,
-        break_even_at=None,
-        break_even_stop=None,
         closing=order,
         closing_leg=Leg(tag, order.qty),
     )

@@ -32,6 +32,7 @@ from tradeplan.core import calendar
 from tradeplan.core.enums import AssetClass
 from tradeplan.core.instrument import Instrument, exchange_timezone
 from tradeplan.plan.signals import (
+    COMPARE,
     Apply,
     Arithmetic,
     ClockWindow,
@@ -49,15 +50,6 @@ from tradeplan.plan.signals import (
 from tradeplan.runtime import indicators
 
 NAN: Final = math.nan
-
-_COMPARE: Final[dict[str, Callable[[float, float], bool]]] = {
-    "<": operator.lt,
-    "<=": operator.le,
-    ">": operator.gt,
-    ">=": operator.ge,
-    "==": operator.eq,
-    "!=": operator.ne,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,12 +265,12 @@ class StepEvaluator:
 
     def _comparison(self, node: Comparison) -> Cell:
         a, b = self._num(node.left), self._num(node.right)
-        holds = _COMPARE[node.op]
+        holds = COMPARE[node.op]
         out = _Condition(None)
 
         def step() -> None:
             x, y = a.value, b.value
-            out.value = None if x != x or y != y else holds(x, y)  # type: ignore[arg-type]
+            out.value = None if x != x or y != y else holds(x, y)
 
         self._steps.append(step)
         return out
