@@ -272,7 +272,7 @@ def refusals(old: Plan, new: Plan) -> tuple[Refusal, ...]:
                 "timeframe",
                 timeframe_text(old.timeframe),
                 timeframe_text(new.timeframe),
-                f"Every indicator has been computed on bars of {timeframe_text(old.timeframe)}; "
+                f"Every indicator has been computed on {timeframe_text(old.timeframe)} bars; "
                 "a reload cannot rebuild their history. " + _RESTART,
             )
         )
