@@ -437,3 +437,17 @@ def test_diffs_are_deterministic_and_their_json_is_plain_data() -> None:
     assert slots[:2] == ["grid@103.00", "grid@103.50"] and len(slots) == 25
     added = next(n for n in data["nodes"] if n["name"] == "grid@103.00")
     assert added["status"] == "added" and added["grid"] == "grid"
+
+
+def test_the_fill_profile_is_refused_on_paper_and_a_note_on_a_real_broker() -> None:
+    paper = diff_plans(
+        plan_of(REPEAT), edited(REPEAT, ("broker: paper", "broker: {name: paper, fill: exchange}"))
+    )
+    assert [r.field for r in paper.refusals] == ["fill"]
+    live = diff_plans(
+        plan_of(BREAKEVEN),
+        edited(BREAKEVEN, ("broker: oanda", "broker: {name: oanda, fill: dealer}")),
+    )
+    assert not live.refused
+    assert fields(node(live, Kind.PLAN, "plan")) == {"fill": ("exchange", "dealer", Apply.NONE)}
+    assert all(n.status is Status.KEPT for n in live.owners())

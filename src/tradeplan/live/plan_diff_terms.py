@@ -321,6 +321,18 @@ def plan_changes(old: Plan, new: Plan) -> tuple[FieldChange, ...]:
                 "The language version of the file; what changes is listed here.",
             )
         )
+    if old.broker.fill is not new.broker.fill and old.broker.name != "paper":
+        # Refused for the paper broker (`refusals`); a real venue fills as it fills.
+        changes.append(
+            FieldChange(
+                "fill",
+                old.broker.fill.value,
+                new.broker.fill.value,
+                Apply.NONE,
+                f"How backtests fill limits beyond the market; {old.broker.name} fills as it "
+                "fills, so nothing changes live.",
+            )
+        )
     was, now = old.signals, new.signals
     if (was.warmup, was.daily) != (now.warmup, now.daily):
         day = ", and the current day's bars" if now.daily else ""
