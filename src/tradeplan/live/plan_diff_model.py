@@ -94,7 +94,8 @@ class FieldChange:
 class OrderAction:
     """What a reload does to one working order (or one order it places), given the live state.
 
-    `action` is keep, amend, replace, place or cancel; `what` says which value moves (price,
+    `action` is keep, amend, replace, place, cancel, or watch (where a break-even watch now
+    sits; nothing is sent for it); `what` says which value moves (price,
     trigger, qty, trail), `old` and `new` its values (None where it is not known or not a
     number). `order_id` is the working order's client id (None for an order to be placed)."""
 
