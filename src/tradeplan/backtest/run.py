@@ -144,25 +144,13 @@ def run_backtest(
         inputs = rule_inputs(plan, data)
     timings["signals"] = perf_counter() - began
 
-    balance = options.balance or plan.account.balance or DEFAULT_BALANCE
-    balance = round_money(balance, plan.account.currency)  # the books are in minor units
-    rate, rate_warning = quote_rate(plan, options.quote_rate)
-    if rate_warning:
-        warnings.append(rate_warning)
-    fees = plan.fees
-    config = FillConfig(
-        profile=options.fill or plan.broker.fill,
-        path=options.path,
-        fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
-        slippage_ticks=options.slippage_ticks,
-        max_volume_share=options.max_volume_share,
-    )
+    terms = paper_terms(plan, options)
+    balance, rate, config, account = terms.balance, terms.rate, terms.config, terms.account
     if options.max_volume_share is not None and not data.has_volume:
         warnings.append(
             f"{Path(data.source).name} has no volume column: --max-volume-share limits "
             "nothing, every order fills in full"
         )
-    account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)
     broker = PaperBroker(
         data,
         plan.instrument,
@@ -270,9 +258,45 @@ def _on_bar_of_row(
     return at_row
 
 
+@dataclass(frozen=True, slots=True)
+class PaperTerms:
+    """How the paper broker trades a plan: the opening balance (in minor units), the quote
+    currency's rate, the fill model's settings and the account; the backtest and the live
+    paper venue build theirs from the same options."""
+
+    balance: Decimal
+    rate: QuoteRate
+    config: FillConfig
+    account: PaperAccount
+
+
+def paper_terms(plan: Plan, options: BacktestOptions) -> PaperTerms:
+    balance = options.balance or plan.account.balance or DEFAULT_BALANCE
+    balance = round_money(balance, plan.account.currency)  # the books are in minor units
+    rate, _ = quote_rate(plan, options.quote_rate)
+    fees = plan.fees
+    config = FillConfig(
+        profile=options.fill or plan.broker.fill,
+        path=options.path,
+        fees=FeeSchedule(fees.per_unit, fees.per_notional / HUNDRED, fees.per_order),
+        slippage_ticks=options.slippage_ticks,
+        max_volume_share=options.max_volume_share,
+    )
+    account = PaperAccount(plan.account.currency, balance, plan.account.leverage, rate)
+    return PaperTerms(balance, rate, config, account)
+
+
 def _timeframe_bucketing(plan: Plan, data: MarketData) -> Bucketing | None:
     """How the plan's timeframe bars are built from `data`'s rows (the batch resampler and the
-    streaming one alike), or None when the data already is that timeframe.
+    streaming one alike), or None when the data already is that timeframe."""
+    ticks = data.kind is DataKind.TICKS
+    interval = 0 if ticks else usual_interval_ns(data.time_ns) // 1_000_000_000
+    return timeframe_bucketing(plan, interval)
+
+
+def timeframe_bucketing(plan: Plan, interval: int) -> Bucketing | None:
+    """How the plan's timeframe bars are built from rows `interval` seconds apart (0: ticks),
+    or None when the rows already are that timeframe; a live run asks with its feed's bars.
 
     Data coarser than the timeframe, or bars that do not divide it, cannot make its bars: that
     is refused, naming both intervals, rather than run on the wrong bars.
@@ -280,8 +304,7 @@ def _timeframe_bucketing(plan: Plan, data: MarketData) -> Bucketing | None:
     timeframe = plan.timeframe
     if timeframe is None:
         return None
-    ticks = data.kind is DataKind.TICKS
-    interval = 0 if ticks else usual_interval_ns(data.time_ns) // 1_000_000_000
+    ticks = interval == 0
     if not ticks and interval == timeframe:
         return None
     if not ticks and interval > timeframe:

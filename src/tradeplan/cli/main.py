@@ -72,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     size_cmd.add_parser(sub)
     importlib.import_module("tradeplan.cli.diff_cmd").add_parser(sub)
+    importlib.import_module("tradeplan.cli.run_cmd").add_parsers(sub)
     try:
         backtest_cmd = importlib.import_module("tradeplan.cli.backtest_cmd")
     except ImportError:  # pragma: no cover - only while the backtester is being built

@@ -107,6 +107,19 @@ class Anomaly:
         return f"{said}, but {self.detail} (the order is {status})"
 
 
+@dataclass(frozen=True, slots=True)
+class WorkingOrder:
+    """A working order as the book holds it, for a live run's state store."""
+
+    order: Order
+    owner: str
+    status: OrderStatus
+    filled: Decimal = ZERO
+    accepted: bool = False
+    triggered: bool = False
+    seq: int = 0
+
+
 @dataclass(slots=True)
 class _Entry:
     """What the book knows about one order; mutable, private, changed only by `_step`."""
@@ -210,6 +223,31 @@ class OrderBook:
         """The book holds the order and it is not finished."""
         entry = self._entries.get(order_id)
         return entry is not None and not entry.status.is_terminal
+
+    # --- a live run's restart ------------------------------------------------------------------
+
+    def working(self) -> tuple[WorkingOrder, ...]:
+        """Every order not finished, as values a restarted run can store and `restore`."""
+        return tuple(
+            WorkingOrder(e.order, e.owner, e.status, e.filled, e.accepted, e.triggered, e.seq)
+            for e in self._entries.values()
+            if not e.status.is_terminal
+        )
+
+    def restore(self, held: WorkingOrder) -> None:
+        """Hold `held` as it was when it was stored (a restarted live run): its status is
+        taken as it stands, not replayed through the table, which moved it there before."""
+        if held.order.id in self._entries:
+            raise ValueError(f"order {held.order.id} is already in the order book")
+        self._entries[held.order.id] = _Entry(
+            held.order,
+            held.owner,
+            held.status,
+            held.filled,
+            held.accepted,
+            held.triggered,
+            held.seq,
+        )
 
     # --- the one place where a status changes ---------------------------------------------------
 

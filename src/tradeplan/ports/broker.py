@@ -74,6 +74,9 @@ class OrderUpdate:
     # report at or below the last one seen for the order is stale or a repeat (a replay after
     # a reconnect) and is not applied twice.
     seq: int = 0
+    # The broker's id of the execution a fill report is about (unique per broker: a live run
+    # stores each fill once by it); empty for other reports and where the broker gives none.
+    trade_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,12 +28,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from tradeplan.core.enums import Side, Word
 from tradeplan.core.money import ZERO
 from tradeplan.orders.model import Order, OrderStatus
-from tradeplan.ports.broker import BrokerPort
+from tradeplan.ports.broker import BrokerPort, FillMark
 
 
 class OrderRejected(Exception):
@@ -146,6 +146,14 @@ class MarketListener(Protocol):
     def on_feed_state(self, state: FeedState, detail: str) -> None: ...
 
 
+@runtime_checkable
+class MeasuresExcursions(Protocol):
+    """A broker that can say how far the market went between two of its fills (the paper
+    venue, from its fill model); a live run measures MFE and MAE with it when it can."""
+
+    def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]: ...
+
+
 class LiveBrokerPort(BrokerPort, Protocol):
     """A `BrokerPort` a live runtime can trust with money; see the module docstring.
 
@@ -165,6 +173,12 @@ class LiveBrokerPort(BrokerPort, Protocol):
         """Every fill after `cursor` (None: as far back as the broker keeps), oldest first."""
         ...
 
+    def history(self, bars: int) -> tuple[LiveBar, ...]:
+        """The last `bars` closed bars before now, oldest first (fewer when the broker has
+        fewer): what a starting run warms its indicators up on (`Plan.signals.warmup`), so a
+        restarted bot signals as an uninterrupted one would."""
+        ...
+
     def subscribe(self, listener: MarketListener) -> None:
         """Deliver closed bars of the instrument and feed-state changes to `listener`."""
         ...
@@ -182,6 +196,7 @@ __all__ = [
     "LiveBar",
     "LiveBrokerPort",
     "MarketListener",
+    "MeasuresExcursions",
     "OrderRejected",
     "OrderReport",
     "OutcomeUnknown",

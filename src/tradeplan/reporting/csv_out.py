@@ -201,3 +201,41 @@ def write_run_files(
         "signals": write_signals_csv(out_dir / "signals.csv", signals),
         "summary": write_summary_json(out_dir / "summary.json", summary),
     }
+
+
+class CsvAppender:
+    """One of a run's CSV files written as records arrive (a live run's `--out`): the header
+    once, when the file is new or empty, then each record on its own line, flushed, so a file
+    read mid-run or after a crash holds every record appended so far, formatted exactly as the
+    backtest writes it (the same columns, the same cells)."""
+
+    def __init__(
+        self,
+        path: Path,
+        columns: Sequence[str],
+        formats: Formats | None = None,
+    ) -> None:
+        self.path = path
+        self._columns = tuple(columns)
+        self._formats = formats or Formats()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = not path.exists() or path.stat().st_size == 0
+        self._handle = path.open("a", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle, lineterminator="\n")
+        if fresh:
+            self._writer.writerow(self._columns)
+            self._handle.flush()
+
+    def append(self, records: Iterable[object]) -> int:
+        """Write `records` (objects with the columns as attributes); returns how many."""
+        write, columns = self._formats, self._columns
+        count = 0
+        for record in records:
+            self._writer.writerow([write(c, getattr(record, c)) for c in columns])
+            count += 1
+        if count:
+            self._handle.flush()
+        return count
+
+    def close(self) -> None:
+        self._handle.close()

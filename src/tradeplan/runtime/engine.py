@@ -68,9 +68,10 @@ from tradeplan.risk import (
     SymbolExposure,
     check_order,
 )
+from tradeplan.runtime.engine_state import EngineState, HeldPosition, TrackerState
 from tradeplan.runtime.entry_sizing import EntrySize, MarginRefusal, SizingAccount, size_entry
 from tradeplan.runtime.exits import RefusedExit
-from tradeplan.runtime.ledger import Ledger, QuoteRate, same_currency
+from tradeplan.runtime.ledger import Ledger, Position, QuoteRate, same_currency
 from tradeplan.runtime.owner import EntryDecision, EntryRefused, Owner, RuleInputs, Settle
 from tradeplan.runtime.records import (
     AlertRecord,
@@ -141,8 +142,10 @@ class Engine:
         *,
         excursion: Excursion | None = None,
         owners: Sequence[Callable[[Engine], Owner]] = (),
+        order_ids: Callable[[], str] | None = None,
     ) -> None:
-        """`owners` builds further owners after the plan's rules and grid slots."""
+        """`owners` builds further owners after the plan's rules and grid slots. `order_ids`
+        names each new order (a live run: client ids it has stored); by default 1, 2, 3..."""
         self.plan = plan
         self.instrument = plan.instrument
         us_stock = plan.instrument.asset_class is AssetClass.US_STOCK
@@ -170,6 +173,7 @@ class Engine:
         self._entries: dict[str, tuple[Decimal, Decimal]] = {}  # working entry: qty, price
         self._amend_reasons: dict[str, str] = {}  # why an amendment in flight was sent
         self._ids = 0
+        self._order_ids = order_ids
         self._bar = 0  # the bar in progress: fills reported now happened during it
         self._now_time: datetime | None = self.time_of(0) if self.rows else EPOCH
         self._now_row = -1  # when _now_time is None: the close of this row
@@ -246,6 +250,159 @@ class Engine:
             tuple(self._alerts),
         )
 
+    def grow(self, series: BarSeries, inputs: Mapping[str, RuleInputs]) -> None:
+        """Take `series` and `inputs`, the same bars and signals in larger buffers: a live
+        run's buffers fill up as bars arrive and are replaced by ones twice the size (or its
+        price scale is settled by the first bar). Call it between two events; every row
+        already seen must hold what it held."""
+        self.series = series
+        self.rows = len(series)
+        self._decimals = int(series.decimals)
+        self._time = series.time_ns
+        self._close_ns = series.close_time_ns
+        self._close = series.close_scaled
+        self._spreads = series.spread_scaled
+        self._first_close.clear()
+        for owner in self.owners:
+            if isinstance(owner, RuleRun) and owner.name in inputs and not owner.retired:
+                owner.take_inputs(inputs[owner.name])
+
+    def export_state(self) -> EngineState:
+        """The engine's own run state (`engine_state.py`), taken between two events."""
+        ledger = self.ledger
+        t = self._tracker
+        return EngineState(
+            ledger.balance,
+            ledger.trade_base + len(ledger.trades),
+            tuple(
+                HeldPosition(
+                    p.owner,
+                    p.side,
+                    p.qty,
+                    p.price,
+                    p.cost,
+                    p.fee,
+                    p.time,
+                    p.order_id,
+                    p.mark.bar,
+                    p.since,
+                    p.mark.seq,
+                )
+                for p in ledger.open.values()
+            ),
+            self.book.working(),
+            tuple((i, q, p) for i, (q, p) in self._entries.items()),
+            tuple((w, o.name) for w, o in self._watch_of.items()),
+            tuple(self._amend_reasons.items()),
+            self._ids,
+            TrackerState(
+                t.last_time,
+                t.day,
+                t.equity,
+                t.start_of_day_equity,
+                t.peak_equity,
+                t.daily_locked,
+                t.halted,
+                self._next_day_ns,
+            )
+            if self._tracking
+            else None,
+        )
+
+    def import_state(self, state: EngineState, *, keep_marks: bool = False) -> None:
+        """Go on from `state`, exported by an engine of the same plan (a restarted live run),
+        with the owners already restored from their own snapshots. Open positions are marked
+        from the bar in progress, this run's first (`engine_state.py`), unless `keep_marks`: a
+        reload's engine counts bars as the old one did."""
+        owners = {owner.name: owner for owner in self.owners}
+        ledger = self.ledger
+        ledger.balance = state.balance
+        ledger.trade_base = state.trades - len(ledger.trades)
+        ledger.open.clear()
+        for p in state.positions:
+            if keep_marks:
+                mark, since = FillMark(p.mark, p.mark_seq), p.since
+            else:  # measured from the bar in progress: this run's first
+                mark, since = FillMark(self._bar), self._bar
+            ledger.open_position(
+                Position(
+                    p.owner,
+                    p.side,
+                    p.qty,
+                    p.price,
+                    p.time,
+                    mark,
+                    p.fee,
+                    p.order_id,
+                    p.cost,
+                    since,
+                )
+            )
+        for held in state.orders:
+            self.book.restore(held)
+            owner = owners.get(held.owner)
+            if owner is not None:
+                self._owner_of[held.order.id] = owner
+        self._entries = {i: (q, p) for i, q, p in state.entries}
+        self._watch_of = {w: owners[o] for w, o in state.watches if o in owners}
+        self._amend_reasons = dict(state.amend_reasons)
+        self._ids = state.ids
+        tracker = state.tracker
+        if tracker is not None and self._tracking:
+            self._tracker = replace(
+                self._tracker,
+                last_time=tracker.last_time,
+                day=tracker.day,
+                equity=tracker.equity,
+                start_of_day_equity=tracker.start_of_day_equity,
+                peak_equity=tracker.peak_equity,
+                daily_locked=tracker.daily_locked,
+                halted=tracker.halted,
+            )
+            self._next_day_ns = tracker.next_day_ns
+
+    def add_owner(self, owner: Owner) -> None:
+        """Run `owner` after the others from now on (a live reload's retired owner, or an
+        owner that waited for its predecessor to close). Its working orders and watches, if
+        the book already holds them, are routed to it."""
+        if any(o.name == owner.name for o in self.owners):
+            raise ValueError(f"an owner named {owner.name} already runs")
+        self.owners.append(owner)
+        for held in self.book.working():
+            if held.owner == owner.name:
+                self._owner_of[held.order.id] = owner
+
+    def remove_owner(self, owner: Owner) -> None:
+        """Stop running `owner` (flat, with nothing working: a retired owner whose position
+        has closed). Its finished orders stay in the book."""
+        self.owners = [o for o in self.owners if o is not owner]
+        for table in (self._owner_of, self._watch_of):
+            for key in [k for k, o in table.items() if o is owner]:
+                del table[key]
+
+    def holds(self, name: str) -> bool:
+        """Whether the owner called `name` has an open position or a working order."""
+        return name in self.ledger.open or any(h.owner == name for h in self.book.working())
+
+    def amend_levels(
+        self,
+        order_id: str,
+        *,
+        price: Decimal | None = None,
+        trigger: Decimal | None = None,
+        reason: str = "",
+    ) -> bool:
+        """Move a working order's limit or stop level (a live reload applying new exit
+        distances); False when the order is not working or not free to amend."""
+        status = self.book.status(order_id)
+        if status is None or status.is_terminal or status is OrderStatus.PENDING_CANCEL:
+            return False
+        if status is not OrderStatus.SUBMITTED:
+            self.book.note(order_id, OrderEvent.AMEND_REQUESTED)
+        self._amend_reasons[order_id] = reason
+        self.broker.amend(order_id, price=price, trigger=trigger)
+        return True
+
     def replace_owner(self, old: Owner, new: Owner) -> None:
         """Put `new` in `old`'s place: in the run order, and as the owner of `old`'s working
         orders and watches. The hook for restoring owners from snapshots (`Owner.restore`):
@@ -293,6 +450,19 @@ class Engine:
             owner.on_update(update)
 
     @property
+    def records(
+        self,
+    ) -> tuple[
+        Sequence[TradeRecord],
+        Sequence[OrderEventRecord],
+        Sequence[SignalRecord],
+        Sequence[AlertRecord],
+    ]:
+        """The trades, order events, signals and alerts so far, as they grow (no copy): a
+        live run appends what is new to its files after each event."""
+        return self.ledger.trades, self._orders, self._signals, self._alerts
+
+    @property
     def reconcile_requests(self) -> tuple[ReconcileRequest, ...]:
         """Orders on which the broker said something the state table does not allow, in the
         order it happened. This is what the live runtime (issue 9) acts on: ask the broker
@@ -328,6 +498,8 @@ class Engine:
         return FillMark(self._bar, update.seq)
 
     def new_order_id(self) -> str:
+        if self._order_ids is not None:
+            return self._order_ids()
         self._ids += 1
         return str(self._ids)
 

@@ -104,6 +104,8 @@ class Ledger:
         self.trades: list[TradeRecord] = []
         self.open: dict[str, Position] = {}
         self._closed: list[_Closed] = []
+        # Trades booked before this ledger was built (a restarted live run numbers on).
+        self.trade_base = 0
 
     def open_position(self, position: Position) -> None:
         if position.owner in self.open:
@@ -163,7 +165,7 @@ class Ledger:
         mfe = self._book(max(favourable, ZERO) * closed * rate)
         mae = self._book(max(adverse, ZERO) * closed * rate)
         trade = TradeRecord(
-            trade_id=len(self.trades) + 1,
+            trade_id=self.trade_base + len(self.trades) + 1,
             slot=owner,
             side=position.side,
             qty=closed,

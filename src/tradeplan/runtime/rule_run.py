@@ -38,6 +38,9 @@ the state out and take it back.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Final
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -72,10 +75,27 @@ class RuleRun:
         # never asks), so that building an owner, as a restore does, costs no scan.
         self._signal_rows: NDArray[np.int64] | None = None
         self._exit_rows: NDArray[np.int64] | None = None
+        self.retired = False
 
     @property
     def name(self) -> str:
         return self.rule.name
+
+    def retire(self, engine: OwnerServices) -> None:
+        """Take no more entries and answer to `engine` from now on: a live reload removed
+        or replaced this rule while it held a position, which runs to its exits (take profit,
+        stop, clocks) under the terms it was opened with. Its exit signal is no longer read."""
+        self.engine = engine
+        self.retired = True
+        self.inputs = RuleInputs(entry=_NEVER)
+        self.config = replace(self.config, inputs=self.inputs)
+
+    def take_inputs(self, inputs: RuleInputs) -> None:
+        """Read the rule's signals from `inputs` from now on: the same values in larger
+        buffers (a live run's grow as bars arrive)."""
+        self.inputs = inputs
+        self.config = RuleConfig.of(self.engine.plan, self.rule, inputs, self.engine.order_session)
+        self._signal_rows = self._exit_rows = None
 
     def snapshot(self) -> RuleState:
         """The run state now: a frozen value, valid between two events."""
@@ -132,6 +152,10 @@ class RuleRun:
                 self._run(command.step(self.state, self.engine), settle)
             else:
                 execute(self.engine, self, command, settle)
+
+
+# No signal at any bar, without memory for one: a retired rule's entry input.
+_NEVER: Final = np.broadcast_to(np.False_, (1 << 40,))
 
 
 def _next(rows: NDArray[np.int64], row: int, limit: int) -> int:

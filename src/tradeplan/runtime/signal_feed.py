@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,6 +32,8 @@ from tradeplan.runtime.owner import RuleInputs
 from tradeplan.runtime.resample import Bucketing
 from tradeplan.runtime.step_eval import Cell, ClosedBar, StepEvaluator, bar_facts
 from tradeplan.runtime.step_resample import StepResampler
+
+_T = TypeVar("_T", bound=np.generic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +81,14 @@ class SignalFeed:
             )
             self._cells.append(cells)
             self._buffers.append(buffers)
-            instrument = plan.instrument
+        self._share_inputs()
+        self._facts = evaluator.reads_session or evaluator.reads_day or evaluator.reads_minute
+        self._next = 0
+
+    def _share_inputs(self) -> None:
+        instrument = self.plan.instrument
+        self.inputs = {}
+        for rule, buffers in zip(self.plan.rules, self._buffers, strict=True):
             self.inputs[rule.name] = RuleInputs(
                 entry=buffers.entry,
                 exit=buffers.exit,
@@ -89,8 +99,24 @@ class SignalFeed:
                 if buffers.trigger is None
                 else price_source(buffers.trigger, rule.name, instrument),
             )
-        self._facts = evaluator.reads_session or evaluator.reads_day or evaluator.reads_minute
-        self._next = 0
+
+    def grow(self, rows: int) -> None:
+        """Make room for `rows` rows (a live run's buffers fill up as bars arrive): the
+        values so far are kept, `inputs` is rebuilt over the new buffers; hand it to the
+        engine (`Engine.grow`)."""
+        if rows <= self.rows:
+            return
+        self._buffers = [
+            _RuleBuffers(
+                _grown(b.entry, rows, False),
+                None if b.exit is None else _grown(b.exit, rows, False),
+                None if b.price is None else _grown(b.price, rows, math.nan),
+                None if b.trigger is None else _grown(b.trigger, rows, math.nan),
+            )
+            for b in self._buffers
+        ]
+        self.rows = rows
+        self._share_inputs()
 
     def bar(
         self,
@@ -159,3 +185,9 @@ class SignalFeed:
                 buffers.price[row] = cells.price.value
             if cells.trigger is not None and buffers.trigger is not None:
                 buffers.trigger[row] = cells.trigger.value
+
+
+def _grown(values: NDArray[_T], rows: int, fill: float | bool) -> NDArray[_T]:
+    grown = np.full(rows, fill, dtype=values.dtype)
+    grown[: values.size] = values
+    return grown

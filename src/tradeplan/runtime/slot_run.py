@@ -135,6 +135,7 @@ class SlotRun:
             for t in machine.transitions
         }
         self._fees = engine.plan.fees if charges_fees(engine.plan.fees) else None
+        self.retired = False
 
     @property
     def name(self) -> str:
@@ -162,10 +163,18 @@ class SlotRun:
 
     # --- the engine's calls -------------------------------------------------------------------
 
+    def retire(self, engine: OwnerServices) -> None:
+        """Arm no more and answer to `engine` from now on: a live reload removed or replaced
+        this slot while it held a position, which runs to its exits under its old terms."""
+        self.engine = engine
+        self.retired = True
+
     def on_bar_close(self, row: int) -> None:
         state = self.state
-        if (state.phase == FLAT or state.phase == REARMING) and (
-            self.engine.close_ns(row) >= state.arm_at
+        if (
+            (state.phase == FLAT or state.phase == REARMING)
+            and not self.retired
+            and self.engine.close_ns(row) >= state.arm_at
         ):
             self._arm(row)
 

@@ -84,11 +84,14 @@ class VenueRecords:
     def record(self, update: OrderUpdate) -> OrderUpdate:
         """Stamp the next sequence number on `update`, apply it, and give it back stamped."""
         self._seq += 1
-        stamped = replace(update, seq=self._seq)
+        record = self._records[update.order.id]
+        # A fill carries the id of its execution, as in `fills_since`: a live run books each
+        # execution once, whichever way it hears of it.
+        trade = f"{record.venue_id}-{record.fills + 1}" if update.kind in _FILLS else ""
+        stamped = replace(update, seq=self._seq, trade_id=trade)
         anomaly = self._book.apply(stamped)
         if anomaly is not None:
             raise RuntimeError(f"paper venue: {anomaly.message}")
-        record = self._records[update.order.id]
         record.seq, record.time = self._seq, update.time
         if update.kind in _FILLS:
             self._fill(record, stamped)

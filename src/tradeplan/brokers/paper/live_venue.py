@@ -55,6 +55,7 @@ from tradeplan.ports.broker import (
     AccountSnapshot,
     BarSeries,
     BrokerListener,
+    FillMark,
     OrderUpdate,
     PriceTouch,
     Quote,
@@ -119,6 +120,7 @@ class LivePaperVenue:
             interval_ns if interval_ns is not None else usual_interval_ns(series.time_ns)
         )
         self._records = VenueRecords(instrument.symbol)
+        self._fill_seqs: dict[int, int] = {}  # this venue's report number -> the fill model's
         self._faults = Faults()
         self._lock = threading.RLock()
         self._listener: BrokerListener | None = None
@@ -264,6 +266,22 @@ class LivePaperVenue:
         return self._records.seq
 
     # --- market data ----------------------------------------------------------------------------
+
+    def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]:
+        """Lowest and highest price of `side` between two fills this venue reported, exactly
+        as the backtest measures them (the fill model's intrabar path): what lets a live run
+        on the paper venue write the backtest's MFE and MAE. A real broker has no such thing;
+        a live run measures over its bars there."""
+        with self._lock:
+            paper = self._fill_seqs
+            return self._paper.excursion(
+                side, FillMark(start.bar, paper[start.seq]), FillMark(end.bar, paper[end.seq])
+            )
+
+    def history(self, bars: int) -> tuple[LiveBar, ...]:
+        with self._lock:
+            end = self._cursor
+            return tuple(self.bar(row) for row in range(max(end - bars, 0), end))
 
     def subscribe(self, listener: MarketListener) -> None:
         """Add a market listener; it hears the feed's state at once (live, or ended)."""
@@ -486,6 +504,8 @@ class LivePaperVenue:
     def _reported(self, update: OrderUpdate) -> None:
         """Every report of the fill model (and the venue's own refusals) comes here."""
         stamped = self._records.record(update)
+        if update.kind in (OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED):
+            self._fill_seqs[stamped.seq] = update.seq
         if self._connected:
             self._deliver(self._faults.route(stamped))
 

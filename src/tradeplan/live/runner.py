@@ -1,0 +1,776 @@
+"""`tradeplan run`: strategies trading live on one broker connection, one event at a time.
+
+Threads. A broker reports from its own threads (a socket reader, the paper venue's clock). Every
+report is put on one queue and the kernel thread takes them off in order, so the engine, the
+owners and the store are only ever touched by one thread, as in a backtest. A report that
+arrives on the kernel thread itself (the broker answered inside the call, as the paper venue and
+Futu's order push do) is handled at once, exactly where a backtest handles it.
+
+Each event, in order:
+1. routed to its strategy (by the client id's tag, `client_ids.py`), de-duplicated (a fill is
+   booked once per broker trade id; a report whose sequence number is not after the last one of
+   its order is dropped), applied by the engine;
+2. the owners' states that changed are snapshotted and the event journalled, in one store
+   transaction with the intents it moved (`_persist`);
+3. what the engine recorded is appended to the `--out` files and logged.
+
+Between events the kernel checks the kill switch (`tradeplan halt`, set in the store from any
+terminal), settles orders whose outcome was unknown (`SendGate.resolve_unknown`), and watches
+the feed: no closed bar for `stale_after` bar intervals is an alert, and no new entries are sent
+until bars come back.
+"""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+from tradeplan.compiler.pipeline import CompileResult
+from tradeplan.core.epoch import ns_from_datetime
+from tradeplan.core.money import ZERO
+from tradeplan.live.bars import GrowingBars
+from tradeplan.live.client_ids import client_id, parse_client_id, strategy_tag
+from tradeplan.live.logs import EventLog
+from tradeplan.live.plan_diff_model import PlanDiff
+from tradeplan.live.reconcile import Held, ReconcileReport, reconcile
+from tradeplan.live.reload import Retired, plan_diff, settle_retired, swap
+from tradeplan.live.send_gate import SendGate
+from tradeplan.live.store import IntentState, StateStore
+from tradeplan.live.strategy_run import StrategyRun
+from tradeplan.orders.model import OrderEvent
+from tradeplan.plan.codec import fingerprint, plan_to_json
+from tradeplan.plan.model import Plan
+from tradeplan.ports.broker import OrderUpdate, PriceTouch
+from tradeplan.ports.live import (
+    FeedState,
+    FillReport,
+    LiveBar,
+    LiveBrokerPort,
+    MeasuresExcursions,
+)
+from tradeplan.reporting.csv_out import (
+    ALERT_COLUMNS,
+    ORDER_COLUMNS,
+    SIGNAL_COLUMNS,
+    TRADE_COLUMNS,
+    CsvAppender,
+    Formats,
+)
+from tradeplan.runtime.engine_state import EngineState
+from tradeplan.runtime.engine_state import from_json as engine_state_from_json
+from tradeplan.runtime.engine_state import to_json as engine_state_to_json
+from tradeplan.runtime.records import AlertRecord
+from tradeplan.runtime.state_codec import from_json, to_json
+
+_FILLS: Final = frozenset({OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED})
+_DONE: Final = frozenset({OrderEvent.FILLED, OrderEvent.CANCELLED, OrderEvent.EXPIRED})
+# Events written to the journal only when they changed something.
+_QUIET: Final = frozenset({"bar", "touch", "update"})
+
+
+@dataclass(frozen=True, slots=True)
+class StrategySource:
+    """A strategy to run: its name (unique in the run), its file and the compiled plan."""
+
+    name: str
+    path: Path
+    plan: Plan
+    text: str
+
+
+@dataclass(slots=True)
+class _Strategy:
+    source: StrategySource
+    run: StrategyRun
+    gate: SendGate
+    tag: str
+    version: int
+    files: list[CsvAppender] = field(default_factory=list)
+    written: list[int] = field(default_factory=lambda: [0, 0, 0, 0])
+    snapshots: dict[str, object] = field(default_factory=dict)
+    last_seq: dict[str, int] = field(default_factory=dict)
+    engine_state: EngineState | None = None
+    retired: list[Retired] = field(default_factory=list)
+    pending: _Reload | None = None  # a valid edit waiting for a safe point
+    next_id: Callable[[], str] | None = None
+    persisted: tuple[int, ...] = ()  # the record counts at the last write
+
+
+class RestartRefused(Exception):
+    """A restart that would not be safe; the message says what to do instead."""
+
+
+class _Stop:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class _Reload:
+    name: str
+    noticed: float  # time.monotonic() when the save was seen
+
+
+_Event = LiveBar | OrderUpdate | PriceTouch | tuple[FeedState, str] | _Stop | _Reload
+
+
+class LiveRunner:
+    """See the module docstring.
+
+    `pump`, when given, drives a venue that steps on demand (the in-process paper venue at full
+    speed): called whenever the queue is empty, it delivers the next bar on this thread and
+    returns False once the feed has ended. Without it the venue runs on its own clock."""
+
+    def __init__(
+        self,
+        broker: LiveBrokerPort,
+        store: StateStore,
+        sources: Sequence[StrategySource],
+        *,
+        bar_seconds: int,
+        log: EventLog,
+        out_dir: Path | None = None,
+        pump: Callable[[], bool] | None = None,
+        stale_after: float = 3.0,
+        clock: Callable[[], datetime] | None = None,
+        compile_file: Callable[[Path], CompileResult] | None = None,
+        watch: bool = False,
+    ) -> None:
+        """`compile_file` compiles an edited strategy (hot reload); `watch` starts a thread
+        that notices saves (watchfiles) and asks for a reload."""
+        names = [s.name for s in sources]
+        if len(set(names)) != len(names):
+            raise ValueError(f"two strategies share a name: {', '.join(names)}")
+        self.broker = broker
+        self.store = store
+        self.log = log
+        self._bar_seconds = bar_seconds
+        self._pump = pump
+        self._stale_after = stale_after
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._queue: queue.Queue[_Event] = queue.Queue()
+        self._kernel = threading.get_ident()
+        self._feed = FeedState.LIVE
+        self._last_bar_at = time.monotonic()
+        self._stale = False
+        self._ended = False
+        self._stopping = False
+        self._out_of_sync = ""
+        self._strategies: list[_Strategy] = []
+        self._by_tag: dict[str, _Strategy] = {}
+        self._compile = compile_file
+        self._excursion = broker.excursion if isinstance(broker, MeasuresExcursions) else None
+        self._watch = watch
+        self._watcher: threading.Thread | None = None
+        self._watch_stop = threading.Event()
+        self.reload_latencies: list[float] = []  # seconds from save noticed to plan active
+        for source in sources:
+            strategy = self._build(source, out_dir if len(sources) == 1 else _sub(out_dir, source))
+            self._strategies.append(strategy)
+            self._by_tag[strategy.tag] = strategy
+        broker.connect(self)
+
+    # --- building ------------------------------------------------------------------------------
+
+    def _build(self, source: StrategySource, out_dir: Path | None) -> _Strategy:
+        store = self.store
+        name = source.name
+        store.register_strategy(name, str(source.path))
+        plan_json = plan_to_json(source.plan)
+        current = store.current_plan(name)
+        print_ = fingerprint(source.plan)
+        if current is None or current.fingerprint != print_:
+            version = store.add_plan_version(name, print_, plan_json, source.text)
+        else:
+            version = current.version
+        tag = strategy_tag(name)
+        holder: dict[str, StrategyRun] = {}
+
+        def next_id() -> str:
+            return client_id(tag, store.next_client_seq(name))
+
+        def owner_of(order_id: str) -> str:
+            return holder["run"].engine.book.owner(order_id)
+
+        gate = SendGate(
+            name,
+            self.broker,
+            store,
+            clock=self._clock,
+            alert=lambda kind, message, order_id: self._alert(name, kind, message, order_id),
+            owner_of=owner_of,
+            plan_version=lambda: strategy.version,
+            halted=lambda: self._halt_reason(name),
+        )
+        run = StrategyRun(
+            name,
+            source.plan,
+            gate,
+            bar_seconds=self._bar_seconds,
+            order_ids=next_id,
+            history=self._history(source.plan),
+            excursion=self._excursion,
+        )
+        holder["run"] = run
+        strategy = _Strategy(source, run, gate, tag, version)
+        strategy.next_id = next_id
+        if out_dir is not None:
+            formats = Formats(source.plan.account.currency, source.plan.instrument)
+            strategy.files = [
+                CsvAppender(out_dir / "trades.csv", TRADE_COLUMNS, formats),
+                CsvAppender(out_dir / "orders.csv", ORDER_COLUMNS, formats),
+                CsvAppender(out_dir / "signals.csv", SIGNAL_COLUMNS),
+                CsvAppender(out_dir / "alerts.csv", ALERT_COLUMNS),
+            ]
+        restored = self._restore(strategy, current is not None and current.version == version)
+        for owner in run.engine.owners:
+            strategy.snapshots[owner.name] = owner.snapshot()
+        strategy.engine_state = run.engine.export_state()
+        if restored:
+            self.log.event(
+                "restored",
+                name,
+                f"restored {restored} owners' states and "
+                f"{len(strategy.engine_state.orders)} working orders from the store",
+                owners=restored,
+                working_orders=len(strategy.engine_state.orders),
+                positions=len(strategy.engine_state.positions),
+            )
+        self.log.event(
+            "strategy_started",
+            name,
+            f"{source.path.name}: plan version {version}, {len(run.engine.owners)} owners",
+            plan_version=version,
+            fingerprint=print_,
+            file=str(source.path),
+        )
+        return strategy
+
+    def _history(self, plan: Plan) -> GrowingBars | None:
+        """The bars before now the plan's indicators warm up on (`Plan.signals.warmup`, in
+        the plan's bars, counted in the feed's), from the broker."""
+        warmup = plan.signals.warmup
+        if warmup <= 0:
+            return None
+        per_bar = 1
+        if plan.timeframe and self._bar_seconds:
+            per_bar = max(plan.timeframe // self._bar_seconds, 1)
+        bars = self.broker.history(warmup * per_bar + per_bar)
+        if not bars:
+            return None
+        history = GrowingBars(plan.instrument)
+        for bar in bars:
+            history.append(bar)
+        return history
+
+    def _restore(self, strategy: _Strategy, same_plan: bool) -> int:
+        """Take the owners' and the engine's last stored states, if any; how many owners."""
+        name = strategy.source.name
+        snapshots = self.store.snapshots(name)
+        engine_state = self.store.engine_state(name)
+        if not snapshots and engine_state is None:
+            return 0
+        if not same_plan:
+            raise RestartRefused(
+                f"{strategy.source.path}: the strategy changed while the bot was stopped, and "
+                "a run with open orders or positions is never restarted on a different plan "
+                "unseen. Start it with the file it ran with, then save the edit while it runs "
+                "(hot reload applies it by plan diff), or check the change first with "
+                "`tradeplan diff`"
+            )
+        engine = strategy.run.engine
+        restored = 0
+        for owner in engine.owners:
+            snapshot = snapshots.get(owner.name)
+            if snapshot is not None:
+                owner.restore(from_json(snapshot.state))
+                restored += 1
+        if engine_state is not None:
+            engine.import_state(engine_state_from_json(engine_state[0]))
+        return restored
+
+    def reconcile(self) -> ReconcileReport:
+        """A reconcile pass (reconcile.py) over every strategy; stored, logged, and a
+        disagreement holds new entries back until a later pass agrees."""
+        held = [
+            Held(s.source.name, s.tag, s.run.engine, self._on_update, s.gate.resolve_unknown)
+            for s in self._strategies
+        ]
+        cursor = self.store.cursor("fills")
+        report, cursor = reconcile(self.broker, held, cursor, self._clock())
+        if cursor is not None:
+            self.store.set_cursor("fills", cursor)
+        self._out_of_sync = "" if report.in_sync else "; ".join(report.problems)
+        for strategy in self._strategies:
+            self.store.set_status(strategy.source.name, "reconcile", report.to_json())
+            self.store.set_status(strategy.source.name, "in_sync", str(report.in_sync).lower())
+        self.log.event("reconciled", "", report.sentence(), report=json.loads(report.to_json()))
+        self._persist("reconcile")
+        return report
+
+    @property
+    def strategies(self) -> tuple[StrategyRun, ...]:
+        return tuple(s.run for s in self._strategies)
+
+    # --- the broker's threads (BrokerListener, MarketListener) ------------------------------------
+
+    def on_order_update(self, update: OrderUpdate) -> None:
+        self._arrive(update)
+
+    def on_price_touch(self, touch: PriceTouch) -> None:
+        self._arrive(touch)
+
+    def on_bar(self, bar: LiveBar) -> None:
+        self._arrive(bar)
+
+    def on_feed_state(self, state: FeedState, detail: str) -> None:
+        self._arrive((state, detail))
+
+    def stop(self) -> None:
+        """Ask the loop to stop after the event in hand (any thread, a signal handler)."""
+        self._queue.put(_Stop())
+
+    def _arrive(self, event: _Event) -> None:
+        if threading.get_ident() == self._kernel:
+            self._handle(event)  # answered inside a call from this thread: handled in place
+        else:
+            self._queue.put(event)
+
+    # --- the kernel thread ----------------------------------------------------------------------
+
+    def run(
+        self,
+        *,
+        until: Callable[[], bool] | None = None,
+        ready: Callable[[], None] | None = None,
+    ) -> int:
+        """Reconcile, subscribe, then take events until the feed ends, `stop()` is called or
+        `until()` says so; 0. `ready` is called once subscribed (start a venue's clock)."""
+        self._kernel = threading.get_ident()
+        self.reconcile()
+        self.broker.subscribe(self)
+        if self._watch:
+            self._start_watcher()
+        if ready is not None:
+            ready()
+        self._housekeeping()
+        while not self._stopping and not (until is not None and until()):
+            try:
+                event = self._queue.get(timeout=0.0 if self._pump else 0.2)
+            except queue.Empty:
+                if self._ended:
+                    break
+                if self._pump is not None:
+                    if not self._pump():
+                        self._ended = True
+                else:
+                    self._housekeeping()
+                continue
+            self._handle(event)
+            if self._ended and self._queue.empty():
+                break
+        self.finish()
+        return 0
+
+    def finish(self) -> None:
+        """Flush: what is recorded is written, the store holds the last states. Stopped by
+        hand (Ctrl-C, `stop()`), working entries are cancelled first; protective exits stay
+        working at the broker, as they do when the feed ends."""
+        self._watch_stop.set()
+        if self._stopping:
+            self._cancel_entries()
+            self._drain()
+        self._persist("stopped")
+        for strategy in self._strategies:
+            for appender in strategy.files:
+                appender.close()
+        self.log.event("stopped", "", "stopped; working orders stay at the broker")
+
+    def _cancel_entries(self) -> None:
+        for strategy in self._strategies:
+            engine = strategy.run.engine
+            for working in engine.book.working():
+                tag = working.order.tag
+                if tag is None or tag.opens:
+                    engine.cancel(working.order.id)
+                    self.log.event(
+                        "entry_cancelled_on_stop",
+                        strategy.source.name,
+                        f"stopping: entry {working.order.id} cancelled",
+                        client_id=working.order.id,
+                    )
+
+    def _drain(self, seconds: float = 2.0) -> None:
+        """Handle what the broker answers for a little while (the cancels' updates)."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                event = self._queue.get(timeout=0.05)
+            except queue.Empty:
+                if self._pump is not None:
+                    return  # an in-process venue answered inside the calls
+                continue
+            if not isinstance(event, _Stop):
+                self._handle(event)
+
+    def _handle(self, event: _Event) -> None:
+        if isinstance(event, _Stop):
+            self._stopping = True
+            return
+        if isinstance(event, _Reload):
+            self._on_reload(event)
+        elif isinstance(event, LiveBar):
+            self._on_bar(event)
+        elif isinstance(event, OrderUpdate):
+            self._on_update(event)
+        elif isinstance(event, PriceTouch):
+            for strategy in self._strategies:
+                strategy.run.engine.on_price_touch(event)
+            self._persist("touch")
+        else:
+            self._on_feed_state(*event)
+
+    def _on_bar(self, bar: LiveBar) -> None:
+        self._last_bar_at = time.monotonic()
+        if self._stale:
+            self._stale = False
+            self.log.event("feed_live", "", "bars are arriving again: entries resume")
+        for strategy in self._strategies:
+            if bar.symbol and bar.symbol != strategy.run.plan.instrument.symbol:
+                continue
+            strategy.run.on_bar(bar)
+        self._persist("bar", time=bar.close_time)
+        if self._pump is None:
+            self._housekeeping()
+
+    def _on_update(self, update: OrderUpdate) -> None:
+        order = update.order
+        parsed = parse_client_id(order.id)
+        strategy = self._by_tag.get(parsed[0]) if parsed else None
+        if strategy is None:
+            self.log.event(
+                "external_order",
+                "",
+                f"an update for order {order.id}, which no strategy here sent: left alone",
+                client_id=order.id,
+                kind=update.kind.value,
+            )
+            return
+        if not self._fresh(strategy, update):
+            return
+        self._move_intent(strategy, update)
+        gate = strategy.gate
+        if gate.listener is not None:
+            gate.listener.on_order_update(update)
+        self._persist("update", strategy=strategy, client_id=order.id, kind=update.kind.value)
+
+    def _fresh(self, strategy: _Strategy, update: OrderUpdate) -> bool:
+        """A fill is new when its trade id is; any other report when its sequence number is
+        after the order's last one. Repeats and stale reports are logged and dropped."""
+        order = update.order
+        if update.kind in _FILLS:
+            trade = update.trade_id or f"{order.id}#{update.seq}"
+            if update.trade_id or update.seq:
+                fill = FillReport(
+                    trade,
+                    order.id,
+                    "",
+                    strategy.run.plan.instrument.symbol,
+                    order.side,
+                    update.fill_qty if update.fill_qty is not None else order.qty,
+                    update.fill_price if update.fill_price is not None else ZERO,
+                    update.time,
+                    update.fee,
+                    update.seq,
+                )
+                if not self.store.add_fill(strategy.source.name, fill):
+                    self.log.event("duplicate_fill", strategy.source.name, trade_id=trade)
+                    return False
+            return True
+        if update.seq:
+            last = strategy.last_seq.get(order.id, 0)
+            if update.seq <= last:
+                self.log.event(
+                    "stale_update",
+                    strategy.source.name,
+                    client_id=order.id,
+                    kind=update.kind.value,
+                    seq=update.seq,
+                    last=last,
+                )
+                return False
+            strategy.last_seq[order.id] = update.seq
+        return True
+
+    def _move_intent(self, strategy: _Strategy, update: OrderUpdate) -> None:
+        intent = self.store.intent(update.order.id)
+        if intent is None or intent.state in (IntentState.DONE, IntentState.REJECTED):
+            return
+        if update.kind is OrderEvent.REJECTED:
+            self.store.set_intent_state(intent.client_id, IntentState.REJECTED, update.reason)
+        elif update.kind in _DONE:
+            self.store.set_intent_state(intent.client_id, IntentState.DONE, update.kind.value)
+        elif intent.state is not IntentState.ACKED:
+            self.store.set_intent_state(intent.client_id, IntentState.ACKED)
+
+    def _on_feed_state(self, state: FeedState, detail: str) -> None:
+        self._feed = state
+        for strategy in self._strategies:
+            self.store.set_status(strategy.source.name, "feed", state.value)
+        if state is FeedState.ENDED:
+            self._ended = True
+            self.log.event("feed_ended", "", f"the feed has ended{': ' + detail if detail else ''}")
+        else:
+            self.log.event(f"feed_{state.value}", "", f"feed {state.value} {detail}".strip())
+
+    def _housekeeping(self) -> None:
+        for strategy in self._strategies:
+            if strategy.gate.unknown():
+                strategy.gate.resolve_unknown()
+            if strategy.retired:
+                for line in settle_retired(strategy.run, strategy.retired):
+                    self.log.event("retired_owner_done", strategy.source.name, line)
+            if strategy.pending is not None:
+                self._on_reload(strategy.pending)
+        quiet = time.monotonic() - self._last_bar_at
+        interval = max(self._bar_seconds, 1)
+        if not self._stale and not self._ended and quiet > self._stale_after * interval:
+            self._stale = True
+            for strategy in self._strategies:
+                self._alert(
+                    strategy.source.name,
+                    "feed_stale",
+                    f"no closed bar for {quiet:.0f} s: no new entries until bars come back",
+                )
+
+    # --- hot reload ------------------------------------------------------------------------------
+
+    def request_reload(self, name: str) -> None:
+        """Ask for strategy `name`'s file to be read again (any thread)."""
+        self._arrive(_Reload(name, time.monotonic()))
+
+    def _start_watcher(self) -> None:
+        from watchfiles import watch
+
+        files = {s.source.path.resolve(): s.source.name for s in self._strategies}
+        folders = sorted({str(path.parent) for path in files})
+
+        def loop() -> None:
+            for changes in watch(
+                *folders, stop_event=self._watch_stop, debounce=40, step=10, rust_timeout=200
+            ):
+                seen = {files.get(Path(changed).resolve()) for _, changed in changes}
+                for name in sorted(n for n in seen if n is not None):
+                    self.request_reload(name)
+
+        self._watcher = threading.Thread(target=loop, name="tradeplan-watch", daemon=True)
+        self._watcher.start()
+
+    def _on_reload(self, request: _Reload) -> None:
+        strategy = next((s for s in self._strategies if s.source.name == request.name), None)
+        if strategy is None or self._compile is None:
+            return
+        name, path = strategy.source.name, strategy.source.path
+        strategy.pending = None
+        try:
+            text = path.read_text("utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            self._reload_refused(strategy, f"cannot read {path}: {exc}")
+            return
+        result = self._compile(path)
+        if not result.ok or result.plan is None:
+            errors = [
+                f"{d.span.file}:{d.span.line}:{d.span.col}: {d.code} {d.message}"
+                for d in result.diagnostics
+                if d.severity.value == "error"
+            ]
+            self._reload_refused(strategy, "the edit has errors: " + "; ".join(errors), errors)
+            return
+        plan = result.plan
+        if fingerprint(plan) == fingerprint(strategy.run.plan):
+            self.log.event("reload_unchanged", name, f"{path.name} saved: the plan is the same")
+            return
+        diff = plan_diff(strategy.run, plan)
+        if diff.refused:
+            self._reload_refused(strategy, " ".join(diff.describe()))
+            return
+        busy = strategy.gate.unknown()
+        if busy:
+            strategy.pending = request
+            self.log.event(
+                "reload_waiting",
+                name,
+                f"the edit waits: {len(busy)} orders are being sent or of unknown outcome",
+            )
+            return
+        self._apply(strategy, plan, diff, text, request)
+
+    def _apply(
+        self, strategy: _Strategy, plan: Plan, diff: PlanDiff, text: str, request: _Reload
+    ) -> None:
+        name = strategy.source.name
+        store = self.store
+        with store.transaction():
+            done = swap(
+                strategy.run,
+                plan,
+                diff,
+                strategy.gate,
+                bar_seconds=self._bar_seconds,
+                order_ids=strategy.next_id,
+                excursion=self._excursion,
+            )
+            version = store.add_plan_version(name, fingerprint(plan), plan_to_json(plan), text)
+            strategy.version = version
+            strategy.run = done.run
+            strategy.retired.extend(done.retired)
+            strategy.source = StrategySource(name, strategy.source.path, plan, text)
+            strategy.written = [0, 0, 0, 0]
+            strategy.snapshots = {}
+            strategy.engine_state = None
+            strategy.persisted = ()
+            store.set_status(name, "reload", f"version {version} applied")
+            self._persist("reload", strategy, version=version)
+        latency = time.monotonic() - request.noticed
+        self.reload_latencies.append(latency)
+        lines = diff.describe() + done.lines
+        self.log.event(
+            "reloaded",
+            name,
+            f"plan version {version} is running ({latency * 1000:.0f} ms after the save): "
+            + " | ".join(lines),
+            plan_version=version,
+            amended=done.amended,
+            retired=[r.owner.name for r in done.retired],
+            latency_ms=round(latency * 1000, 1),
+            diff=diff.to_json(),
+        )
+        self.reconcile()
+
+    def _reload_refused(
+        self, strategy: _Strategy, message: str, errors: Sequence[str] = ()
+    ) -> None:
+        name = strategy.source.name
+        self.store.set_status(name, "reload", f"refused: {message}")
+        self._alert(name, "reload_refused", f"{message}; the running plan is unchanged")
+        if errors:
+            self.log.event("reload_diagnostics", name, diagnostics=list(errors))
+
+    def _halt_reason(self, name: str) -> str | None:
+        halted = self.store.halted(name)
+        if halted is not None:
+            return f"the strategy is halted ({halted})"
+        if self._out_of_sync:
+            return f"positions disagree with the broker ({self._out_of_sync})"
+        if self._stale:
+            return "the feed is stale"
+        return None
+
+    # --- records and state ------------------------------------------------------------------------
+
+    def _alert(self, name: str, kind: str, message: str, order_id: str = "") -> None:
+        self.store.add_alert(name, self._clock(), kind, message)
+        self.log.event(kind, name, message, client_id=order_id)
+        for strategy in self._strategies:
+            if strategy.source.name == name and strategy.files:
+                strategy.files[3].append([AlertRecord(self._clock(), "", kind, message, order_id)])
+
+    def _persist(self, event: str, strategy: _Strategy | None = None, **fields: object) -> None:
+        store = self.store
+        for each in self._strategies if strategy is None else (strategy,):
+            engine = each.run.engine
+            changed = [
+                owner
+                for owner in engine.owners
+                if each.snapshots.get(owner.name) is not owner.snapshot()
+            ]
+            counts = tuple(len(items) for items in engine.records)
+            if not changed and counts == each.persisted and event in _QUIET:
+                continue  # a bar at which nothing happened: nothing to write
+            name = each.source.name
+            with store.transaction():
+                seq = store.append_journal(name, event, _payload(fields))
+                for owner in changed:
+                    state = owner.snapshot()
+                    store.save_snapshot(name, owner.name, to_json(state), seq)
+                    each.snapshots[owner.name] = state
+                held = engine.export_state()
+                if held != each.engine_state:
+                    store.save_engine_state(name, engine_state_to_json(held), seq)
+                    each.engine_state = held
+            each.persisted = counts
+        for each in self._strategies:
+            self._write_records(each)
+
+    def _write_records(self, strategy: _Strategy) -> None:
+        """Append what the engine recorded since the last event to the files, and log it."""
+        trades, orders, signals, alerts = strategy.run.engine.records
+        name = strategy.source.name
+        written = strategy.written
+        for trade in trades[written[0] :]:
+            self.log.event(
+                "trade_closed",
+                name,
+                f"{trade.slot}: {trade.side.value} {trade.qty} closed "
+                f"({trade.exit_reason.value}), P&L {trade.pnl}",
+                trade_id=trade.trade_id,
+                owner=trade.slot,
+                qty=trade.qty,
+                entry_price=trade.entry_price,
+                exit_price=trade.exit_price,
+                pnl=trade.pnl,
+                reason=trade.exit_reason.value,
+            )
+        for event in orders[written[1] :]:
+            self.log.event(
+                "order_" + event.event.value,
+                name,
+                client_id=event.order_id,
+                owner=event.slot,
+                type=event.type.value,
+                side=event.side.value,
+                qty=event.qty,
+                price=event.price,
+                trigger=event.trigger,
+                fill_price=event.fill_price,
+                reason=event.reason,
+            )
+        for signal in signals[written[2] :]:
+            self.log.event(
+                "signal",
+                name,
+                rule=signal.rule,
+                side=signal.side.value,
+                accepted=signal.accepted,
+                reason=signal.reason,
+            )
+        if strategy.files:
+            for appender, items, done in zip(
+                strategy.files, (trades, orders, signals, alerts), written, strict=True
+            ):
+                appender.append(items[done:])
+        strategy.written = [len(trades), len(orders), len(signals), len(alerts)]
+
+
+def _payload(fields: dict[str, object]) -> str:
+    return json.dumps(
+        {k: (v.isoformat() if isinstance(v, datetime) else str(v)) for k, v in fields.items()},
+        sort_keys=True,
+    )
+
+
+def _sub(out_dir: Path | None, source: StrategySource) -> Path | None:
+    return None if out_dir is None else out_dir / source.name
+
+
+def bar_close_ns(bar: LiveBar) -> int:
+    return ns_from_datetime(bar.close_time)
+
+
+__all__ = ["LiveRunner", "RestartRefused", "StrategySource"]

@@ -1,0 +1,98 @@
+"""One strategy of a live run: its plan, the engine, the signal feed and the bars it has seen.
+
+The same kernel a backtest runs, fed the way `backtest/stream.py` feeds it: for each closed bar,
+the bar goes into the columns (`GrowingBars`), through the signal feed (step indicators, one
+bar), and the engine sees its close; what the broker reports until the next close happened
+during the next bar (`Engine.begin_bar`). A recorded feed played through the paper venue thus
+gives the backtest's signals, orders and trades (tests/live/test_run_equals_backtest.py), up
+to the end of the data: a backtest closes what is open there, a live run leaves it open.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from tradeplan.backtest.run import quote_rate, timeframe_bucketing
+from tradeplan.core.epoch import ns_from_datetime
+from tradeplan.core.money import round_money
+from tradeplan.live.bars import GrowingBars
+from tradeplan.plan.model import Plan
+from tradeplan.ports.broker import BrokerPort
+from tradeplan.ports.live import LiveBar
+from tradeplan.runtime.engine import Engine, EngineConfig, Excursion
+from tradeplan.runtime.signal_feed import SignalFeed
+
+DEFAULT_BALANCE = Decimal(100_000)
+
+
+class StrategyRun:
+    """See the module docstring. `bar_seconds` is the feed's bar interval (0: ticks), which
+    says how the plan's timeframe bars are built from it."""
+
+    def __init__(
+        self,
+        name: str,
+        plan: Plan,
+        broker: BrokerPort,
+        *,
+        bar_seconds: int,
+        balance: Decimal | None = None,
+        order_ids: Callable[[], str] | None = None,
+        excursion: Excursion | None = None,
+        history: GrowingBars | None = None,
+    ) -> None:
+        """`history`: bars already seen (a reload): the new signals are warmed up on them,
+        and the engine goes on from the bar after the last."""
+        self.name = name
+        self.plan = plan
+        self.bars = GrowingBars(plan.instrument) if history is None else history.copy()
+        self.feed = SignalFeed(plan, len(self.bars), timeframe_bucketing(plan, bar_seconds))
+        for row in range(self.bars.count):
+            self._push(row)
+        money = balance or plan.account.balance or DEFAULT_BALANCE
+        money = round_money(money, plan.account.currency)
+        rate, _ = quote_rate(plan, None)
+        config = EngineConfig(money, plan.account.currency, plan.account.leverage, rate)
+        self.engine = Engine(
+            plan,
+            broker,
+            self.bars,
+            self.feed.inputs,
+            config,
+            excursion=excursion or self.bars.excursion,
+            order_ids=order_ids,
+        )
+        self.engine.begin_bar(self.bars.count)
+        self.last_bar: LiveBar | None = None
+        self.last_close_ns = (
+            int(self.bars.close_time_ns[self.bars.count - 1]) if self.bars.count else None
+        )
+
+    def on_bar(self, bar: LiveBar) -> int | None:
+        """`bar` has closed: evaluate it and let every owner act at its close; returns its
+        row. A bar that opens before the last one closed (a repeat after a reconnect) is
+        dropped: None."""
+        if self.last_close_ns is not None and ns_from_datetime(bar.open_time) < self.last_close_ns:
+            return None
+        bars = self.bars
+        if bars.append(bar):
+            self.feed.grow(len(bars))
+            self.engine.grow(bars, self.feed.inputs)
+        row = bars.count - 1
+        self._push(row)
+        self.engine.on_bar_close(row)
+        self.engine.begin_bar(row + 1)
+        self.last_bar = bar
+        self.last_close_ns = int(bars.close_time_ns[row])
+        return row
+
+    def _push(self, row: int) -> None:
+        bars = self.bars
+        open_, high, low, close, volume, spread = bars.floats(row)
+        second = int(bars.time_ns[row]) // 1_000_000_000
+        closes_at = int(bars.close_time_ns[row]) // 1_000_000_000
+        self.feed.push_row(row, second, closes_at, open_, high, low, close, volume, spread)
+
+
+__all__ = ["DEFAULT_BALANCE", "StrategyRun"]
