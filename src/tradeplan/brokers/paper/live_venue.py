@@ -270,7 +270,7 @@ class LivePaperVenue:
         with self._lock:
             self._markets.append(listener)
             if self._connected:
-                listener.on_feed_state(self.feed_state, self._state_detail())
+                listener.on_feed_state(self.feed_state, self.state_detail)
 
     def unsubscribe(self, listener: MarketListener) -> None:
         with self._lock:
@@ -302,8 +302,8 @@ class LivePaperVenue:
                 self._in_row = False
                 self._cursor = row + 1
             self._deliver(self._faults.release())
-            bar = self.bar(row)
-            if self._connected:
+            if self._connected and self._markets:
+                bar = self.bar(row)
                 for market in tuple(self._markets):
                     market.on_bar(bar)
             if self._cursor >= self._rows:
@@ -387,7 +387,7 @@ class LivePaperVenue:
             self._connected = True
             for market in tuple(self._markets):
                 market.on_feed_state(FeedState.RECONNECTING, "reconnecting to the venue")
-                market.on_feed_state(self.feed_state, self._state_detail())
+                market.on_feed_state(self.feed_state, self.state_detail)
 
     @property
     def connected(self) -> bool:
@@ -430,9 +430,11 @@ class LivePaperVenue:
         self._ended = True
         if self._connected:
             for market in tuple(self._markets):
-                market.on_feed_state(FeedState.ENDED, self._state_detail())
+                market.on_feed_state(FeedState.ENDED, self.state_detail)
 
-    def _state_detail(self) -> str:
+    @property
+    def state_detail(self) -> str:
+        """The feed state in words, for a client's log."""
         if self._ended:
             return f"the recorded feed has ended after {self._rows} bars"
         return f"bar {self._cursor + 1} of {self._rows} next"
