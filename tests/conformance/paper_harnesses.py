@@ -79,7 +79,7 @@ class InProcessHarness:
 class RemoteHarness:
     """`paper serve`'s server in a thread on 127.0.0.1, and `RemotePaperBroker` over TCP."""
 
-    TIMEOUT = 0.5  # the client's answer timeout: short, so the timeout tests are quick
+    TIMEOUT = 1.0  # the client's answer timeout: short, so the timeout tests are quick
 
     def __init__(self, feed: Feed) -> None:
         self.venue = paper_venue(feed)

@@ -55,6 +55,7 @@ from tradeplan.ports.broker import (
     AccountSnapshot,
     BarSeries,
     BrokerListener,
+    FillMark,
     OrderUpdate,
     PriceTouch,
     Quote,
@@ -128,6 +129,7 @@ class LivePaperVenue:
         self._in_row = False
         self._ended = False
         self._hook: CommandHook | None = None
+        self._fill_seqs: dict[int, int] = {}  # a fill's report number: the fill model's
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -161,6 +163,13 @@ class LivePaperVenue:
     @property
     def feed_state(self) -> FeedState:
         return FeedState.ENDED if self._ended else FeedState.LIVE
+
+    @property
+    def state_detail(self) -> str:
+        """The feed state in words, for a client's log."""
+        if self._ended:
+            return f"the recorded feed has ended after {self._rows} bars"
+        return f"bar {self._cursor + 1} of {self._rows} next"
 
     @property
     def lock(self) -> threading.RLock:
@@ -224,6 +233,8 @@ class LivePaperVenue:
 
     def watch(self, watch_id: str, side: Side, level: Decimal) -> None:
         with self._lock:
+            if watch_id in self._records:
+                raise OrderRejected(watch_id, "a watch may not take an order's client id")
             self._journal("watch", {"id": watch_id, "side": side, "level": level})
             self._paper.watch(watch_id, side, level)
 
@@ -257,6 +268,16 @@ class LivePaperVenue:
     def fills_since(self, cursor: str | None) -> FillBatch:
         with self._lock:
             return self._records.fills_since(cursor)
+
+    def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]:
+        """Lowest and highest reference price of `side` between two fills this venue reported
+        (`ReplayVenue.excursion`, by this venue's sequence numbers): what an engine on the
+        venue passes as its `excursion`, so live trade records carry the backtest's figures."""
+        with self._lock:
+            paper = self._fill_seqs
+            return self._paper.excursion(
+                side, FillMark(start.bar, paper[start.seq]), FillMark(end.bar, paper[end.seq])
+            )
 
     @property
     def last_seq(self) -> int:
@@ -432,13 +453,6 @@ class LivePaperVenue:
             for market in tuple(self._markets):
                 market.on_feed_state(FeedState.ENDED, self.state_detail)
 
-    @property
-    def state_detail(self) -> str:
-        """The feed state in words, for a client's log."""
-        if self._ended:
-            return f"the recorded feed has ended after {self._rows} bars"
-        return f"bar {self._cursor + 1} of {self._rows} next"
-
     def _is_working(self, order_id: str) -> bool:
         """Whether a cancel or amend of `order_id` has something to act on; an id the venue
         never took raises `OrderRejected` (a broker's "unknown order")."""
@@ -488,6 +502,8 @@ class LivePaperVenue:
     def _reported(self, update: OrderUpdate) -> None:
         """Every report of the fill model (and the venue's own refusals) comes here."""
         stamped = self._records.record(update)
+        if update.fill_qty is not None and update.seq:
+            self._fill_seqs[stamped.seq] = update.seq  # the fill model's number for it
         if self._connected:
             self._deliver(self._faults.route(stamped))
 
