@@ -71,13 +71,13 @@ def build_parser() -> argparse.ArgumentParser:
     from tradeplan.cli import size_cmd
 
     size_cmd.add_parser(sub)
-    importlib.import_module("tradeplan.cli.paper_cmd").add_parser(sub)
     try:
         backtest_cmd = importlib.import_module("tradeplan.cli.backtest_cmd")
     except ImportError:  # pragma: no cover - only while the backtester is being built
         pass
     else:
         backtest_cmd.add_parser(sub)
+    importlib.import_module("tradeplan.cli.paper_cmd").add_parser(sub)
     return parser
 
 
