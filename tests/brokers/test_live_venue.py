@@ -302,3 +302,11 @@ def test_a_watch_cannot_take_an_orders_client_id() -> None:
     live.submit(limit("a", "149.500"))
     with pytest.raises(OrderRejected):
         live.watch("a", Side.SELL, D("151"))
+
+
+def test_a_disconnect_says_reconnecting_once_then_live() -> None:
+    live, listener = venue([FLAT, FLAT])
+    live.disconnect()
+    live.step()
+    live.reconnect()
+    assert listener.states == [FeedState.LIVE, FeedState.RECONNECTING, FeedState.LIVE]

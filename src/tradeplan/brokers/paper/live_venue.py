@@ -125,6 +125,7 @@ class LivePaperVenue:
         self._listener: BrokerListener | None = None
         self._markets: list[MarketListener] = []
         self._connected = True
+        self._told = True  # the market listeners heard RECONNECTING when the connection dropped
         self._cursor = 0  # the next row to process
         self._in_row = False
         self._ended = False
@@ -396,18 +397,20 @@ class LivePaperVenue:
                 for market in tuple(self._markets):
                     market.on_feed_state(FeedState.RECONNECTING, "connection to the venue lost")
             self._connected = False
+            self._told = not silent
             self._faults.drop_held()
 
     def reconnect(self) -> None:
-        """Deliver again, from now: market listeners hear RECONNECTING (even after a silent
-        drop) then LIVE (or ENDED). Nothing missed is re-sent: read it back through
+        """Deliver again, from now: market listeners hear LIVE (or ENDED), after a RECONNECTING
+        first when the drop was silent. Nothing missed is re-sent: read it back through
         `open_orders`, `positions` and `fills_since`."""
         with self._lock:
             if self._connected:
                 return
             self._connected = True
             for market in tuple(self._markets):
-                market.on_feed_state(FeedState.RECONNECTING, "reconnecting to the venue")
+                if not self._told:
+                    market.on_feed_state(FeedState.RECONNECTING, "reconnecting to the venue")
                 market.on_feed_state(self.feed_state, self.state_detail)
 
     @property
