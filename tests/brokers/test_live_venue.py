@@ -22,7 +22,7 @@ from tradeplan.brokers.paper.live_venue import LivePaperVenue
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.core.instrument import default_instrument
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus, Trail
-from tradeplan.ports.broker import OrderUpdate, PriceTouch
+from tradeplan.ports.broker import FillMark, OrderUpdate, PriceTouch
 from tradeplan.ports.live import FeedState, LiveBar, OrderRejected
 
 USDJPY = default_instrument("USD/JPY")
@@ -265,3 +265,48 @@ def test_watches_are_touched_as_in_the_replay() -> None:
     live.step()
     touches = [e for e in listener.events if isinstance(e, PriceTouch)]
     assert [t.watch_id for t in touches] == ["w"] and touches[0].price == D("151")
+
+
+def test_excursions_between_fills_are_the_replay_brokers() -> None:
+    rows = [FLAT, WIDE, FLAT, WIDE]
+    replay = PaperBroker(data(rows), USDJPY, FillConfig())
+    replayed: list[OrderUpdate] = []
+
+    class Sink:
+        def on_order_update(self, update: OrderUpdate) -> None:
+            replayed.append(update)
+
+        def on_price_touch(self, touch: PriceTouch) -> None:
+            pass
+
+    replay.connect(Sink())
+    live, listener = venue(rows)
+    live.faults.reject_next_submit("injected")  # a report the replay never makes: seqs differ
+    live.submit(limit("r", "149.000"))
+    for broker in (replay, live):
+        broker.submit(Order("m", Side.BUY, OrderType.MARKET, D(1000)))
+        broker.submit(limit("x", "151.500", Side.SELL))
+    for row in range(len(rows)):
+        replay.process_row(row)
+        live.step()
+    ours = [u for u in listener.updates if u.fill_qty is not None]
+    theirs = [u for u in replayed if u.fill_qty is not None]
+    assert [u.seq for u in ours] != [u.seq for u in theirs]
+    start, end = (FillMark(0, u.seq) for u in ours)
+    expected = replay.excursion(Side.SELL, *(FillMark(0, u.seq) for u in theirs))
+    assert live.excursion(Side.SELL, start, end) == expected
+
+
+def test_a_watch_cannot_take_an_orders_client_id() -> None:
+    live, _ = venue([FLAT])
+    live.submit(limit("a", "149.500"))
+    with pytest.raises(OrderRejected):
+        live.watch("a", Side.SELL, D("151"))
+
+
+def test_a_disconnect_says_reconnecting_once_then_live() -> None:
+    live, listener = venue([FLAT, FLAT])
+    live.disconnect()
+    live.step()
+    live.reconnect()
+    assert listener.states == [FeedState.LIVE, FeedState.RECONNECTING, FeedState.LIVE]

@@ -6,10 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from conformance_harness import Feed, Harness, VenueFactory
-from paper_harnesses import InProcessHarness
+from paper_harnesses import InProcessHarness, RemoteHarness
 
 FACTORIES: dict[str, VenueFactory] = {
     "paper": InProcessHarness,
+    "paper-remote": RemoteHarness,
 }
 
 

@@ -79,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         backtest_cmd.add_parser(sub)
+    importlib.import_module("tradeplan.cli.paper_cmd").add_parser(sub)
     return parser
 
 

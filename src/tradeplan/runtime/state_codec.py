@@ -6,8 +6,9 @@ very value it wrote, or the restarted run drifts from the one that stopped. So:
 
 * Decimals travel as their `str()`: exact, and exponent and all (`1.20` stays `1.20`, unlike
   the plan codec, which normalises, because an order's price is printed as it was built);
-* enums as their values, orders through `order_to_data` / `order_from_data`, the id maps as
-  lists of `[id, value]` pairs in their order, clocks as integers (epoch ns);
+* enums as their values, orders through `order_to_data` / `order_from_data` (orders/codec.py,
+  shared with the paper venue's wire), the id maps as lists of `[id, value]` pairs in their
+  order, clocks as integers (epoch ns);
 * every object says what it is (`"kind": "rule" | "slot"`) and the format has a version, so a
   reader refuses what it does not know instead of guessing. Decoding is strict: a missing or
   unknown field is an error.
@@ -19,12 +20,18 @@ text again (tests/runtime/test_owner_state_codec.py).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, Final, TypeVar
 
-from tradeplan.core.enums import OrderType, Session, Side, TimeInForce
-from tradeplan.orders.model import Order, OrderTag, Trail, TrailKind
+from tradeplan.orders.codec import CodecError, order_from_data, order_to_data
+from tradeplan.orders.codec import dec as _dec
+from tradeplan.orders.codec import exact_keys as _exact_keys
+from tradeplan.orders.codec import integer as _int
+from tradeplan.orders.codec import optional as _opt
+from tradeplan.orders.codec import text as _str
+from tradeplan.orders.codec import undec as _undec
+from tradeplan.orders.model import OrderTag
 from tradeplan.runtime.idmap import IdMap
 from tradeplan.runtime.legs import Leg
 from tradeplan.runtime.rule_state import Deferred, RuleState
@@ -34,29 +41,9 @@ VERSION: Final = 1
 OwnerState = RuleState | SlotState
 V = TypeVar("V")
 
-_ORDER_FIELDS: Final = frozenset(
-    {
-        "id",
-        "side",
-        "type",
-        "qty",
-        "price",
-        "trigger",
-        "trail",
-        "limit_offset",
-        "activation",
-        "time_in_force",
-        "reduce_only",
-        "session",
-        "oco",
-        "tag",
-        "slot",
-    }
-)
-
-
-class StateCodecError(ValueError):
-    """Stored text that is not an owner state this version wrote."""
+# Stored text that is not an owner state this version wrote. One class with the order codec's
+# error (orders/codec.py), so a bad order inside a state is the same error as a bad state.
+StateCodecError = CodecError
 
 
 def to_json(state: object) -> str:
@@ -151,59 +138,6 @@ def from_data(data: Any) -> OwnerState:
     raise StateCodecError(f"unknown owner state kind {kind!r}")
 
 
-# --- orders -----------------------------------------------------------------------------------
-
-
-def order_to_data(order: Order) -> dict[str, Any]:
-    """An order's terms, every field, exactly."""
-    trail = order.trail
-    return {
-        "id": order.id,
-        "side": order.side.value,
-        "type": order.type.value,
-        "qty": str(order.qty),
-        "price": _dec(order.price),
-        "trigger": _dec(order.trigger),
-        "trail": None if trail is None else {"kind": trail.kind.value, "value": str(trail.value)},
-        "limit_offset": _dec(order.limit_offset),
-        "activation": _dec(order.activation),
-        "time_in_force": order.time_in_force.value,
-        "reduce_only": order.reduce_only,
-        "session": order.session.value,
-        "oco": order.oco,
-        "tag": None if order.tag is None else order.tag.value,
-        "slot": order.slot,
-    }
-
-
-def order_from_data(data: Any) -> Order:
-    """The order `order_to_data` gave (its own checks run again)."""
-    _exact_keys(data, _ORDER_FIELDS, "order")
-    trail = data["trail"]
-    reduce_only = data["reduce_only"]
-    if not isinstance(reduce_only, bool):
-        raise StateCodecError(f"reduce_only is {reduce_only!r}")
-    return Order(
-        _str(data["id"]),
-        Side(data["side"]),
-        OrderType(data["type"]),
-        Decimal(_str(data["qty"])),
-        price=_undec(data["price"]),
-        trigger=_undec(data["trigger"]),
-        trail=None
-        if trail is None
-        else Trail(TrailKind(trail["kind"]), Decimal(_str(trail["value"]))),
-        limit_offset=_undec(data["limit_offset"]),
-        activation=_undec(data["activation"]),
-        time_in_force=TimeInForce(data["time_in_force"]),
-        reduce_only=reduce_only,
-        session=Session(data["session"]),
-        oco=_opt(_str, data["oco"]),
-        tag=_opt(OrderTag, data["tag"]),
-        slot=_opt(_str, data["slot"]),
-    )
-
-
 # --- pieces -----------------------------------------------------------------------------------
 
 
@@ -236,44 +170,6 @@ def _map_from_data(data: Any, decode: Callable[[Any], V]) -> IdMap[V]:
     if len({order_id for order_id, _ in pairs}) != len(pairs):
         raise StateCodecError("an id map names an id twice")
     return IdMap(pairs)
-
-
-def _opt(convert: Callable[[Any], V], value: Any) -> V | None:
-    return None if value is None else convert(value)
-
-
-def _dec(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
-
-
-def _undec(data: Any) -> Decimal | None:
-    if data is None:
-        return None
-    value = Decimal(_str(data))
-    if not value.is_finite():
-        raise StateCodecError(f"{data!r} is not a finite number")
-    return value
-
-
-def _str(data: Any) -> str:
-    if not isinstance(data, str):
-        raise StateCodecError(f"{data!r} is not a string")
-    return data
-
-
-def _int(data: Any) -> int:
-    if not isinstance(data, int) or isinstance(data, bool):
-        raise StateCodecError(f"{data!r} is not an integer")
-    return data
-
-
-def _exact_keys(data: Any, fields: Iterable[str], what: str, *extra: str) -> None:
-    if not isinstance(data, dict):
-        raise StateCodecError(f"a {what} is a JSON object")
-    expected = {*fields, *extra}
-    if set(data) != expected:
-        missing, unknown = sorted(expected - set(data)), sorted(set(data) - expected)
-        raise StateCodecError(f"{what}: missing {missing}, unknown {unknown}")
 
 
 __all__ = [

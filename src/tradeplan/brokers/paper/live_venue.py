@@ -120,16 +120,17 @@ class LivePaperVenue:
             interval_ns if interval_ns is not None else usual_interval_ns(series.time_ns)
         )
         self._records = VenueRecords(instrument.symbol)
-        self._fill_seqs: dict[int, int] = {}  # this venue's report number -> the fill model's
         self._faults = Faults()
         self._lock = threading.RLock()
         self._listener: BrokerListener | None = None
         self._markets: list[MarketListener] = []
         self._connected = True
+        self._told = True  # the market listeners heard RECONNECTING when the connection dropped
         self._cursor = 0  # the next row to process
         self._in_row = False
         self._ended = False
         self._hook: CommandHook | None = None
+        self._fill_seqs: dict[int, int] = {}  # a fill's report number: the fill model's
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -163,6 +164,13 @@ class LivePaperVenue:
     @property
     def feed_state(self) -> FeedState:
         return FeedState.ENDED if self._ended else FeedState.LIVE
+
+    @property
+    def state_detail(self) -> str:
+        """The feed state in words, for a client's log."""
+        if self._ended:
+            return f"the recorded feed has ended after {self._rows} bars"
+        return f"bar {self._cursor + 1} of {self._rows} next"
 
     @property
     def lock(self) -> threading.RLock:
@@ -226,6 +234,8 @@ class LivePaperVenue:
 
     def watch(self, watch_id: str, side: Side, level: Decimal) -> None:
         with self._lock:
+            if watch_id in self._records:
+                raise OrderRejected(watch_id, "a watch may not take an order's client id")
             self._journal("watch", {"id": watch_id, "side": side, "level": level})
             self._paper.watch(watch_id, side, level)
 
@@ -260,13 +270,6 @@ class LivePaperVenue:
         with self._lock:
             return self._records.fills_since(cursor)
 
-    @property
-    def last_seq(self) -> int:
-        """The sequence number of the last report."""
-        return self._records.seq
-
-    # --- market data ----------------------------------------------------------------------------
-
     def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]:
         """Lowest and highest price of `side` between two fills this venue reported, exactly
         as the backtest measures them (the fill model's intrabar path): what lets a live run
@@ -278,7 +281,15 @@ class LivePaperVenue:
                 side, FillMark(start.bar, paper[start.seq]), FillMark(end.bar, paper[end.seq])
             )
 
+    @property
+    def last_seq(self) -> int:
+        """The sequence number of the last report."""
+        return self._records.seq
+
+    # --- market data ----------------------------------------------------------------------------
+
     def history(self, bars: int) -> tuple[LiveBar, ...]:
+        """The last `bars` rows already delivered, as bars (a starting run's warm-up)."""
         with self._lock:
             end = self._cursor
             return tuple(self.bar(row) for row in range(max(end - bars, 0), end))
@@ -288,7 +299,7 @@ class LivePaperVenue:
         with self._lock:
             self._markets.append(listener)
             if self._connected:
-                listener.on_feed_state(self.feed_state, self._state_detail())
+                listener.on_feed_state(self.feed_state, self.state_detail)
 
     def unsubscribe(self, listener: MarketListener) -> None:
         with self._lock:
@@ -320,8 +331,8 @@ class LivePaperVenue:
                 self._in_row = False
                 self._cursor = row + 1
             self._deliver(self._faults.release())
-            bar = self.bar(row)
-            if self._connected:
+            if self._connected and self._markets:
+                bar = self.bar(row)
                 for market in tuple(self._markets):
                     market.on_bar(bar)
             if self._cursor >= self._rows:
@@ -393,19 +404,21 @@ class LivePaperVenue:
                 for market in tuple(self._markets):
                     market.on_feed_state(FeedState.RECONNECTING, "connection to the venue lost")
             self._connected = False
+            self._told = not silent
             self._faults.drop_held()
 
     def reconnect(self) -> None:
-        """Deliver again, from now: market listeners hear RECONNECTING (even after a silent
-        drop) then LIVE (or ENDED). Nothing missed is re-sent: read it back through
+        """Deliver again, from now: market listeners hear LIVE (or ENDED), after a RECONNECTING
+        first when the drop was silent. Nothing missed is re-sent: read it back through
         `open_orders`, `positions` and `fills_since`."""
         with self._lock:
             if self._connected:
                 return
             self._connected = True
             for market in tuple(self._markets):
-                market.on_feed_state(FeedState.RECONNECTING, "reconnecting to the venue")
-                market.on_feed_state(self.feed_state, self._state_detail())
+                if not self._told:
+                    market.on_feed_state(FeedState.RECONNECTING, "reconnecting to the venue")
+                market.on_feed_state(self.feed_state, self.state_detail)
 
     @property
     def connected(self) -> bool:
@@ -448,12 +461,7 @@ class LivePaperVenue:
         self._ended = True
         if self._connected:
             for market in tuple(self._markets):
-                market.on_feed_state(FeedState.ENDED, self._state_detail())
-
-    def _state_detail(self) -> str:
-        if self._ended:
-            return f"the recorded feed has ended after {self._rows} bars"
-        return f"bar {self._cursor + 1} of {self._rows} next"
+                market.on_feed_state(FeedState.ENDED, self.state_detail)
 
     def _is_working(self, order_id: str) -> bool:
         """Whether a cancel or amend of `order_id` has something to act on; an id the venue
@@ -504,8 +512,8 @@ class LivePaperVenue:
     def _reported(self, update: OrderUpdate) -> None:
         """Every report of the fill model (and the venue's own refusals) comes here."""
         stamped = self._records.record(update)
-        if update.kind in (OrderEvent.PARTIALLY_FILLED, OrderEvent.FILLED):
-            self._fill_seqs[stamped.seq] = update.seq
+        if update.fill_qty is not None and update.seq:
+            self._fill_seqs[stamped.seq] = update.seq  # the fill model's number for it
         if self._connected:
             self._deliver(self._faults.route(stamped))
 
