@@ -107,7 +107,8 @@ def test_the_fills_are_the_replay_brokers_exactly() -> None:
         live.step()
 
     def plain(updates: list[OrderUpdate]) -> list[OrderUpdate]:
-        return [replace(u, seq=0) for u in updates]
+        """Without the numbers only the live venue gives: its report and trade ids."""
+        return [replace(u, seq=0, trade_id="") for u in updates]
 
     assert plain(listener.updates) == plain(seen)
     assert any(u.kind is OrderEvent.FILLED for u in seen)

@@ -22,11 +22,14 @@ from tradeplan import api
 from tradeplan.api_backtest import write_outputs
 from tradeplan.backtest.run import BacktestOptions
 from tradeplan.core.epoch import datetime_from_ns
+from tradeplan.live.paper_session import load_feed
 from tradeplan.live.store import IntentState
 from tradeplan.reporting.csv_out import cell
 
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
 import golden_runs
+
+WINDOW = "2025-02-12"
 
 
 def _rows(path: Path) -> list[list[str]]:
@@ -48,11 +51,18 @@ def test_a_live_run_on_the_paper_venue_writes_the_backtests_files(
     case: str, tmp_path: Path
 ) -> None:
     strategy, data_file = golden_runs.CASES[case]
-    backtest = api.backtest(ROOT / strategy, ROOT / data_file, BacktestOptions())
+    # Six weeks of minutes (every case trades in them); the tick sample whole.
+    window = BacktestOptions(end=WINDOW if "_1m_" in data_file else None)
+    backtest = api.backtest(ROOT / strategy, ROOT / data_file, window)
     write_outputs(backtest, tmp_path / "backtest")  # type: ignore[arg-type]
+    assert backtest.result.orders, f"{case}: the window holds orders"
 
+    plan = source(ROOT / strategy)
     session = live_session(
-        [source(ROOT / strategy)], tmp_path / "state", tmp_path / "live", feed=ROOT / data_file
+        [plan],
+        tmp_path / "state",
+        tmp_path / "live",
+        data=load_feed(plan.plan, ROOT / data_file, window),
     )
     assert session.runner.run() == 0
     session.close()
@@ -74,9 +84,9 @@ def test_a_live_run_on_the_paper_venue_writes_the_backtests_files(
 
 def test_every_order_sent_was_stored_first_and_is_settled(tmp_path: Path) -> None:
     strategy, data_file = golden_runs.CASES["usdjpy-grid"]
-    session = live_session(
-        [source(ROOT / strategy)], tmp_path / "state", None, feed=ROOT / data_file
-    )
+    plan = source(ROOT / strategy)
+    data = load_feed(plan.plan, ROOT / data_file, BacktestOptions(end=WINDOW))
+    session = live_session([plan], tmp_path / "state", None, data=data)
     session.runner.run()
     intents = session.store.intents("usdjpy-grid")
     placed = session.runner.strategies[0].engine.records[1]

@@ -64,6 +64,7 @@ from tradeplan.reporting.csv_out import (
     Formats,
 )
 from tradeplan.runtime.engine_state import EngineState
+from tradeplan.runtime.owner import Owner
 from tradeplan.runtime.engine_state import from_json as engine_state_from_json
 from tradeplan.runtime.engine_state import to_json as engine_state_to_json
 from tradeplan.runtime.records import AlertRecord
@@ -685,11 +686,7 @@ class LiveRunner:
         store = self.store
         for each in self._strategies if strategy is None else (strategy,):
             engine = each.run.engine
-            changed = [
-                owner
-                for owner in engine.owners
-                if each.snapshots.get(owner.name) is not owner.snapshot()
-            ]
+            changed = [owner for owner in engine.owners if _moved(each, owner)]
             counts = tuple(len(items) for items in engine.records)
             if not changed and counts == each.persisted and event in _QUIET:
                 continue  # a bar at which nothing happened: nothing to write
@@ -756,6 +753,22 @@ class LiveRunner:
             ):
                 appender.append(items[done:])
         strategy.written = [len(trades), len(orders), len(signals), len(alerts)]
+
+
+def _moved(strategy: _Strategy, owner: Owner) -> bool:
+    """Whether `owner`'s state differs from the one last stored (handlers may build an equal
+    value anew; only a different one is written)."""
+    state = owner.snapshot()
+    stored = strategy.snapshots.get(owner.name, _NOTHING)
+    if stored is state:
+        return False
+    if stored == state:
+        strategy.snapshots[owner.name] = state
+        return False
+    return True
+
+
+_NOTHING: Final = object()
 
 
 def _payload(fields: dict[str, object]) -> str:

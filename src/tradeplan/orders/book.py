@@ -142,6 +142,7 @@ class OrderBook:
 
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
+        self._working: dict[str, _Entry] = {}  # the entries not finished, in placement order
 
     # --- what the engine does -------------------------------------------------------------------
 
@@ -150,14 +151,16 @@ class OrderBook:
         messages. An id used twice is a bug in the caller, not the broker: it raises."""
         if order.id in self._entries:
             raise ValueError(f"order {order.id} is already in the order book")
-        self._entries[order.id] = _Entry(order, owner, OrderStatus.INITIALIZED)
+        self._entries[order.id] = self._working[order.id] = _Entry(
+            order, owner, OrderStatus.INITIALIZED
+        )
 
     def place(self, order: Order, owner: str = "") -> None:
         """Hold a new order that is being sent now: INITIALIZED moved by PLACED, which the
         table always allows (`_PLACED`, checked at import), without a lookup per order."""
         if order.id in self._entries:
             raise ValueError(f"order {order.id} is already in the order book")
-        self._entries[order.id] = _Entry(order, owner, _PLACED)
+        self._entries[order.id] = self._working[order.id] = _Entry(order, owner, _PLACED)
 
     def note(self, order_id: str, event: OrderEvent) -> Anomaly | None:
         """Apply a local event (placed, cancel requested, ...) the way `apply` applies a
@@ -230,8 +233,7 @@ class OrderBook:
         """Every order not finished, as values a restarted run can store and `restore`."""
         return tuple(
             WorkingOrder(e.order, e.owner, e.status, e.filled, e.accepted, e.triggered, e.seq)
-            for e in self._entries.values()
-            if not e.status.is_terminal
+            for e in self._working.values()
         )
 
     def restore(self, held: WorkingOrder) -> None:
@@ -239,7 +241,7 @@ class OrderBook:
         taken as it stands, not replayed through the table, which moved it there before."""
         if held.order.id in self._entries:
             raise ValueError(f"order {held.order.id} is already in the order book")
-        self._entries[held.order.id] = _Entry(
+        entry = _Entry(
             held.order,
             held.owner,
             held.status,
@@ -248,6 +250,9 @@ class OrderBook:
             held.triggered,
             held.seq,
         )
+        self._entries[held.order.id] = entry
+        if not held.status.is_terminal:
+            self._working[held.order.id] = entry
 
     # --- the one place where a status changes ---------------------------------------------------
 
@@ -288,6 +293,8 @@ class OrderBook:
                 )
                 return Anomaly(AnomalyKind.OVERFILL, order_id, event, status, detail)
         entry.status = following
+        if following in TERMINAL:
+            self._working.pop(order_id, None)
         if qty:
             entry.filled += qty
         if order is not None:

@@ -65,7 +65,7 @@ def number(data: Any) -> Decimal:
 # --- order updates and touches ------------------------------------------------------------------
 
 _UPDATE = ("kind", "order", "time", "fill_price", "fill_qty", "fee", "reason", "bid", "ask")
-_UPDATE_FIELDS = frozenset({*_UPDATE, "trigger", "limit", "seq"})
+_UPDATE_FIELDS = frozenset({*_UPDATE, "trigger", "limit", "seq", "trade_id"})
 
 
 def update_to_data(update: OrderUpdate) -> dict[str, Any]:
@@ -82,6 +82,7 @@ def update_to_data(update: OrderUpdate) -> dict[str, Any]:
         "trigger": dec(update.trigger),
         "limit": dec(update.limit),
         "seq": update.seq,
+        "trade_id": update.trade_id,
     }
 
 
@@ -100,6 +101,7 @@ def update_from_data(data: Any) -> OrderUpdate:
         trigger=undec(data["trigger"]),
         limit=undec(data["limit"]),
         seq=integer(data["seq"]),
+        trade_id=text(data["trade_id"]),
     )
 
 
