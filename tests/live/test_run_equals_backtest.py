@@ -20,7 +20,7 @@ from live_harness import ROOT, live_session, source
 
 from tradeplan import api
 from tradeplan.api_backtest import write_outputs
-from tradeplan.backtest.run import BacktestOptions
+from tradeplan.backtest.run import BacktestOptions, BacktestRun
 from tradeplan.core.epoch import datetime_from_ns
 from tradeplan.live.paper_session import load_feed
 from tradeplan.live.store import IntentState
@@ -67,8 +67,12 @@ def test_a_live_run_on_the_paper_venue_writes_the_backtests_files(
     assert session.runner.run() == 0
     session.close()
 
+    assert_files_match(case, tmp_path / "live", tmp_path / "backtest", backtest)
+
+
+def assert_files_match(case: str, live: Path, batch: Path, backtest: BacktestRun) -> None:
+    """The live run's files are the backtest's up to its end-of-data close."""
     last_close = cell(datetime_from_ns(int(backtest.data.close_time_ns[-1])))
-    live, batch = tmp_path / "live", tmp_path / "backtest"
     trades = _rows(live / "trades.csv")
     want = [r for r in _rows(batch / "trades.csv") if r[8] != "end_of_data"]
     assert trades == want, f"{case}: trades.csv"

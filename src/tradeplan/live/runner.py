@@ -64,9 +64,9 @@ from tradeplan.reporting.csv_out import (
     Formats,
 )
 from tradeplan.runtime.engine_state import EngineState
-from tradeplan.runtime.owner import Owner
 from tradeplan.runtime.engine_state import from_json as engine_state_from_json
 from tradeplan.runtime.engine_state import to_json as engine_state_to_json
+from tradeplan.runtime.owner import Owner
 from tradeplan.runtime.records import AlertRecord
 from tradeplan.runtime.state_codec import from_json, to_json
 
@@ -388,6 +388,9 @@ class LiveRunner:
             self._cancel_entries()
             self._drain()
         self._persist("stopped")
+        unsubscribe = getattr(self.broker, "unsubscribe", None)
+        if unsubscribe is not None:
+            unsubscribe(self)  # a venue that outlives this run tells it nothing more
         for strategy in self._strategies:
             for appender in strategy.files:
                 appender.close()

@@ -322,8 +322,8 @@ class Engine:
         for p in state.positions:
             if keep_marks:
                 mark, since = FillMark(p.mark, p.mark_seq), p.since
-            else:  # measured from the bar in progress: this run's first
-                mark, since = FillMark(self._bar), self._bar
+            else:  # measured from the bar in progress, this run's first (same broker number)
+                mark, since = FillMark(self._bar, p.mark_seq), self._bar
             ledger.open_position(
                 Position(
                     p.owner,
