@@ -51,6 +51,11 @@ def add_parsers(subparsers: Any) -> None:
     )
     run.add_argument("--feed", help="CSV of bars for the in-process paper venue, plain or .gz")
     run.add_argument(
+        "--venue",
+        metavar="HOST:PORT",
+        help="trade on a paper venue running as its own process (tradeplan paper serve)",
+    )
+    run.add_argument(
         "--speed",
         default="60",
         help="data seconds per wall-clock second (60: a one-minute bar each second), or `max`",
@@ -59,6 +64,9 @@ def add_parsers(subparsers: Any) -> None:
     run.add_argument("--out", help="folder for trades.csv, orders.csv, signals.csv, alerts.csv")
     run.add_argument("--spread", help="spread for a feed without a spread column")
     run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    run.add_argument(
+        "--no-reload", action="store_true", help="do not watch the files for edits (hot reload)"
+    )
     run.set_defaults(func=cmd_run)
 
     status = subparsers.add_parser("status", help="show what a live run holds, from its state")
@@ -87,11 +95,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tradeplan import api
     from tradeplan.backtest.data import DataError
     from tradeplan.backtest.run import BacktestError, BacktestOptions
+    from tradeplan.brokers.paper.live_venue import LivePaperVenue
+    from tradeplan.brokers.paper.remote import RemotePaperBroker
     from tradeplan.core.money import to_decimal
     from tradeplan.live.logs import EventLog
     from tradeplan.live.paper_session import bar_seconds, load_feed, paper_venue
     from tradeplan.live.runner import LiveRunner, RestartRefused, StrategySource
     from tradeplan.live.store import StateStore
+    from tradeplan.ports.live import BrokerUnavailable, LiveBrokerPort
 
     if args.broker != "paper":
         issue = {"binance": 10, "oanda": 11, "futu": 12}[args.broker]
@@ -99,8 +110,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"--broker {args.broker} is not available yet (its adapter is issue {issue}); "
             "run on the paper venue with --feed FILE.csv"
         )
-    if not args.feed:
-        return _fail("--broker paper needs --feed FILE.csv: the recorded data the venue replays")
+    if bool(args.feed) == bool(args.venue):
+        return _fail(
+            "--broker paper needs --feed FILE.csv (a venue in this process) or --venue "
+            "HOST:PORT (one started with `tradeplan paper serve`), one of them"
+        )
     speed: float | None
     if args.speed == "max":
         speed = None
@@ -127,35 +141,64 @@ def cmd_run(args: argparse.Namespace) -> int:
             f"the feed is one instrument, the strategies trade {', '.join(sorted(symbols))}: "
             "run them with one feed each"
         )
-    try:
-        options = BacktestOptions(spread=to_decimal(args.spread) if args.spread else None)
-        data = load_feed(sources[0].plan, Path(args.feed), options)
-        venue = paper_venue(sources[0].plan, data, options)
-    except (DataError, BacktestError, ValueError) as exc:
-        return _fail(str(exc))
+    broker: LiveBrokerPort
+    local: LivePaperVenue | None = None
+    if args.venue:
+        host, _, port = args.venue.rpartition(":")
+        if not host or not port.isdigit():
+            return _fail(f"--venue {args.venue}: give HOST:PORT, e.g. 127.0.0.1:7010")
+        try:
+            remote = RemotePaperBroker(host, int(port))
+        except (OSError, BrokerUnavailable) as exc:
+            return _fail(f"no paper venue answers at {args.venue}: {exc}")
+        if remote.symbol not in symbols:
+            remote.close()
+            return _fail(
+                f"the venue at {args.venue} trades {remote.symbol}, the strategy "
+                f"{next(iter(symbols))}"
+            )
+        broker, seconds = remote, remote.bar_seconds
+    else:
+        try:
+            options = BacktestOptions(spread=to_decimal(args.spread) if args.spread else None)
+            data = load_feed(sources[0].plan, Path(args.feed), options)
+            local = paper_venue(sources[0].plan, data, options)
+        except (DataError, BacktestError, ValueError) as exc:
+            return _fail(str(exc))
+        broker, seconds = local, bar_seconds(data)
     state = Path(args.state)
     store = StateStore.open(state)
     log = EventLog(state / "events.jsonl", None if args.quiet else sys.stderr)
     try:
         runner = LiveRunner(
-            venue,
+            broker,
             store,
             sources,
-            bar_seconds=bar_seconds(data),
+            bar_seconds=seconds,
             log=log,
             out_dir=Path(args.out) if args.out else None,
-            pump=venue.step if speed is None else None,
+            pump=local.step if local is not None and speed is None else None,
+            compile_file=api.load,
+            watch=not args.no_reload,
         )
     except RestartRefused as exc:
+        log.close()
+        store.close()
+        broker.close()
         return _fail(str(exc))
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, lambda *_: runner.stop())
         signal.signal(signal.SIGTERM, lambda *_: runner.stop())
-    started = venue.start if speed is not None else None
+    ready = None
+    if local is not None and speed is not None:
+        venue = local
+        ready = lambda: venue.start(speed)  # noqa: E731
     try:
-        code = runner.run(ready=(lambda: started(speed)) if started is not None else None)
+        code = runner.run(ready=ready)
     finally:
-        venue.stop()
+        if local is not None:
+            local.stop()
+        broker.close()
         log.close()
         store.close()
     if not args.quiet:

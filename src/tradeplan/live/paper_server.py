@@ -299,6 +299,7 @@ class PaperServer:
                 "venue": wire.VENUE_NAME,
                 "profile": venue.profile.name,
                 "symbol": venue.instrument.symbol,
+                "bar_seconds": venue.bar_seconds,
                 "feed": venue.feed_state.value,
                 "detail": venue.state_detail,
                 "seq": venue.last_seq,

@@ -142,9 +142,12 @@ class LiveRunner:
         clock: Callable[[], datetime] | None = None,
         compile_file: Callable[[Path], CompileResult] | None = None,
         watch: bool = False,
+        reconcile_every: float = 60.0,
     ) -> None:
         """`compile_file` compiles an edited strategy (hot reload); `watch` starts a thread
-        that notices saves (watchfiles) and asks for a reload."""
+        that notices saves (watchfiles) and asks for a reload; `reconcile_every` seconds a
+        reconcile pass checks the store against the broker again (LIVE.md, failure 9: changes
+        made by hand at the broker are noticed while the bot runs)."""
         names = [s.name for s in sources]
         if len(set(names)) != len(names):
             raise ValueError(f"two strategies share a name: {', '.join(names)}")
@@ -163,6 +166,8 @@ class LiveRunner:
         self._ended = False
         self._stopping = False
         self._out_of_sync = ""
+        self._noted = self._reconciled = time.monotonic()
+        self._reconcile_every = reconcile_every
         self._strategies: list[_Strategy] = []
         self._by_tag: dict[str, _Strategy] = {}
         self._compile = compile_file
@@ -307,6 +312,7 @@ class LiveRunner:
         report, cursor = reconcile(self.broker, held, cursor, self._clock())
         if cursor is not None:
             self.store.set_cursor("fills", cursor)
+        self._reconciled = time.monotonic()
         self._out_of_sync = "" if report.in_sync else "; ".join(report.problems)
         for strategy in self._strategies:
             self.store.set_status(strategy.source.name, "reconcile", report.to_json())
@@ -387,6 +393,8 @@ class LiveRunner:
         if self._stopping:
             self._cancel_entries()
             self._drain()
+        self._note_status()
+        self.reconcile()  # what `status` says about the broker, as the run leaves it
         self._persist("stopped")
         unsubscribe = getattr(self.broker, "unsubscribe", None)
         if unsubscribe is not None:
@@ -496,6 +504,9 @@ class LiveRunner:
                 if not self.store.add_fill(strategy.source.name, fill):
                     self.log.event("duplicate_fill", strategy.source.name, trade_id=trade)
                     return False
+            if update.seq:  # a report older than this fill, arriving after it, is stale
+                last = strategy.last_seq.get(order.id, 0)
+                strategy.last_seq[order.id] = max(last, update.seq)
             return True
         if update.seq:
             last = strategy.last_seq.get(order.id, 0)
@@ -533,7 +544,25 @@ class LiveRunner:
         else:
             self.log.event(f"feed_{state.value}", "", f"feed {state.value} {detail}".strip())
 
+    def _note_status(self) -> None:
+        """The last bar each strategy saw and when, for `tradeplan status`."""
+        self._noted = time.monotonic()
+        for strategy in self._strategies:
+            bar = strategy.run.last_bar
+            if bar is not None:
+                self.store.set_status(strategy.source.name, "last_bar", bar.close_time.isoformat())
+            self.store.set_status(
+                strategy.source.name, "heartbeat", self._clock().isoformat(timespec="seconds")
+            )
+
     def _housekeeping(self) -> None:
+        now = time.monotonic()
+        if now - self._noted >= 1.0:
+            self._note_status()
+        # Out of sync, look again soon: what disagreed may have been a report in flight.
+        every = self._reconcile_every if not self._out_of_sync else min(self._reconcile_every, 2.0)
+        if now - self._reconciled >= every:
+            self.reconcile()
         for strategy in self._strategies:
             if strategy.gate.unknown():
                 strategy.gate.resolve_unknown()

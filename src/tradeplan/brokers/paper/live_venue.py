@@ -282,6 +282,11 @@ class LivePaperVenue:
             )
 
     @property
+    def bar_seconds(self) -> int:
+        """The feed's usual bar interval in seconds (0 for ticks)."""
+        return self._interval_ns // 1_000_000_000
+
+    @property
     def last_seq(self) -> int:
         """The sequence number of the last report."""
         return self._records.seq

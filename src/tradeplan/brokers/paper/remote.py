@@ -96,6 +96,7 @@ class RemotePaperBroker:
         greeting = self._open()  # the first connection: fail loudly
         self._profile = get_profile(str(greeting["profile"]))
         self.symbol = str(greeting["symbol"])
+        self.bar_seconds = int(greeting.get("bar_seconds", 0))  # the feed's bar interval
         self._dispatcher = threading.Thread(
             target=self._dispatch, name="paper-remote-dispatch", daemon=True
         )
