@@ -166,6 +166,8 @@ class LiveRunner:
         self._ended = False
         self._stopping = False
         self._out_of_sync = ""
+        self._depth = 0  # units of work under way (`_unit`)
+        self._kept = 0.0  # when housekeeping last ran
         self._noted = self._reconciled = time.monotonic()
         self._reconcile_every = reconcile_every
         self._strategies: list[_Strategy] = []
@@ -304,6 +306,11 @@ class LiveRunner:
     def reconcile(self) -> ReconcileReport:
         """A reconcile pass (reconcile.py) over every strategy; stored, logged, and a
         disagreement holds new entries back until a later pass agrees."""
+        done: list[ReconcileReport] = []
+        self._unit(lambda: done.append(self._reconcile()))
+        return done[0]
+
+    def _reconcile(self) -> ReconcileReport:
         held = [
             Held(s.source.name, s.tag, s.run.engine, self._on_update, s.gate.resolve_unknown)
             for s in self._strategies
@@ -380,6 +387,8 @@ class LiveRunner:
                     self._housekeeping()
                 continue
             self._handle(event)
+            if self._pump is None and time.monotonic() - self._kept >= 0.2:
+                self._housekeeping()  # between events, never inside one
             if self._ended and self._queue.empty():
                 break
         self.finish()
@@ -391,7 +400,7 @@ class LiveRunner:
         working at the broker, as they do when the feed ends."""
         self._watch_stop.set()
         if self._stopping:
-            self._cancel_entries()
+            self._unit(self._cancel_entries)
             self._drain()
         self._note_status()
         self.reconcile()  # what `status` says about the broker, as the run leaves it
@@ -431,9 +440,33 @@ class LiveRunner:
             if not isinstance(event, _Stop):
                 self._handle(event)
 
+    def _unit(self, action: Callable[[], object]) -> None:
+        """Run `action` as one unit of work: what it changes (the owners' states, the
+        engine's, the intents of the orders it decided) is committed in one transaction, then
+        recorded in the files, and only then are its orders sent (the outbox: `SendGate`).
+        Killed at any point, the store holds either nothing of it or all of it, with every
+        order it decided stored before any was sent."""
+        self._depth += 1
+        try:
+            with self.store.transaction():
+                action()
+        finally:
+            self._depth -= 1
+        if self._depth:
+            return  # an answer given inside a call of a unit belongs to that unit
+        for each in self._strategies:
+            self._write_records(each)
+        for each in self._strategies:
+            each.gate.flush()  # answers given inside a send are units of their own
+
     def _handle(self, event: _Event) -> None:
         if isinstance(event, _Stop):
             self._stopping = True
+            return
+        self._unit(lambda: self._dispatch(event))
+
+    def _dispatch(self, event: _Event) -> None:
+        if isinstance(event, _Stop):
             return
         if isinstance(event, _Reload):
             self._on_reload(event)
@@ -458,8 +491,6 @@ class LiveRunner:
                 continue
             strategy.run.on_bar(bar)
         self._persist("bar", time=bar.close_time)
-        if self._pump is None:
-            self._housekeeping()
 
     def _on_update(self, update: OrderUpdate) -> None:
         order = update.order
@@ -544,6 +575,11 @@ class LiveRunner:
         else:
             self.log.event(f"feed_{state.value}", "", f"feed {state.value} {detail}".strip())
 
+    def _settle_retired(self, strategy: _Strategy) -> None:
+        for line in settle_retired(strategy.run, strategy.retired):
+            self.log.event("retired_owner_done", strategy.source.name, line)
+        self._persist("retired", strategy)
+
     def _note_status(self) -> None:
         """The last bar each strategy saw and when, for `tradeplan status`."""
         self._noted = time.monotonic()
@@ -556,7 +592,7 @@ class LiveRunner:
             )
 
     def _housekeeping(self) -> None:
-        now = time.monotonic()
+        now = self._kept = time.monotonic()
         if now - self._noted >= 1.0:
             self._note_status()
         # Out of sync, look again soon: what disagreed may have been a report in flight.
@@ -565,12 +601,11 @@ class LiveRunner:
             self.reconcile()
         for strategy in self._strategies:
             if strategy.gate.unknown():
-                strategy.gate.resolve_unknown()
+                self._unit(strategy.gate.resolve_unknown)
             if strategy.retired:
-                for line in settle_retired(strategy.run, strategy.retired):
-                    self.log.event("retired_owner_done", strategy.source.name, line)
+                self._unit(lambda s=strategy: self._settle_retired(s))  # type: ignore[misc]
             if strategy.pending is not None:
-                self._on_reload(strategy.pending)
+                self._unit(lambda r=strategy.pending: self._on_reload(r))  # type: ignore[misc]
         quiet = time.monotonic() - self._last_bar_at
         interval = max(self._bar_seconds, 1)
         if not self._stale and not self._ended and quiet > self._stale_after * interval:
@@ -734,8 +769,6 @@ class LiveRunner:
                     store.save_engine_state(name, engine_state_to_json(held), seq)
                     each.engine_state = held
             each.persisted = counts
-        for each in self._strategies:
-            self._write_records(each)
 
     def _write_records(self, strategy: _Strategy) -> None:
         """Append what the engine recorded since the last event to the files, and log it."""

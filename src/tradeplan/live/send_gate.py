@@ -23,8 +23,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 
-from tradeplan.core.enums import Side
+from tradeplan.core.enums import OrderType, Side
 from tradeplan.live.store import Intent, IntentState, StateStore
 from tradeplan.orders.model import Order, OrderEvent
 from tradeplan.ports.broker import (
@@ -65,6 +66,8 @@ class SendGate:
         self._halted = halted
         self.listener: BrokerListener | None = None
         self.sent = 0
+        self._outbox: list[Callable[[], None]] = []
+        self._queued: list[Order] = []  # orders in the outbox
 
     # --- BrokerPort ----------------------------------------------------------------------------
 
@@ -77,6 +80,7 @@ class SendGate:
         self.listener = listener
 
     def submit(self, order: Order) -> None:
+        """Write the intent (in the event's transaction) and queue the send (`flush`)."""
         now = self._clock()
         opens = order.tag is None or order.tag.opens
         halted = self._halted() if opens else None
@@ -96,9 +100,53 @@ class SendGate:
                 now,
             )
         )
+        self._queued.append(order)
+        self._outbox.append(partial(self._send_queued, order))
+
+    def cancel(self, order_id: str) -> None:
+        """Sent at once: a cancel creates nothing, and one the store does not know of yet is
+        found again by the restart's reconcile (the order is no longer open)."""
+        self._cancel(order_id)
+
+    def amend(
+        self,
+        order_id: str,
+        *,
+        price: Decimal | None = None,
+        trigger: Decimal | None = None,
+        qty: Decimal | None = None,
+    ) -> None:
+        """Sent at once, as a cancel is: the broker's next report carries the terms."""
+        self._amend(order_id, price, trigger, qty)
+
+    # --- the outbox --------------------------------------------------------------------------
+
+    @property
+    def pending(self) -> int:
+        """Commands decided and stored, not sent yet."""
+        return len(self._outbox)
+
+    def flush(self) -> int:
+        """Send what the last event decided, in the order it was decided; returns how many.
+        Called once the event's state and intents are committed. The broker may answer inside
+        a send (the runner handles that answer at once, and what it decides is sent too)."""
+        sent = 0
+        while self._outbox:
+            command = self._outbox.pop(0)
+            command()
+            sent += 1
+        return sent
+
+    def _send_queued(self, order: Order) -> None:
+        self._queued.remove(order)
+        self._send(order)
+
+    def _send(self, order: Order) -> None:
         try:
             self._broker.submit(order)
         except OrderRejected as refused:
+            if self._already_there(order):
+                return
             self._settle(order.id, IntentState.REJECTED, refused.reason)
             self._refuse(order, refused.reason)
             return
@@ -114,7 +162,26 @@ class SendGate:
         self.sent += 1
         self._settle(order.id, IntentState.SENT)
 
-    def cancel(self, order_id: str) -> None:
+    def _already_there(self, order: Order) -> bool:
+        """A refused send of an order the broker in fact holds under this client id (a
+        duplicate id: Binance -4116, OANDA CLIENT_ORDER_ID_ALREADY_EXISTS): the order is ours
+        and working, not rejected."""
+        try:
+            report = self._broker.lookup(order.id)
+        except BrokerUnavailable:
+            return False
+        if report is None:
+            return False
+        self._settle(order.id, IntentState.ACKED, "already at the broker under its client id")
+        self._alert(
+            "duplicate_send_refused",
+            f"order {order.id} was sent again and the broker refused the duplicate; the "
+            "order it holds under that client id is the one that counts",
+            order.id,
+        )
+        return True
+
+    def _cancel(self, order_id: str) -> None:
         try:
             self._broker.cancel(order_id)
         except OrderRejected as refused:  # already filled or gone: its update says which
@@ -124,13 +191,12 @@ class SendGate:
                 "cancel_outcome_unknown", f"cancel of {order_id}: {unknown.reason}", order_id
             )
 
-    def amend(
+    def _amend(
         self,
         order_id: str,
-        *,
-        price: Decimal | None = None,
-        trigger: Decimal | None = None,
-        qty: Decimal | None = None,
+        price: Decimal | None,
+        trigger: Decimal | None,
+        qty: Decimal | None,
     ) -> None:
         try:
             self._broker.amend(order_id, price=price, trigger=trigger, qty=qty)
@@ -159,29 +225,53 @@ class SendGate:
         return self._store.intents(self.strategy, (IntentState.UNKNOWN, IntentState.PENDING_SEND))
 
     def resolve_unknown(self) -> int:
-        """Look up every UNKNOWN (and, after a crash, PENDING_SEND) intent by client id and
-        settle it with what the broker says; returns how many were settled. An order the broker
-        does not have was never placed: REJECTED, not re-sent. A broker that cannot be asked
-        now leaves them for the next pass."""
+        """Look up every UNKNOWN and PENDING_SEND intent by client id and settle it with what
+        the broker says; returns how many were settled. A broker that cannot be asked now
+        leaves them for the next pass (a network error proves nothing).
+
+        Found: it is working there (ACKED); its fills come from the broker's reports.
+        Not found, after an ambiguous send (UNKNOWN): it was never placed; REJECTED, and not
+        re-sent behind the trader's back. Not found and never sent (PENDING_SEND: the bot
+        stopped between storing the decision and sending it): an exit or a resting order is
+        sent now, since the position it protects or the level it waits at still stands; a
+        market entry is not (it would trade late, at another price), it is REJECTED."""
         settled = 0
+        queued = {order.id for order in self._queued}
         for intent in self.unknown():
+            if intent.client_id in queued:
+                continue  # decided in this run and about to be sent: not a leftover
             try:
                 report = self._broker.lookup(intent.client_id)
             except BrokerUnavailable:
                 return settled
             settled += 1
-            if report is None:
+            order = intent.order
+            if report is not None:
+                self._settle(intent.client_id, IntentState.ACKED, "found by its client id")
+                self._alert(
+                    "order_found",
+                    f"order {intent.client_id} whose outcome was unknown is at the broker "
+                    f"({report.status.value}); its fills are taken from the broker's reports",
+                    intent.client_id,
+                )
+            elif intent.state is IntentState.UNKNOWN:
                 reason = "the broker has no such order: it was never placed (not re-sent)"
                 self._settle(intent.client_id, IntentState.REJECTED, reason)
-                self._refuse(intent.order, reason)
-                continue
-            self._settle(intent.client_id, IntentState.ACKED, "found by its client id")
-            self._alert(
-                "order_found",
-                f"order {intent.client_id} whose outcome was unknown is at the broker "
-                f"({report.status.value}); its fills are taken from the broker's reports",
-                intent.client_id,
-            )
+                self._refuse(order, reason)
+            elif not self._owner_of(intent.client_id):
+                self._settle(intent.client_id, IntentState.DONE, "never sent; no owner holds it")
+            elif order.type is OrderType.MARKET and (order.tag is None or order.tag.opens):
+                reason = "not sent: the bot stopped before sending it, and a market entry is not sent late"
+                self._settle(intent.client_id, IntentState.REJECTED, reason)
+                self._refuse(order, reason)
+            else:
+                self._alert(
+                    "sent_after_restart",
+                    f"order {intent.client_id} was decided but not sent before the bot stopped; "
+                    "the broker has no such order, so it is sent now",
+                    intent.client_id,
+                )
+                self._outbox.append(partial(self._send, order))
         return settled
 
     # --- helpers -------------------------------------------------------------------------------
