@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from tradeplan.live.plan_diff import diff_plans
-from tradeplan.live.plan_diff_model import LiveState, PlanDiff, Status
+from tradeplan.live.plan_diff_model import LiveState, OrderAction, PlanDiff, Status
 from tradeplan.live.strategy_run import StrategyRun
 from tradeplan.orders.model import Order
 from tradeplan.plan.model import Plan
@@ -130,10 +130,30 @@ def swap(
         if node.status is not Status.CHANGED:
             continue
         for action in node.orders:
-            if action.action != "amend" or action.order_id is None or action.new is None:
-                continue
-            result.amended += _amend(engine, action.order_id, action.what, action.new, action.text)
+            result.amended += _carry_out(engine, action, result.lines)
     return result
+
+
+def _carry_out(engine: Engine, action: OrderAction, said: list[str]) -> int:
+    """One of the diff's order actions on the new engine; how many orders it moved.
+
+    An amendment moves the order's level in place. A replacement of a stop or a limit by one
+    of the same type at a new level is carried out the same way, as one amendment: the broker
+    swaps the level atomically, so the position is never without its stop (what placing the new
+    one before cancelling the old one guarantees, with one order instead of two). A cancel
+    cancels. What would need a new order for an open position (an exit it did not have, a new
+    type of stop) applies from its next position, and the log says so."""
+    order_id = action.order_id
+    if action.action in ("amend", "replace") and order_id is not None and action.new is not None:
+        moved = _amend(engine, order_id, action.what, action.new, action.text)
+        if moved:
+            return moved
+    if action.action == "cancel" and order_id is not None:
+        engine.cancel(order_id)
+        return 1
+    if action.action in ("amend", "replace", "place"):
+        said.append(f"{action.owner}: {action.text} - from its next position")
+    return 0
 
 
 def _amend(engine: Engine, order_id: str, what: str | None, new: Decimal, text: str) -> int:
