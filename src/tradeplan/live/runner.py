@@ -44,7 +44,7 @@ from tradeplan.live.reload import Retired, plan_diff, settle_retired, swap
 from tradeplan.live.send_gate import SendGate
 from tradeplan.live.store import IntentState, StateStore
 from tradeplan.live.strategy_run import StrategyRun
-from tradeplan.orders.model import OrderEvent
+from tradeplan.orders.model import OrderEvent, OrderTag
 from tradeplan.plan.codec import fingerprint, plan_to_json
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
@@ -102,6 +102,7 @@ class _Strategy:
     pending: _Reload | None = None  # a valid edit waiting for a safe point
     next_id: Callable[[], str] | None = None
     persisted: tuple[int, ...] = ()  # the record counts at the last write
+    restored: bool = False  # started from a stored state (a restart)
 
 
 class RestartRefused(Exception):
@@ -167,6 +168,7 @@ class LiveRunner:
         self._stopping = False
         self._out_of_sync = ""
         self._depth = 0  # units of work under way (`_unit`)
+        self._adopting: set[str] = set()  # strategies that trade on beside unknown positions
         self._kept = 0.0  # when housekeeping last ran
         self._noted = self._reconciled = time.monotonic()
         self._reconcile_every = reconcile_every
@@ -237,6 +239,7 @@ class LiveRunner:
                 CsvAppender(out_dir / "alerts.csv", ALERT_COLUMNS),
             ]
         restored = self._restore(strategy, current is not None and current.version == version)
+        strategy.restored = restored > 0 or self.store.engine_state(name) is not None
         for owner in run.engine.owners:
             strategy.snapshots[owner.name] = owner.snapshot()
         strategy.engine_state = run.engine.export_state()
@@ -259,6 +262,40 @@ class LiveRunner:
             file=str(source.path),
         )
         return strategy
+
+    def _on_restart(self, strategy: _Strategy) -> None:
+        """The strategy's `on_restart` policy, once it is restored and reconciled
+        (docs/language.md): resume carries on; halt takes no new entries until `tradeplan
+        resume`; flatten cancels its entries and closes its positions at market first; adopt
+        trades on beside what the broker holds that the strategy does not know."""
+        name = strategy.source.name
+        policy = restart_policy(strategy.source.plan)
+        if policy == "halt" and self.store.halted(name) is None:
+            self.store.halt(name, "on_restart: halt (started again after a stop)")
+            self.log.event(
+                "restart_halted",
+                name,
+                f"on_restart: halt: no new entries until `tradeplan resume {name}`; exits work",
+            )
+        elif policy == "flatten":
+            engine, gate = strategy.run.engine, strategy.gate
+            row = max(strategy.run.bars.count - 1, 0)
+            self._unit(
+                lambda: engine.finish(row, lambda order, _row: gate.submit(order), OrderTag.MANUAL)
+            )
+            self.log.event(
+                "restart_flattened",
+                name,
+                "on_restart: flatten: working orders cancelled, open positions closed at market",
+            )
+        elif policy == "adopt":
+            self._adopting.add(name)
+            if self._out_of_sync:
+                self.log.event(
+                    "restart_adopted",
+                    name,
+                    f"on_restart: adopt: {self._out_of_sync}; left alone, trading goes on",
+                )
 
     def _history(self, plan: Plan) -> GrowingBars | None:
         """The bars before now the plan's indicators warm up on (`Plan.signals.warmup`, in
@@ -368,6 +405,9 @@ class LiveRunner:
         `until()` says so; 0. `ready` is called once subscribed (start a venue's clock)."""
         self._kernel = threading.get_ident()
         self.reconcile()
+        for strategy in self._strategies:
+            if strategy.restored:
+                self._on_restart(strategy)
         self.broker.subscribe(self)
         if self._watch:
             self._start_watcher()
@@ -734,7 +774,7 @@ class LiveRunner:
         halted = self.store.halted(name)
         if halted is not None:
             return f"the strategy is halted ({halted})"
-        if self._out_of_sync:
+        if self._out_of_sync and name not in self._adopting:
             return f"positions disagree with the broker ({self._out_of_sync})"
         if self._stale:
             return "the feed is stale"
@@ -818,6 +858,12 @@ class LiveRunner:
             ):
                 appender.append(items[done:])
         strategy.written = [len(trades), len(orders), len(signals), len(alerts)]
+
+
+def restart_policy(plan: Plan) -> str:
+    """The plan's `on_restart` (resume when the plan says nothing)."""
+    policy = getattr(plan, "on_restart", None)
+    return str(getattr(policy, "value", policy or "resume"))
 
 
 def _moved(strategy: _Strategy, owner: Owner) -> bool:

@@ -55,7 +55,7 @@ from tradeplan.core.enums import AssetClass, OrderType, Session, Side
 from tradeplan.core.epoch import EPOCH, datetime_from_ns
 from tradeplan.core.money import HUNDRED, ONE, ZERO, Rounding, round_money
 from tradeplan.orders.book import Anomaly, OrderBook
-from tradeplan.orders.model import Order, OrderEvent, OrderStatus
+from tradeplan.orders.model import Order, OrderEvent, OrderStatus, OrderTag
 from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.broker import BarSeries, BrokerPort, FillMark, OrderUpdate, PriceTouch
@@ -233,12 +233,13 @@ class Engine:
             wake = min(wake, owner.next_wakeup(row))
         return wake
 
-    def finish(self, row: int, settle: Settle) -> None:
-        """End of data: every owner cancels its orders and closes its position at `row`'s close."""
+    def finish(self, row: int, settle: Settle, tag: OrderTag = OrderTag.END_OF_DATA) -> None:
+        """End of data: every owner cancels its orders and closes its position at `row`'s
+        close (a live run flattening on restart: by market orders `settle` sends)."""
         self._bar = row
         self._now_time = self.close_time_of(row)
         for owner in self.owners:
-            owner.finish(row, settle)
+            owner.finish(row, settle, tag)
 
     def result(self, last_row: int | None = None) -> EngineResult:
         last = self.rows - 1 if last_row is None else last_row

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.orders.model import Order
+from tradeplan.orders.model import Order, OrderTag
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
 
 Bools = NDArray[np.bool_]
@@ -65,8 +65,9 @@ class Owner(Protocol):
 
     def on_touch(self, touch: PriceTouch) -> None: ...
 
-    def finish(self, row: int, settle: Settle) -> None:
-        """End of data at `row`: cancel what works, close what is open via `settle`."""
+    def finish(self, row: int, settle: Settle, tag: OrderTag = OrderTag.END_OF_DATA) -> None:
+        """End of data at `row`: cancel what works, close what is open via `settle` (with
+        `tag`, the trade's exit reason: a live run flattening on restart says `manual`)."""
         ...
 
     def snapshot(self) -> object:

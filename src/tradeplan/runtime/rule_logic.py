@@ -208,15 +208,27 @@ def on_touch(cfg: RuleConfig, state: RuleState, touch: PriceTouch, ctx: OwnerCon
     return state, tuple(commands)
 
 
-def finish(cfg: RuleConfig, state: RuleState, row: int, ctx: OwnerContext) -> Step:
+def finish(
+    cfg: RuleConfig,
+    state: RuleState,
+    row: int,
+    ctx: OwnerContext,
+    tag: OrderTag = OrderTag.END_OF_DATA,
+) -> Step:
     """End of data at `row`: cancel what works, close what is open at the close."""
     entry = state.entry
     if entry is not None:  # its cancel comes back before the rest: the rule may go flat
-        return state, (Cancel(entry.id), _then(lambda s, c: _finish_rest(cfg, s, row, c)))
-    return _finish_rest(cfg, state, row, ctx)
+        return state, (Cancel(entry.id), _then(lambda s, c: _finish_rest(cfg, s, row, c, tag)))
+    return _finish_rest(cfg, state, row, ctx, tag)
 
 
-def _finish_rest(cfg: RuleConfig, state: RuleState, row: int, ctx: OwnerContext) -> Step:
+def _finish_rest(
+    cfg: RuleConfig,
+    state: RuleState,
+    row: int,
+    ctx: OwnerContext,
+    tag: OrderTag = OrderTag.END_OF_DATA,
+) -> Step:
     state, cancels = _cancel_exits(state)
     commands: list[Command] = list(cancels)
     closing = state.closing
@@ -226,8 +238,8 @@ def _finish_rest(cfg: RuleConfig, state: RuleState, row: int, ctx: OwnerContext)
     position = ctx.ledger.open.get(cfg.name)
     if position is None:
         return state, tuple(commands)
-    order = _market_close(cfg, position, OrderTag.END_OF_DATA, ctx)
-    state = replace(state, closing=order, closing_leg=Leg(OrderTag.END_OF_DATA, order.qty))
+    order = _market_close(cfg, position, tag, ctx)
+    state = replace(state, closing=order, closing_leg=Leg(tag, order.qty))
     commands.append(SettleAtClose(order, row))
     return state, tuple(commands)
 

@@ -44,6 +44,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import NDArray
 
+from tradeplan.orders.model import OrderTag
 from tradeplan.plan.model import EntryRule
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.runtime import rule_logic
@@ -140,8 +141,8 @@ class RuleRun:
     def on_touch(self, touch: PriceTouch) -> None:
         self._run(rule_logic.on_touch(self.config, self.state, touch, self.engine))
 
-    def finish(self, row: int, settle: Settle) -> None:
-        self._run(rule_logic.finish(self.config, self.state, row, self.engine), settle)
+    def finish(self, row: int, settle: Settle, tag: OrderTag = OrderTag.END_OF_DATA) -> None:
+        self._run(rule_logic.finish(self.config, self.state, row, self.engine, tag), settle)
 
     def _run(self, step: Step, settle: Settle | None = None) -> None:
         """Put the state in place, then carry out the commands in order."""

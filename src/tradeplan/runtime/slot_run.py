@@ -226,7 +226,7 @@ class SlotRun:
     def on_touch(self, touch: PriceTouch) -> None:
         """Slots watch no prices."""
 
-    def finish(self, row: int, settle: Settle) -> None:
+    def finish(self, row: int, settle: Settle, tag: OrderTag = OrderTag.END_OF_DATA) -> None:
         self._cancel_entries()
         self._cancel_exits()
         closing = self.state.closing
@@ -236,7 +236,7 @@ class SlotRun:
         position = self.engine.ledger.open.get(self._name)
         if position is None:
             return
-        order = self._market_close(position.side.opposite, position.qty, OrderTag.END_OF_DATA)
+        order = self._market_close(position.side.opposite, position.qty, tag)
         self.state = replace(self.state, closing=order)
         self.engine.settle(self, order, settle, row)
 
