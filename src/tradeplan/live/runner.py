@@ -168,6 +168,7 @@ class LiveRunner:
         self._stopping = False
         self._out_of_sync = ""
         self._depth = 0  # units of work under way (`_unit`)
+        self.event_began = time.perf_counter()
         self._adopting: set[str] = set()  # strategies that trade on beside unknown positions
         self._kept = 0.0  # when housekeeping last ran
         self._noted = self._reconciled = time.monotonic()
@@ -217,6 +218,15 @@ class LiveRunner:
             owner_of=owner_of,
             plan_version=lambda: strategy.version,
             halted=lambda: self._halt_reason(name),
+            sent=lambda order: self.log.event(
+                "order_sent",
+                name,
+                client_id=order.id,
+                type=order.type.value,
+                side=order.side.value,
+                qty=order.qty,
+                latency_ms=round((time.perf_counter() - self.event_began) * 1000, 3),
+            ),
         )
         run = StrategyRun(
             name,
@@ -503,6 +513,8 @@ class LiveRunner:
         if isinstance(event, _Stop):
             self._stopping = True
             return
+        if self._depth == 0:
+            self.event_began = time.perf_counter()  # sends report their latency from here
         self._unit(lambda: self._dispatch(event))
 
     def _dispatch(self, event: _Event) -> None:
@@ -843,6 +855,7 @@ class LiveRunner:
                 fill_price=event.fill_price,
                 reason=event.reason,
             )
+        refused = []
         for signal in signals[written[2] :]:
             self.log.event(
                 "signal",
@@ -852,6 +865,18 @@ class LiveRunner:
                 accepted=signal.accepted,
                 reason=signal.reason,
             )
+            if not signal.accepted:
+                refused.append(
+                    {
+                        "time": signal.time.isoformat(),
+                        "rule": signal.rule,
+                        "side": signal.side.value,
+                        "reason": signal.reason,
+                    }
+                )
+        if refused:  # the last ten, for `tradeplan status`
+            kept = json.loads(self.store.status(name).get("refused_signals", "[]"))
+            self.store.set_status(name, "refused_signals", json.dumps((kept + refused)[-10:]))
         if strategy.files:
             for appender, items, done in zip(
                 strategy.files, (trades, orders, signals, alerts), written, strict=True

@@ -55,6 +55,7 @@ class SendGate:
         owner_of: Callable[[str], str],
         plan_version: Callable[[], int],
         halted: Callable[[], str | None],
+        sent: Callable[[Order], None] | None = None,
     ) -> None:
         self.strategy = strategy
         self._broker = broker
@@ -64,6 +65,7 @@ class SendGate:
         self._owner_of = owner_of
         self._plan_version = plan_version
         self._halted = halted
+        self._sent = sent  # told of each order the broker took (the log's latency)
         self.listener: BrokerListener | None = None
         self.sent = 0
         self._outbox: list[Callable[[], None]] = []
@@ -161,6 +163,8 @@ class SendGate:
             return
         self.sent += 1
         self._settle(order.id, IntentState.SENT)
+        if self._sent is not None:
+            self._sent(order)
 
     def _already_there(self, order: Order) -> bool:
         """A refused send of an order the broker in fact holds under this client id (a

@@ -63,6 +63,9 @@ def read_status(directory: Path, *, events: int = 10) -> dict[str, Any]:
                 "in_sync": status.get("in_sync") == "true",
                 "reconcile": None if reconcile is None else json.loads(reconcile),
                 "reload": status.get("reload"),
+                "last_bar": status.get("last_bar"),
+                "heartbeat": status.get("heartbeat"),
+                "refused_signals": json.loads(status.get("refused_signals", "[]")),
                 "positions": positions,
                 "working_orders": orders,
                 "last_events": [
@@ -102,6 +105,8 @@ def render_status(report: dict[str, Any]) -> str:
                 f"  working {o['client_id']} ({o['owner']}, {o['tag']}): {o['type']} "
                 f"{o['side']} {o['qty']} at {level} [{o['status']}]"
             )
+        for r in s["refused_signals"][-5:]:
+            lines.append(f"  refused {r['time']} {r['rule']} {r['side']}: {r['reason']}")
         for a in s["alerts"][:5]:
             lines.append(f"  alert {a['time']} {a['kind']}: {a['message']}")
         if s["last_events"]:
