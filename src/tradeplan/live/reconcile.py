@@ -6,13 +6,15 @@ an exit placed when an entry filled is placed now, as it would have been); never
 that is not ours; compare positions, and refuse to trade while they disagree.
 
 The steps, for each strategy:
-1. Intents whose outcome is unknown (UNKNOWN, or PENDING_SEND after a crash between the commit
-   and the send) are looked up by client id (`SendGate.resolve_unknown`): never re-sent.
-2. Fills after the cursor that belong to our orders and were not booked yet become fill updates
+1. Fills after the cursor that belong to our orders and were not booked yet become fill updates
    (PARTIALLY_FILLED, or FILLED for the one that completes the order). A fill seen before is
    known by its trade id and skipped.
-3. Every order the book holds as working that the broker no longer lists as open is looked up:
-   cancelled or expired there becomes that update; filled, its fills came in step 2.
+2. Every order the book holds as working that the broker no longer lists as open is looked up:
+   cancelled or expired there becomes that update; filled, its fills came in step 1.
+3. Intents whose outcome is unknown (UNKNOWN, or PENDING_SEND after a crash between the commit
+   and the send) are looked up by client id (`SendGate.resolve_unknown`): never sent twice.
+   This comes after the fills, so an exit stored but not sent is not sent for a position the
+   broker closed while the bot was away.
 4. Net positions per instrument (ours summed over strategies) are compared with the broker's. A
    difference halts new entries with the reason written (`tradeplan status` shows it) until a
    later reconcile agrees.
@@ -106,8 +108,9 @@ def reconcile(
     report = ReconcileReport(now)
     by_tag = {h.tag: h for h in held}
     try:
-        for h in held:
-            report.resolved += h.resolve()
+        # What happened first: fills while away (a stop that closed a position) come in before
+        # anything stored but not sent is settled, so an exit is never sent for a position
+        # the broker has already closed.
         batch = broker.fills_since(cursor)
         for fill in batch.fills:
             parsed = parse_client_id(fill.client_id)
@@ -131,6 +134,8 @@ def reconcile(
                     continue
                 h.apply(OrderUpdate(_ENDED[found.status], found.order, found.time, seq=found.seq))
                 report.orders_ended += 1
+        for h in held:
+            report.resolved += h.resolve()
         _compare_positions(broker, held, report)
     except BrokerUnavailable as exc:
         report.unavailable = True

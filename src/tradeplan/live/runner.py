@@ -44,7 +44,7 @@ from tradeplan.live.reload import Retired, plan_diff, settle_retired, swap
 from tradeplan.live.send_gate import SendGate
 from tradeplan.live.store import IntentState, StateStore
 from tradeplan.live.strategy_run import StrategyRun
-from tradeplan.orders.model import OrderEvent, OrderTag
+from tradeplan.orders.model import OrderEvent, OrderStatus, OrderTag
 from tradeplan.plan.codec import fingerprint, plan_to_json
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
@@ -209,6 +209,12 @@ class LiveRunner:
         def owner_of(order_id: str) -> str:
             return holder["run"].engine.book.owner(order_id)
 
+        def wanted(order_id: str) -> bool:
+            status = holder["run"].engine.book.status(order_id)
+            return (
+                status is not None and status.is_open and status is not OrderStatus.PENDING_CANCEL
+            )
+
         gate = SendGate(
             name,
             self.broker,
@@ -218,6 +224,7 @@ class LiveRunner:
             owner_of=owner_of,
             plan_version=lambda: strategy.version,
             halted=lambda: self._halt_reason(name),
+            wanted=wanted,
             sent=lambda order: self.log.event(
                 "order_sent",
                 name,

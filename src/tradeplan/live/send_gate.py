@@ -21,6 +21,7 @@ A live broker can fail in ways a replay never does, so every command goes throug
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -56,6 +57,7 @@ class SendGate:
         plan_version: Callable[[], int],
         halted: Callable[[], str | None],
         sent: Callable[[Order], None] | None = None,
+        wanted: Callable[[str], bool] | None = None,
     ) -> None:
         self.strategy = strategy
         self._broker = broker
@@ -66,10 +68,12 @@ class SendGate:
         self._plan_version = plan_version
         self._halted = halted
         self._sent = sent  # told of each order the broker took (the log's latency)
+        # Whether the engine still wants an order sent (working, no cancel asked for).
+        self._wanted = wanted or (lambda _: True)
         self.listener: BrokerListener | None = None
         self.sent = 0
         self._outbox: list[Callable[[], None]] = []
-        self._queued: list[Order] = []  # orders in the outbox
+        self._queued: dict[str, Order] = {}  # orders in the outbox, by client id, as they stand
 
     # --- BrokerPort ----------------------------------------------------------------------------
 
@@ -102,12 +106,23 @@ class SendGate:
                 now,
             )
         )
-        self._queued.append(order)
-        self._outbox.append(partial(self._send_queued, order))
+        self._queued[order.id] = order
+        self._outbox.append(partial(self._send_queued, order.id))
 
     def cancel(self, order_id: str) -> None:
         """Sent at once: a cancel creates nothing, and one the store does not know of yet is
-        found again by the restart's reconcile (the order is no longer open)."""
+        found again by the restart's reconcile (the order is no longer open). An order still
+        in the outbox is not sent at all: it is cancelled here, as a broker would at once."""
+        order = self._queued.pop(order_id, None)
+        if order is not None:
+            self._settle(order_id, IntentState.DONE, "cancelled before it was sent")
+            if self.listener is not None:
+                self.listener.on_order_update(
+                    OrderUpdate(
+                        OrderEvent.CANCELLED, order, self._clock(), reason="not sent: cancelled"
+                    )
+                )
+            return
         self._cancel(order_id)
 
     def amend(
@@ -118,7 +133,22 @@ class SendGate:
         trigger: Decimal | None = None,
         qty: Decimal | None = None,
     ) -> None:
-        """Sent at once, as a cancel is: the broker's next report carries the terms."""
+        """Sent at once, as a cancel is: the broker's next report carries the terms. An order
+        still in the outbox goes out with the new terms instead."""
+        order = self._queued.get(order_id)
+        if order is not None:
+            terms = {
+                name: value
+                for name, value in (("price", price), ("trigger", trigger), ("qty", qty))
+                if value is not None
+            }
+            amended = replace(order, **terms)  # type: ignore[arg-type]
+            self._queued[order_id] = amended
+            if self.listener is not None:
+                self.listener.on_order_update(
+                    OrderUpdate(OrderEvent.AMENDED, amended, self._clock(), reason="before sent")
+                )
+            return
         self._amend(order_id, price, trigger, qty)
 
     # --- the outbox --------------------------------------------------------------------------
@@ -139,9 +169,10 @@ class SendGate:
             sent += 1
         return sent
 
-    def _send_queued(self, order: Order) -> None:
-        self._queued.remove(order)
-        self._send(order)
+    def _send_queued(self, client_id: str) -> None:
+        order = self._queued.pop(client_id, None)
+        if order is not None:  # None: cancelled before it went out
+            self._send(order)
 
     def _send(self, order: Order) -> None:
         try:
@@ -240,7 +271,7 @@ class SendGate:
         sent now, since the position it protects or the level it waits at still stands; a
         market entry is not (it would trade late, at another price), it is REJECTED."""
         settled = 0
-        queued = {order.id for order in self._queued}
+        queued = set(self._queued)
         for intent in self.unknown():
             if intent.client_id in queued:
                 continue  # decided in this run and about to be sent: not a leftover
@@ -264,6 +295,12 @@ class SendGate:
                 self._refuse(order, reason)
             elif not self._owner_of(intent.client_id):
                 self._settle(intent.client_id, IntentState.DONE, "never sent; no owner holds it")
+            elif not self._wanted(intent.client_id):  # its owner let it go meanwhile
+                self._settle(intent.client_id, IntentState.DONE, "never sent; cancelled")
+                if self.listener is not None:
+                    self.listener.on_order_update(
+                        OrderUpdate(OrderEvent.CANCELLED, order, self._clock(), reason="not sent")
+                    )
             elif order.type is OrderType.MARKET and (order.tag is None or order.tag.opens):
                 reason = "not sent: the bot stopped before sending it, and a market entry is not sent late"
                 self._settle(intent.client_id, IntentState.REJECTED, reason)
