@@ -26,10 +26,15 @@ HALT_EFFECT = (
 )
 
 
-def with_policy(path: Path, tmp_path: Path, line: str) -> Path:
+def with_policy(path: Path, tmp_path: Path, line: str | None) -> Path:
+    """The bundled strategy (which says `on_restart: resume`) with that line replaced by
+    `line`, or removed (None)."""
+    said = "on_restart: resume\n" if path.suffix == ".yaml" else "on_restart resume\n"
+    text = path.read_text()
+    assert said in text
     tmp_path.mkdir(parents=True, exist_ok=True)
     target = tmp_path / path.name
-    target.write_text(path.read_text() + line + "\n")
+    target.write_text(text.replace(said, "" if line is None else line + "\n"))
     return target
 
 
@@ -77,9 +82,10 @@ def test_each_way_between_two_policies_says_the_new_one(tmp_path: Path) -> None:
 
 
 def test_writing_the_default_out_is_no_change(tmp_path: Path) -> None:
-    said = plan_of(with_policy(REPEAT, tmp_path / "r", "on_restart: resume"))
-    diff = diff_plans(plan_of(REPEAT), said)
-    assert not diff.changed and not diff.refused
+    for source in (REPEAT, REPEAT_TP):
+        unsaid = plan_of(with_policy(source, tmp_path / source.suffix[1:], None))
+        diff = diff_plans(unsaid, plan_of(source))
+        assert not diff.changed and not diff.refused
 
 
 def test_tradeplan_diff_prints_it_and_exits_0(
