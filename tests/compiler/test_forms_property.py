@@ -104,6 +104,8 @@ def strategies_docs(draw: st.DrawFn) -> dict[str, Any]:
             "daily_loss_limit": "3%",
             "max_drawdown": "12%",
         }
+    if draw(st.booleans()):
+        doc["on_restart"] = draw(st.sampled_from(["resume", "adopt", "flatten", "halt"]))
     return doc
 
 

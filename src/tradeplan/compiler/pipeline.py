@@ -20,7 +20,7 @@ from tradeplan.compiler.lowering import Lowering
 from tradeplan.compiler.quantities import check_quantities
 from tradeplan.compiler.resolve import resolve_fill, resolve_instrument, resolve_session
 from tradeplan.compiler.risk_checks import check_grid_caps, check_sizing, check_stop_present
-from tradeplan.core.enums import AssetClass, Session, TimeInForce
+from tradeplan.core.enums import AssetClass, RestartPolicy, Session, TimeInForce
 from tradeplan.core.instrument import Instrument
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.lines import FileLines
@@ -196,6 +196,7 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
         risk=risk,
         machines=tuple([entry_machine(r) for r in rules] + [slot_machine(g) for g in grids]),
         signals=lowering.program(),
+        on_restart=spec.on_restart or RestartPolicy.RESUME,
     )
     return plan
 

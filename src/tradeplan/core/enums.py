@@ -71,6 +71,18 @@ class Session(Word):
     ALL = "all"  # pre-market + regular + post-market
 
 
+class RestartPolicy(Enum):
+    """What a live run does when it starts again on a strategy with stored state (after a
+    crash, a kill or a planned stop): the `on_restart` key. Every policy first restores the
+    stored state and reconciles it with the broker; they differ in what the strategy does next
+    (docs/language.md says it for a trader)."""
+
+    RESUME = "resume"  # carry on where it stopped; the default
+    ADOPT = "adopt"  # as resume, and what it does not know at the broker does not stop it
+    FLATTEN = "flatten"  # cancel its working entries, close its positions at market, then trade
+    HALT = "halt"  # no new entries until `tradeplan resume NAME`; exits keep working
+
+
 class FillProfile(Enum):
     """How the paper broker fills a limit placed beyond the market (SEMANTICS.md section 1)."""
 

@@ -13,7 +13,14 @@ from decimal import Decimal
 from enum import Enum
 from typing import TypeVar
 
-from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInForce
+from tradeplan.core.enums import (
+    FillProfile,
+    OrderType,
+    RestartPolicy,
+    Session,
+    Side,
+    TimeInForce,
+)
 from tradeplan.core.units import Distance, DistanceUnit
 from tradeplan.diagnostics.collector import Collector
 from tradeplan.diagnostics.model import Span
@@ -326,6 +333,7 @@ class Builder:
         exits = self.exits(top.get("exits"), "`exits`")
         grids = self.grids(top.get("grid"), top.get("grids"))
         risk = self.risk(top.get("risk"))
+        on_restart = top.choice("on_restart", RestartPolicy)
         if top.get("entries") is None and top.get("grid") is None and top.get("grids") is None:
             self.out.report(
                 "TP105",
@@ -350,6 +358,7 @@ class Builder:
             exits=exits,
             grids=grids,
             risk=risk,
+            on_restart=on_restart,
             span=root.span,
             spans=top.spans,
             bare_numbers=tuple(self.bare),

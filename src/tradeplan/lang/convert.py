@@ -34,6 +34,7 @@ _TOP_ORDER = list(
         "grid",
         "grids",
         "risk",
+        "on_restart",
     ]
 )
 _LISTS = ("entries", "grids")

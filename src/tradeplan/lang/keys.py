@@ -22,6 +22,10 @@ TOP = {
     "grid": "A Triauto-style grid of repeating orders (slots).",
     "grids": "Several grids, as a list.",
     "risk": "Caps that every order is checked against before it is sent.",
+    "on_restart": "Live runs: what a restart does after restoring the state and reconciling "
+    "with the broker: resume (carry on, default), adopt (also trade beside the broker's orders "
+    "and position it does not know), flatten (cancel entries, close positions at market) or "
+    "halt (no new entries until `tradeplan resume`).",
 }
 
 INSTRUMENT = {

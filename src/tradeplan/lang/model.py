@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInForce
+from tradeplan.core.enums import (
+    FillProfile,
+    OrderType,
+    RestartPolicy,
+    Session,
+    Side,
+    TimeInForce,
+)
 from tradeplan.core.units import Distance
 from tradeplan.diagnostics.model import Span
 from tradeplan.lang.expr import NO_SPAN, Expr
@@ -215,6 +222,7 @@ class StrategySpec(Located):
     exits: ExitsSpec | None = None
     grids: tuple[GridSpec, ...] = ()
     risk: RiskSpec | None = None
+    on_restart: RestartPolicy | None = None  # None: not written (the plan's default, resume)
     span: Span = _span()
     spans: dict[str, Span] = _spans()
     bare_numbers: tuple[BareNumber, ...] = field(default=(), compare=False, repr=False)

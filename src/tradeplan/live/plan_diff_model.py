@@ -54,6 +54,7 @@ class Apply(Enum):
     NEXT_ENTRY = "next_entry"  # the next entry order; an open position keeps its size and terms
     NEXT_REENTRY = "next_reentry"  # a slot's re-entry after its next exit
     NEXT_CHECK = "next_check"  # a risk limit: the next time the guards judge an entry
+    NEXT_RESTART = "next_restart"  # `on_restart`: what the next start on the stored state does
     AMEND = "amend"  # working orders are amended in place (same client id)
     REPLACE = (
         "replace"  # a working order is replaced: the new one placed first, then the old cancelled

@@ -23,7 +23,8 @@ slot change its quantity, and its working entries, not filled yet, are amended t
 re-entry widths at the next re-entry; the exits of an open position follow the file (a take
 profit is amended, a stop replaced with the new one placed before the old is cancelled, a
 trailing stop replaced, the break-even watch and the time exit worked out again from the entry);
-account figures, fees and risk limits from the next time they are used.
+account figures, fees and risk limits from the next time they are used; the restart policy
+(`on_restart`) at the next start on the stored state (a running bot has nothing to do for it).
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from tradeplan.plan.model import (
     Trailing,
     charges_fees,
 )
+from tradeplan.plan.restart import restart_effect
 from tradeplan.plan.signals import SignalProgram, inputs
 
 NONE = "none"
@@ -331,6 +333,18 @@ def plan_changes(old: Plan, new: Plan) -> tuple[FieldChange, ...]:
                 Apply.NONE,
                 f"How backtests fill limits beyond the market; {old.broker.name} fills as it "
                 "fills, so nothing changes live.",
+            )
+        )
+    if old.on_restart is not new.on_restart:
+        changes.append(
+            FieldChange(
+                "on_restart",
+                old.on_restart.value,
+                new.on_restart.value,
+                Apply.NEXT_RESTART,
+                "Nothing changes while it runs; the next time `tradeplan run` starts it again, it "
+                + restart_effect(new.on_restart, new.name, new.instrument.symbol)
+                + ".",
             )
         )
     was, now = old.signals, new.signals

@@ -5,6 +5,10 @@ and signal-graph nodes carry a `node` tag (their class names, distinct across th
 graph's constants are floats already and travel as JSON numbers, which Python writes and reads
 back to the same float. The fingerprint hashes the canonical (sorted, compact) JSON, so it changes
 exactly when the plan's meaning changes, not when a comment or the file's form does.
+
+A field added to the plan after plans were stored and fingerprinted (`Plan.on_restart`) is
+marked `omit_when_default`: written only when it is not its default, so every plan that does not
+use it keeps its JSON and its fingerprint, and the JSON stored before it existed reads back.
 """
 
 from __future__ import annotations
@@ -49,7 +53,10 @@ def to_data(value: Any) -> Any:
         for f in dataclasses.fields(value):
             if f.name == "span":
                 continue
-            data[f.name] = to_data(getattr(value, f.name))
+            field_value = getattr(value, f.name)
+            if f.metadata.get("omit_when_default") and field_value == f.default:
+                continue  # read back as the default (`_from_dataclass` skips what is absent)
+            data[f.name] = to_data(field_value)
         return data
     if isinstance(value, tuple | list):
         return [to_data(v) for v in value]

@@ -11,10 +11,17 @@ lowered into `Plan.signals`, the graph the runtime evaluates (plan/signals.py); 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from tradeplan.core.enums import FillProfile, OrderType, Session, Side, TimeInForce
+from tradeplan.core.enums import (
+    FillProfile,
+    OrderType,
+    RestartPolicy,
+    Session,
+    Side,
+    TimeInForce,
+)
 from tradeplan.core.instrument import Instrument
 from tradeplan.core.units import Distance
 from tradeplan.lang.expr import Expr
@@ -169,6 +176,13 @@ class Plan:
     risk: RiskLimits
     machines: tuple[StateMachine, ...]
     signals: SignalProgram  # every rule's expressions, lowered, and the warm-up they need
+    # What a live run does when it starts again on stored state (the `on_restart` key). Left
+    # out of the JSON, and so of the fingerprint, when it is the default: a plan that does not
+    # set it keeps the JSON and fingerprint it had before the key existed (stored plan versions,
+    # `explain` and the docs' transcripts), and saying `resume` changes nothing.
+    on_restart: RestartPolicy = field(
+        default=RestartPolicy.RESUME, metadata={"omit_when_default": True}
+    )
 
     def to_json(self, indent: int | None = 2) -> str:
         from tradeplan.plan.codec import plan_to_json

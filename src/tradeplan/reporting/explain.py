@@ -24,6 +24,7 @@ from tradeplan.plan.model import (
     StateMachine,
     charges_fees,
 )
+from tradeplan.plan.restart import restart_line
 from tradeplan.plan.signals import Apply
 from tradeplan.plan.vocabulary import FUNCTIONS
 
@@ -289,6 +290,7 @@ def explain_plan(plan: Plan) -> str:
         out.append("Risk caps checked before every order:")
         out.extend(f"  - {line}" for line in caps)
         out.append("A refused order is recorded with its reason; it is never sent silently later.")
+    out.append(restart_line(plan.on_restart, plan.name, inst.symbol))
     out.append(f"Plan fingerprint: {plan.fingerprint}")
     return "\n".join(out).rstrip() + "\n"
 

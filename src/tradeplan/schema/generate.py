@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tradeplan.core.enums import FillProfile, OrderType, Session
+from tradeplan.core.enums import FillProfile, OrderType, RestartPolicy, Session
 from tradeplan.lang import keys
 
 SCHEMA_ID = "https://tradeplan.dev/schema/tradeplan-1.json"
@@ -160,6 +160,7 @@ def json_schema() -> dict[str, Any]:
             "grid": grid,
             "grids": {"type": "array", "items": grid},
             "risk": risk,
+            "on_restart": _enum([p.value for p in RestartPolicy]),
         },
         ("tradeplan", "name", "instrument"),
     )
