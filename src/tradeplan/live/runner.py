@@ -27,12 +27,13 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Final
 
 from tradeplan.compiler.pipeline import CompileResult
+from tradeplan.core.enums import RestartPolicy
 from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.core.money import ZERO
 from tradeplan.live.bars import GrowingBars
@@ -45,7 +46,7 @@ from tradeplan.live.send_gate import SendGate
 from tradeplan.live.store import IntentState, StateStore
 from tradeplan.live.strategy_run import StrategyRun
 from tradeplan.orders.model import OrderEvent, OrderStatus, OrderTag
-from tradeplan.plan.codec import fingerprint, plan_to_json
+from tradeplan.plan.codec import fingerprint, plan_from_json, plan_to_json
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.ports.live import (
@@ -196,6 +197,10 @@ class LiveRunner:
         plan_json = plan_to_json(source.plan)
         current = store.current_plan(name)
         print_ = fingerprint(source.plan)
+        # A restart may change how it restarts (`on_restart`) and nothing else unseen.
+        same = current is not None and _trading_print(
+            plan_from_json(current.plan_json)
+        ) == _trading_print(source.plan)
         if current is None or current.fingerprint != print_:
             version = store.add_plan_version(name, print_, plan_json, source.text)
         else:
@@ -255,7 +260,7 @@ class LiveRunner:
                 CsvAppender(out_dir / "signals.csv", SIGNAL_COLUMNS),
                 CsvAppender(out_dir / "alerts.csv", ALERT_COLUMNS),
             ]
-        restored = self._restore(strategy, current is not None and current.version == version)
+        restored = self._restore(strategy, same)
         strategy.restored = restored > 0 or self.store.engine_state(name) is not None
         for owner in run.engine.owners:
             strategy.snapshots[owner.name] = owner.snapshot()
@@ -659,6 +664,8 @@ class LiveRunner:
         if now - self._reconciled >= every:
             self.reconcile()
         for strategy in self._strategies:
+            if strategy.gate.release():
+                self._unit(lambda: None)  # sends what the halt held back
             if strategy.gate.unknown():
                 self._unit(strategy.gate.resolve_unknown)
             if strategy.retired:
@@ -893,9 +900,13 @@ class LiveRunner:
 
 
 def restart_policy(plan: Plan) -> str:
-    """The plan's `on_restart` (resume when the plan says nothing)."""
-    policy = getattr(plan, "on_restart", None)
-    return str(getattr(policy, "value", policy or "resume"))
+    """The plan's `on_restart`: resume, adopt, flatten or halt."""
+    return plan.on_restart.value
+
+
+def _trading_print(plan: Plan) -> str:
+    """The fingerprint of what the plan trades, its restart policy set aside."""
+    return fingerprint(replace(plan, on_restart=RestartPolicy.RESUME))
 
 
 def _moved(strategy: _Strategy, owner: Owner) -> bool:

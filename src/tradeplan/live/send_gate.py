@@ -74,6 +74,9 @@ class SendGate:
         self.sent = 0
         self._outbox: list[Callable[[], None]] = []
         self._queued: dict[str, Order] = {}  # orders in the outbox, by client id, as they stand
+        # Resting entries decided while halted: stored, not sent, until the halt ends. A market
+        # entry is refused instead (sent late, it would trade at another price).
+        self._parked: list[str] = []
 
     # --- BrokerPort ----------------------------------------------------------------------------
 
@@ -90,7 +93,7 @@ class SendGate:
         now = self._clock()
         opens = order.tag is None or order.tag.opens
         halted = self._halted() if opens else None
-        if halted is not None:
+        if halted is not None and order.type is OrderType.MARKET:
             self._refuse(order, f"not sent: {halted}")
             return
         self._store.add_intent(
@@ -107,6 +110,9 @@ class SendGate:
             )
         )
         self._queued[order.id] = order
+        if halted is not None:
+            self._parked.append(order.id)  # a resting entry waits for the halt to end
+            return
         self._outbox.append(partial(self._send_queued, order.id))
 
     def cancel(self, order_id: str) -> None:
@@ -115,6 +121,8 @@ class SendGate:
         in the outbox is not sent at all: it is cancelled here, as a broker would at once."""
         order = self._queued.pop(order_id, None)
         if order is not None:
+            if order_id in self._parked:
+                self._parked.remove(order_id)
             self._settle(order_id, IntentState.DONE, "cancelled before it was sent")
             if self.listener is not None:
                 self.listener.on_order_update(
@@ -152,6 +160,16 @@ class SendGate:
         self._amend(order_id, price, trigger, qty)
 
     # --- the outbox --------------------------------------------------------------------------
+
+    def release(self) -> int:
+        """Queue the resting entries held back while the strategy was halted, once it is not
+        (`tradeplan resume`, the feed back, positions agreeing again); how many."""
+        if not self._parked or self._halted() is not None:
+            return 0
+        parked, self._parked = self._parked, []
+        for client_id in parked:
+            self._outbox.append(partial(self._send_queued, client_id))
+        return len(parked)
 
     @property
     def pending(self) -> int:
@@ -257,7 +275,10 @@ class SendGate:
     # --- unknown outcomes ----------------------------------------------------------------------
 
     def unknown(self) -> tuple[Intent, ...]:
-        return self._store.intents(self.strategy, (IntentState.UNKNOWN, IntentState.PENDING_SEND))
+        """Intents whose order may or may not be at the broker: UNKNOWN, and PENDING_SEND ones
+        that are not waiting here to be sent (left by a run that stopped)."""
+        found = self._store.intents(self.strategy, (IntentState.UNKNOWN, IntentState.PENDING_SEND))
+        return tuple(i for i in found if i.client_id not in self._queued)
 
     def resolve_unknown(self) -> int:
         """Look up every UNKNOWN and PENDING_SEND intent by client id and settle it with what
@@ -271,10 +292,7 @@ class SendGate:
         sent now, since the position it protects or the level it waits at still stands; a
         market entry is not (it would trade late, at another price), it is REJECTED."""
         settled = 0
-        queued = set(self._queued)
         for intent in self.unknown():
-            if intent.client_id in queued:
-                continue  # decided in this run and about to be sent: not a leftover
             try:
                 report = self._broker.lookup(intent.client_id)
             except BrokerUnavailable:
@@ -305,6 +323,9 @@ class SendGate:
                 reason = "not sent: the bot stopped before sending it, and a market entry is not sent late"
                 self._settle(intent.client_id, IntentState.REJECTED, reason)
                 self._refuse(order, reason)
+            elif (order.tag is None or order.tag.opens) and self._halted() is not None:
+                self._queued[order.id] = order  # held back until the halt ends
+                self._parked.append(order.id)
             else:
                 self._alert(
                     "sent_after_restart",
