@@ -750,11 +750,14 @@ class LiveRunner:
                 f"({trade.exit_reason.value}), P&L {trade.pnl}",
                 trade_id=trade.trade_id,
                 owner=trade.slot,
+                side=trade.side.value,
                 qty=trade.qty,
                 entry_price=trade.entry_price,
                 exit_price=trade.exit_price,
                 pnl=trade.pnl,
                 reason=trade.exit_reason.value,
+                entry_time=trade.entry_time,
+                exit_time=trade.exit_time,
             )
         for event in orders[written[1] :]:
             self.log.event(
