@@ -381,10 +381,12 @@ def _local(source: StrategySource, args: argparse.Namespace, *, quiet: bool) -> 
 
 
 def _trade(runner: LiveRunner, local: Any, speed: float | None) -> int:
-    """Run until the feed ends or Ctrl-C / SIGTERM (the runner then stops cleanly)."""
+    """Run until the feed ends or Ctrl-C / SIGTERM (the runner then stops cleanly). The
+    handlers are put back afterwards: `main()` may be called from a program of its own."""
+    before: dict[signal.Signals, Any] = {}
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, lambda *_: runner.stop())
-        signal.signal(signal.SIGTERM, lambda *_: runner.stop())
+        for number in (signal.SIGINT, signal.SIGTERM):
+            before[number] = signal.signal(number, lambda *_: runner.stop())
     ready = None
     if local is not None and speed is not None:
         venue = local
@@ -394,6 +396,8 @@ def _trade(runner: LiveRunner, local: Any, speed: float | None) -> int:
     finally:
         if local is not None:
             local.stop()
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def _farewell(

@@ -696,6 +696,8 @@ class LiveRunner:
             self.log.event("reload_diagnostics", name, diagnostics=list(errors))
 
     def _halt_reason(self, name: str) -> str | None:
+        if self._stopping:  # Ctrl-C: the entries are being cancelled, no new one goes out
+            return "the bot is stopping"
         halted = self.store.halted(name)
         if halted is not None:
             return f"the strategy is halted ({halted})"
