@@ -381,3 +381,45 @@ def test_a_grid_stopped_with_ctrl_c_places_its_entries_again_on_restart(
         if e["event"] == "order_placed" and e["side"] == "buy"
     }
     assert cancelled & placed
+
+
+# --- hot reload from the command line ---------------------------------------------------------------
+
+
+def test_saving_the_file_while_it_runs_reloads_it_or_keeps_the_old_plan(tmp_path: Path) -> None:
+    """A valid edit becomes plan version 2; an invalid one is refused with its diagnostics in
+    status while version 2 runs on; saving it fixed (the same plan again) says so."""
+    strategy, feed = scalp_grid(tmp_path), short_feed(tmp_path, 6000)
+    state = tmp_path / "state"
+    bot = start(*("run", strategy, "--feed", feed, "--speed", "3000", "--state", state))
+    text = strategy.read_text("utf-8")
+
+    def reload_says(words: str) -> bool:
+        report = status_json_now(state)["strategies"].get("scalp")
+        return bool(report and report["reload"] and words in report["reload"])
+
+    try:
+        wait_for(lambda: status_json_now(state)["strategies"].get("scalp"))
+        edited = text.replace("take_profit: 5 pips", "take_profit: 6 pips")
+        strategy.write_text(edited, encoding="utf-8")
+        wait_for(lambda: reload_says("version 2 applied"))
+        strategy.write_text(edited.replace("6 pips", "6 pipz"), encoding="utf-8")
+        wait_for(lambda: reload_says("refused: the edit has errors"))
+        report = status_json_now(state)["strategies"]["scalp"]
+        assert report["plan_version"] == 2
+        assert f"{strategy}:12:16: TP203" in report["reload"]
+        assert any(a["kind"] == "reload_refused" for a in report["alerts"])
+        strategy.write_text(edited, encoding="utf-8")
+        wait_for(lambda: reload_says("version 2 kept"))
+        bot.send_signal(signal.SIGINT)
+        code, _, err = finish(bot)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait(10)
+    assert code == 0, err[-2000:]
+    assert "[scalp] plan version 2 is running (" in err
+    assert "take_profit: 5 pips -> 6 pips" in err
+    assert "[scalp] the edit has errors: " in err and "the running plan is unchanged" in err
+    diagnostics = [e for e in logged(state) if e["event"] == "reload_diagnostics"]
+    assert diagnostics and "TP203" in diagnostics[0]["diagnostics"][0]

@@ -628,6 +628,11 @@ class LiveRunner:
         plan = result.plan
         if fingerprint(plan) == fingerprint(strategy.run.plan):
             self.log.event("reload_unchanged", name, f"{path.name} saved: the plan is the same")
+            self.store.set_status(
+                name,
+                "reload",
+                f"version {strategy.version} kept: the file saved is the plan running",
+            )
             return
         diff = plan_diff(strategy.run, plan)
         if diff.refused:
