@@ -161,6 +161,7 @@ def test_trade_events_carry_side_currency_and_the_market_times(
         assert Decimal(event["pnl"]) == Decimal(trade["pnl"])
         assert event["exit_time"].replace("Z", "+00:00") == trade["exit_time"]
         assert event["time"].endswith("Z")
+        assert event["message"].startswith(f"{trade['slot']}: long 1,000 closed at ")
 
 
 def test_status_text_shows_the_plan_positions_and_orders_with_their_levels(

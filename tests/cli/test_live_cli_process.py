@@ -423,3 +423,6 @@ def test_saving_the_file_while_it_runs_reloads_it_or_keeps_the_old_plan(tmp_path
     assert "[scalp] the edit has errors: " in err and "the running plan is unchanged" in err
     diagnostics = [e for e in logged(state) if e["event"] == "reload_diagnostics"]
     assert diagnostics and "TP203" in diagnostics[0]["diagnostics"][0]
+    # The log holds what the console said: the alert's text as `message`.
+    refused = [e for e in logged(state) if e["event"] == "reload_refused"]
+    assert refused and "TP203" in refused[0]["message"]

@@ -3,7 +3,8 @@
 Logs are data (issue 9): every line of `events.jsonl` is an object with `time` (UTC, ISO 8601,
 the wall clock), `event`, `strategy` and the event's own fields (client id, prices, reason,
 latency). Decimals are written as strings, exactly. The console gets the same events as short
-sentences.
+sentences, and each sentence is in the record too, as `message` (an alert's text, a refused
+reload's reason: the log holds what the console said).
 
 The sentences a trader reads most, a trade closed, a fill, an order or a signal refused, are
 worded here from the event's fields, so they say what a trade line in a broker's app says: the
@@ -129,15 +130,17 @@ class EventLog:
             "strategy": strategy,
         }
         record.update({k: _plain(v) for k, v in fields.items()})
-        line = self.scrub(json.dumps(self._scrubbed(record), ensure_ascii=False, allow_nan=False))
         with self._lock:
+            say = self._sentence(event, strategy, record) or say
+            if say:
+                record.setdefault("message", say)
+            line = self.scrub(
+                json.dumps(self._scrubbed(record), ensure_ascii=False, allow_nan=False)
+            )
             if self._file is not None:
                 self._file.write(line + "\n")
                 self._file.flush()
-            if self._console is None:
-                return
-            say = self._sentence(event, strategy, record) or say
-            if say:
+            if say and self._console is not None:
                 prefix = f"[{strategy}] " if strategy else ""
                 self._console.write(self.scrub(f"{prefix}{say}") + "\n")
                 self._console.flush()
