@@ -398,19 +398,29 @@ def test_saving_the_file_while_it_runs_reloads_it_or_keeps_the_old_plan(tmp_path
         report = status_json_now(state)["strategies"].get("scalp")
         return bool(report and report["reload"] and words in report["reload"])
 
+    def save_until(content: str, words: str) -> None:
+        """Save `content`, again each second until status says `words` (a save in the moment
+        before the bot watches its file is not seen: a trader saves again too)."""
+        deadline = time.monotonic() + 30
+        while True:
+            strategy.write_text(content, encoding="utf-8")
+            until = time.monotonic() + 1
+            while time.monotonic() < until:
+                if reload_says(words):
+                    return
+                time.sleep(0.02)
+            assert time.monotonic() < deadline, f"timed out waiting for {words!r}"
+
     try:
-        wait_for(lambda: status_json_now(state)["strategies"].get("scalp"))
+        wait_for(lambda: status_json_now(state)["strategies"].get("scalp", {}).get("last_bar"))
         edited = text.replace("take_profit: 5 pips", "take_profit: 6 pips")
-        strategy.write_text(edited, encoding="utf-8")
-        wait_for(lambda: reload_says("version 2 applied"))
-        strategy.write_text(edited.replace("6 pips", "6 pipz"), encoding="utf-8")
-        wait_for(lambda: reload_says("refused: the edit has errors"))
+        save_until(edited, "version 2 applied")
+        save_until(edited.replace("6 pips", "6 pipz"), "refused: the edit has errors")
         report = status_json_now(state)["strategies"]["scalp"]
         assert report["plan_version"] == 2
         assert f"{strategy}:12:16: TP203" in report["reload"]
         assert any(a["kind"] == "reload_refused" for a in report["alerts"])
-        strategy.write_text(edited, encoding="utf-8")
-        wait_for(lambda: reload_says("version 2 kept"))
+        save_until(edited, "version 2 kept")
         bot.send_signal(signal.SIGINT)
         code, _, err = finish(bot)
     finally:
@@ -426,3 +436,26 @@ def test_saving_the_file_while_it_runs_reloads_it_or_keeps_the_old_plan(tmp_path
     # The log holds what the console said: the alert's text as `message`.
     refused = [e for e in logged(state) if e["event"] == "reload_refused"]
     assert refused and "TP203" in refused[0]["message"]
+
+
+def test_status_after_a_kill_9_says_the_bot_did_not_stop_cleanly(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    strategy, feed = scalp_grid(tmp_path), short_feed(tmp_path, 3000)
+    state = tmp_path / "state"
+    bot = start(*("run", strategy, "--feed", feed, "--speed", "6000", "--state", state))
+    try:
+        wait_for(lambda: status_json_now(state)["strategies"].get("scalp"))
+        assert status_json_now(state)["running"] is True
+        bot.kill()
+        bot.wait(10)
+    finally:
+        if bot.poll() is None:
+            bot.kill()
+            bot.wait(10)
+    report = status_json(capsys, state)
+    assert report["running"] is False  # the lock died with the process
+    assert report["strategies"]["scalp"]["stopped_cleanly"] is False
+    code, out, _ = cli(capsys, "status", "--state", state)
+    assert code == 0
+    assert "scalp (scalp-grid-109, USD/JPY): plan version 1, not running: it did not stop " in out

@@ -102,6 +102,11 @@ def read_status(directory: Path, *, events: int = 10) -> dict[str, Any]:
         strategies: dict[str, Any] = {}
         for name in store.strategies():
             strategies[name] = _strategy(store, name, events)
+            last = store.journal(name)[-1:] if pid is None else ()
+            # A clean stop journals `stopped` last; a bot killed or crashed does not.
+            strategies[name]["stopped_cleanly"] = (
+                None if pid is not None else bool(last and last[0].kind == "stopped")
+            )
         return {
             "state": str(directory),
             "running": pid is not None,
@@ -232,8 +237,12 @@ def _render_strategy(name: str, s: dict[str, Any], running: bool, now: datetime)
         trading = "HALTED by the max drawdown limit: no new entries"
     elif s["risk"]["daily_limit_reached"]:
         trading = "daily loss limit reached: no new entries today"
+    elif running:
+        trading = "trading"
+    elif s["stopped_cleanly"]:
+        trading = "stopped"
     else:
-        trading = "trading" if running else "stopped"
+        trading = "not running: it did not stop cleanly (killed or crashed); a run started again on this state restores and reconciles"
     lines = [f"{name} ({what}): plan version {s['plan_version']}, {trading}"]
     feed = s["feed"] if running or s["feed"] == "ended" else f"{s['feed']} when the run stopped"
     lines.append(f"  feed: {feed}; last bar {_when(s['last_bar'], now)}")
