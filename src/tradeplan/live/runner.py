@@ -729,6 +729,11 @@ class LiveRunner:
         plan = result.plan
         if fingerprint(plan) == fingerprint(strategy.run.plan):
             self.log.event("reload_unchanged", name, f"{path.name} saved: the plan is the same")
+            self.store.set_status(
+                name,
+                "reload",
+                f"version {strategy.version} kept: the file saved is the plan running",
+            )
             return
         diff = plan_diff(strategy.run, plan)
         if diff.refused:
@@ -797,6 +802,8 @@ class LiveRunner:
             self.log.event("reload_diagnostics", name, diagnostics=list(errors))
 
     def _halt_reason(self, name: str) -> str | None:
+        if self._stopping:  # Ctrl-C: the entries are being cancelled, no new one goes out
+            return "the bot is stopping"
         halted = self.store.halted(name)
         if halted is not None:
             return f"the strategy is halted ({halted})"
@@ -849,11 +856,14 @@ class LiveRunner:
                 f"({trade.exit_reason.value}), P&L {trade.pnl}",
                 trade_id=trade.trade_id,
                 owner=trade.slot,
+                side=trade.side.value,
                 qty=trade.qty,
                 entry_price=trade.entry_price,
                 exit_price=trade.exit_price,
                 pnl=trade.pnl,
                 reason=trade.exit_reason.value,
+                entry_time=trade.entry_time,
+                exit_time=trade.exit_time,
             )
         for event in orders[written[1] :]:
             self.log.event(
