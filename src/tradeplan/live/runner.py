@@ -169,6 +169,7 @@ class LiveRunner:
         self._stopping = False
         self._out_of_sync = ""
         self._depth = 0  # units of work under way (`_unit`)
+        self._flushing = False  # sends under way: a unit inside one leaves them to it
         self.event_began = time.perf_counter()
         self._adopting: set[str] = set()  # strategies that trade on beside unknown positions
         self._kept = 0.0  # when housekeeping last ran
@@ -518,8 +519,14 @@ class LiveRunner:
             return  # an answer given inside a call of a unit belongs to that unit
         for each in self._strategies:
             self._write_records(each)
-        for each in self._strategies:
-            each.gate.flush()  # answers given inside a send are units of their own
+        if self._flushing:
+            return  # the flush under way sends what this unit decided, in turn
+        self._flushing = True  # answers given inside a send are units of their own
+        try:
+            for each in self._strategies:
+                each.gate.flush()
+        finally:
+            self._flushing = False
 
     def _handle(self, event: _Event) -> None:
         if isinstance(event, _Stop):
