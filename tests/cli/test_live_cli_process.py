@@ -132,33 +132,22 @@ def test_halt_from_another_process_stops_new_entries_at_once(halted: dict[str, A
     assert halted["halt_out"].startswith("scalp: halted (test): no new entries are sent")
     assert halted["code"] == 0, halted["stderr"][-2000:]
     events = logged(halted["state"])
-    refusals = [
+    # The grid re-enters after each exit: from the halt on, each resting re-entry is held back
+    # unsent (it goes out on `tradeplan resume`, so the slot is not stopped by the halt).
+    held = [
         e
         for e in events
-        if e["event"] == "order_rejected" and "strategy is halted (test)" in e["reason"]
+        if e["event"] == "entry_held" and "strategy is halted (test)" in str(e.get("message"))
     ]
-    # The grid re-enters after each exit: from the halt on, each re-entry is refused unsent.
-    assert refusals and all(at(e) >= halted["asked_at"] for e in refusals)
-    refused = {e["client_id"] for e in refusals}
+    assert held and all(at(e) >= halted["asked_at"] for e in held)
+    kept_back = {e["client_id"] for e in held}
     # What the bot sent up to the halt is its business; from the halt on (give an entry already
     # past the switch a moment to be logged) no entry goes out.
     after = [e for e in events if at(e) > halted["halted_at"] + 0.05]
-    tried = [e for e in after if e["event"] == "order_placed" and e["side"] == "buy"]
-    assert {e["client_id"] for e in tried} <= refused
+    sent = [e for e in after if e["event"] == "order_sent" and e["side"] == "buy"]
+    assert not sent, f"entries sent while halted: {sent[:3]}"
     filled = {e["client_id"] for e in events if e["event"] == "order_filled"}
-    assert not filled & refused
-    csv_refusals = [
-        r
-        for r in rows(halted["out"] / "orders.csv")
-        if r["event"] == "rejected" and r["side"] == "buy"
-    ]
-    assert {r["order_id"] for r in csv_refusals} == refused
-    assert all("not sent: the strategy is halted (test)" in r["reason"] for r in csv_refusals)
-    assert re.search(
-        r"\[scalp\] grid@[\d.]+: buy limit 1,000 at [\d.]+ \(\w+\) refused: not "
-        r"sent: the strategy is halted \(test\)",
-        halted["stderr"],
-    )
+    assert not filled & kept_back
 
 
 def test_status_after_the_halted_run(

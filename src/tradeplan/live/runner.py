@@ -231,6 +231,7 @@ class LiveRunner:
             plan_version=lambda: strategy.version,
             halted=lambda: self._halt_reason(name),
             wanted=wanted,
+            park=lambda: not self._stopping,
             sent=lambda order: self.log.event(
                 "order_sent",
                 name,

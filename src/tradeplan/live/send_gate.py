@@ -58,6 +58,7 @@ class SendGate:
         halted: Callable[[], str | None],
         sent: Callable[[Order], None] | None = None,
         wanted: Callable[[str], bool] | None = None,
+        park: Callable[[], bool] | None = None,
     ) -> None:
         self.strategy = strategy
         self._broker = broker
@@ -70,6 +71,8 @@ class SendGate:
         self._sent = sent  # told of each order the broker took (the log's latency)
         # Whether the engine still wants an order sent (working, no cancel asked for).
         self._wanted = wanted or (lambda _: True)
+        # Whether a resting entry refused by a halt waits for it to end (not when stopping).
+        self._park = park or (lambda: True)
         self.listener: BrokerListener | None = None
         self.sent = 0
         self._outbox: list[Callable[[], None]] = []
@@ -93,7 +96,7 @@ class SendGate:
         now = self._clock()
         opens = order.tag is None or order.tag.opens
         halted = self._halted() if opens else None
-        if halted is not None and order.type is OrderType.MARKET:
+        if halted is not None and (order.type is OrderType.MARKET or not self._park()):
             self._refuse(order, f"not sent: {halted}")
             return
         self._store.add_intent(
@@ -112,6 +115,11 @@ class SendGate:
         self._queued[order.id] = order
         if halted is not None:
             self._parked.append(order.id)  # a resting entry waits for the halt to end
+            self._alert(
+                "entry_held",
+                f"order {order.id} not sent: {halted}; it is sent when that ends",
+                order.id,
+            )
             return
         self._outbox.append(partial(self._send_queued, order.id))
 
