@@ -43,6 +43,7 @@ from decimal import Decimal
 from typing import Final
 
 import numpy as np
+from numpy.typing import NDArray
 
 from tradeplan.core.calendar import (
     UsSession,
@@ -193,13 +194,13 @@ class Engine:
         self._tracking = self._limits.daily_loss_limit is not None or (
             self._limits.max_drawdown is not None
         )
-        self._day_rows, _ = day_ends(self._time, self._close_ns, boundary)  # replay wake-ups
+        # The rows that end a trading day, where a replay wakes for the risk guards: found at
+        # its first wake-up (a live run never asks, and its buffers are mostly empty rows).
+        self._day_rows: NDArray[np.int64] | None = None
         # No day boundary lies before this one since the last close read: closes before it
         # end no day, and need no calendar lookup.
         self._next_day_ns = 0
-        if not self._tracking:
-            self._day_rows = self._day_rows[:0]
-        elif self.rows:
+        if self._tracking and self.rows:
             self._tracker = self._tracker.update(self.time_of(0), self.config.balance)
         self.owners: list[Owner] = [RuleRun(self, rule, inputs[rule.name]) for rule in plan.rules]
         self.owners.extend(slot_runs(self))
@@ -225,6 +226,12 @@ class Engine:
 
     def next_wakeup(self, row: int) -> int:
         wake = self.rows
+        if self._day_rows is None:
+            self._day_rows = (
+                day_ends(self._time, self._close_ns, self._day_boundary)[0]
+                if self._tracking
+                else np.empty(0, dtype=np.int64)
+            )
         if self._day_rows.size:
             at = int(np.searchsorted(self._day_rows, row, side="left"))
             if at < self._day_rows.size:
