@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(PY) bench/indicators_bench.py
 	$(PY) bench/backtest_bench.py
 	$(PY) bench/stream_bench.py
+	$(PY) bench/live_bench.py
 	$(PY) bench/lint_scaling.py
 
 clean:

@@ -51,6 +51,9 @@ the instances (and the runner module's `plan_diff` and `swap`) in this process; 
 src/ is changed for it. The machine (CPU, cores, Python, load averages: other processes on a
 shared machine move every p99) and each store's file system are printed first.
 
+`--profile` runs the bar and reload handling under cProfile and prints the functions that
+take the most time of their own (the clocks are then inflated: read only the profile).
+
 `--quick` (a few seconds: 200 events, 3 reloads after 200 bars, 2 restarts, the temporary
 folder only) is what tests/live/test_live_bench.py runs, so that the bench cannot rot.
 """
@@ -58,15 +61,19 @@ folder only) is what tests/live/test_live_bench.py runs, so that the bench canno
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gc
+import io
 import os
 import platform
+import pstats
 import sqlite3
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +259,38 @@ def session(
     return Session(venue, store, runner, log)
 
 
+PROFILER: list[cProfile.Profile] = []  # --profile: the one profiling the part running now
+PROFILE_LINES = 15
+
+
+@contextmanager
+def profiled() -> Iterator[None]:
+    """Under --profile, the block runs under cProfile (whose overhead inflates the clocks:
+    the figures of a profiled run are not the bench's)."""
+    if not PROFILER:
+        yield
+        return
+    PROFILER[0].enable()
+    try:
+        yield
+    finally:
+        PROFILER[0].disable()
+
+
+def report_profile(what: str) -> None:
+    if not PROFILER:
+        return
+    print(f"   --profile: inside {what}, by own time (cProfile; its overhead inflates them)")
+    out = io.StringIO()
+    pstats.Stats(PROFILER[0], stream=out).sort_stats("tottime").print_stats(PROFILE_LINES)
+    lines = out.getvalue().splitlines()
+    start = next((i for i, line in enumerate(lines) if line.strip().startswith("ncalls")), 0)
+    for line in lines[start:]:
+        if line.strip():
+            print("     " + line.replace(str(ROOT) + "/", ""))
+    PROFILER[0] = cProfile.Profile()
+
+
 def wrap(
     target: Any, name: str, around: Callable[[Callable[..., Any]], Callable[..., Any]]
 ) -> None:
@@ -304,7 +343,8 @@ def instrument(live: Session, probe: Probe) -> None:
     def on_bar(original: Callable[..., Any]) -> Callable[..., Any]:
         def timed(bar: Any) -> None:
             probe.current = times = BarTimes(start=clock())
-            original(bar)
+            with profiled():
+                original(bar)
             times.end = clock()
             probe.current = None
             probe.bars.append(times)
@@ -501,6 +541,7 @@ def bar_to_order(args: argparse.Namespace, folder: Path, data: MarketData) -> No
     print(f"   ratio live / streamed backtest     {live_per_bar / stream_per_bar:8.1f}x per bar;")
     print(f"   ratio quiet bar / streamed backtest{quiet_mean / stream_per_bar:8.1f}x (means)")
     print(f"   orders recorded: live {placed:,}, streamed backtest {len(peer.result.orders):,}")
+    report_profile("LiveRunner.on_bar")
 
 
 # --- 2. save -> new plan active -----------------------------------------------------------------
@@ -587,6 +628,7 @@ def reloads(args: argparse.Namespace, folder: Path, data: MarketData) -> None:
             print(f"       {label:31s}p50 {ms(a)}  p99 {ms(b)}")
     counts = {k: others.count(k) for k in sorted(set(others))}
     print(f"   other reload events: {counts or 'none'}")
+    report_profile("LiveRunner._on_reload")
 
 
 def save_many(
@@ -617,7 +659,8 @@ def instrument_reload(
         def timed(request: Any) -> None:
             if saves and not saves[-1].taken:
                 saves[-1].noticed, saves[-1].taken = request.noticed, clock()
-            original(request)
+            with profiled():
+                original(request)
 
         return timed
 
@@ -735,6 +778,9 @@ def main() -> None:
     parser.add_argument("--restarts", type=int, default=None)
     parser.add_argument("--positions", type=int, default=50)
     parser.add_argument("--repeat", type=int, default=3, help="streamed backtest runs, best counts")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the bar and reload handling; print where"
+    )
     args = parser.parse_args()
     quick = args.quick
     args.events = args.events or (200 if quick else 10_000)
@@ -744,6 +790,8 @@ def main() -> None:
     args.restarts = args.restarts or (2 if quick else 5)
     args.repeat = 1 if quick else args.repeat
     only = set(args.only.split(","))
+    if args.profile:
+        PROFILER.append(cProfile.Profile())
     folders = [d.resolve() for d in args.dir or [Path(tempfile.gettempdir())]]
     shm = Path("/dev/shm")
     if not args.dir and not quick and shm.is_dir() and shm.resolve() not in folders:
