@@ -34,7 +34,6 @@ from typing import Final
 
 from tradeplan.compiler.pipeline import CompileResult
 from tradeplan.core.enums import RestartPolicy
-from tradeplan.core.epoch import ns_from_datetime
 from tradeplan.core.money import ZERO
 from tradeplan.live.bars import GrowingBars
 from tradeplan.live.client_ids import client_id, parse_client_id, strategy_tag
@@ -952,10 +951,6 @@ def _payload(fields: dict[str, object]) -> str:
 
 def _sub(out_dir: Path | None, source: StrategySource) -> Path | None:
     return None if out_dir is None else out_dir / source.name
-
-
-def bar_close_ns(bar: LiveBar) -> int:
-    return ns_from_datetime(bar.close_time)
 
 
 __all__ = ["LiveRunner", "RestartRefused", "StrategySource"]

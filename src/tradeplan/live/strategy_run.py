@@ -13,17 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 
-from tradeplan.backtest.run import quote_rate, timeframe_bucketing
+from tradeplan.backtest.run import BacktestOptions, paper_terms, timeframe_bucketing
 from tradeplan.core.epoch import ns_from_datetime
-from tradeplan.core.money import round_money
 from tradeplan.live.bars import GrowingBars
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import BrokerPort
 from tradeplan.ports.live import LiveBar
 from tradeplan.runtime.engine import Engine, EngineConfig, Excursion
 from tradeplan.runtime.signal_feed import SignalFeed
-
-DEFAULT_BALANCE = Decimal(100_000)
 
 
 class StrategyRun:
@@ -50,10 +47,10 @@ class StrategyRun:
         self.feed = SignalFeed(plan, len(self.bars), timeframe_bucketing(plan, bar_seconds))
         for row in range(self.bars.count):
             self._push(row)
-        money = balance or plan.account.balance or DEFAULT_BALANCE
-        money = round_money(money, plan.account.currency)
-        rate, _ = quote_rate(plan, None)
-        config = EngineConfig(money, plan.account.currency, plan.account.leverage, rate)
+        terms = paper_terms(plan, BacktestOptions(balance=balance))  # the backtest's account
+        config = EngineConfig(
+            terms.balance, plan.account.currency, plan.account.leverage, terms.rate
+        )
         self.engine = Engine(
             plan,
             broker,
@@ -95,4 +92,4 @@ class StrategyRun:
         self.feed.push_row(row, second, closes_at, open_, high, low, close, volume, spread)
 
 
-__all__ = ["DEFAULT_BALANCE", "StrategyRun"]
+__all__ = ["StrategyRun"]
