@@ -156,6 +156,7 @@ class LiveRunner:
         self.store = store
         self.log = log
         self._bar_seconds = bar_seconds
+        self.bars_taken = 0  # closed bars handled by this run (a dry run stops after one)
         self._pump = pump
         self._stale_after = stale_after
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -554,6 +555,7 @@ class LiveRunner:
 
     def _on_bar(self, bar: LiveBar) -> None:
         self._last_bar_at = time.monotonic()
+        self.bars_taken += 1
         if self._stale:
             self._stale = False
             self.log.event("feed_live", "", "bars are arriving again: entries resume")
