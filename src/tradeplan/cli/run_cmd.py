@@ -611,8 +611,8 @@ def _switch(args: argparse.Namespace, *, halt: bool) -> int:
         if halt:
             store.halt(name, args.reason)
             print(
-                f"{name}: halted ({args.reason}): no new entries are sent; orders already "
-                f"working stay working, exits included{idle}"
+                f"{name}: halted ({args.reason}): no new entries are sent, and working "
+                f"entries are cancelled (placed again on resume); exits stay working{idle}"
             )
         elif store.halted(name) is None:
             print(f"{name}: was not halted; entries are allowed")
