@@ -375,7 +375,14 @@ class LiveRunner:
 
     def _reconcile(self) -> ReconcileReport:
         held = [
-            Held(s.source.name, s.tag, s.run.engine, self._on_update, s.gate.resolve_unknown)
+            Held(
+                s.source.name,
+                s.tag,
+                s.run.engine,
+                self._on_update,
+                s.gate.resolve_unknown,
+                self.store.has_fill,
+            )
             for s in self._strategies
         ]
         cursor = self.store.cursor("fills")
