@@ -43,7 +43,7 @@ from tradeplan.live.reconcile import Held, ReconcileReport, reconcile
 from tradeplan.live.reload import Retired, plan_diff, settle_retired, swap
 from tradeplan.live.send_gate import SendGate
 from tradeplan.live.store import IntentState, StateStore
-from tradeplan.live.strategy_run import StrategyRun
+from tradeplan.live.strategy_run import StrategyRun, warmup_rows
 from tradeplan.orders.model import OrderEvent, OrderStatus, OrderTag
 from tradeplan.plan.codec import fingerprint, plan_from_json, plan_to_json
 from tradeplan.plan.model import Plan
@@ -326,13 +326,9 @@ class LiveRunner:
     def _history(self, plan: Plan) -> GrowingBars | None:
         """The bars before now the plan's indicators warm up on (`Plan.signals.warmup`, in
         the plan's bars, counted in the feed's), from the broker."""
-        warmup = plan.signals.warmup
-        if warmup <= 0:
+        if plan.signals.warmup <= 0:
             return None
-        per_bar = 1
-        if plan.timeframe and self._bar_seconds:
-            per_bar = max(plan.timeframe // self._bar_seconds, 1)
-        bars = self.broker.history(warmup * per_bar + per_bar)
+        bars = self.broker.history(warmup_rows(plan, self._bar_seconds))
         if not bars:
             return None
         history = GrowingBars(plan.instrument)
