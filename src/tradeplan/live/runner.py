@@ -234,6 +234,7 @@ class LiveRunner:
             halted=lambda: self._halt_reason(name),
             wanted=wanted,
             park=lambda: not self._stopping,
+            scrub=self.log.scrub,
             sent=lambda order: self.log.event(
                 "order_sent",
                 name,
@@ -401,6 +402,10 @@ class LiveRunner:
     # --- the broker's threads (BrokerListener, MarketListener) ------------------------------------
 
     def on_order_update(self, update: OrderUpdate) -> None:
+        if update.reason:  # a broker's words may quote a secret: starred before kept anywhere
+            reason = self.log.scrub(update.reason)
+            if reason != update.reason:
+                update = replace(update, reason=reason)
         self._arrive(update)
 
     def on_price_touch(self, touch: PriceTouch) -> None:
