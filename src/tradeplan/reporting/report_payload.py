@@ -1,0 +1,260 @@
+"""The data the report page's script draws: columns of plain JSON values, built in one pass.
+
+Numbers a trader reads (prices, quantities, money) go as exact text formatted here; the floats
+beside them only place a marker or sort a column. The payload is columnar (one list per field),
+which keeps a page with 9,000 trades small and quick to build.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from tradeplan.core.enums import Side
+from tradeplan.core.epoch import ns_from_datetime
+from tradeplan.core.money import fmt_decimal, round_display
+from tradeplan.reporting.price_series import wall_ms
+from tradeplan.runtime.records import (
+    AlertRecord,
+    OrderEventKind,
+    OrderEventRecord,
+    SignalRecord,
+    TradeRecord,
+)
+
+I64 = NDArray[np.int64]
+ENDS = frozenset(
+    {
+        OrderEventKind.FILLED,
+        OrderEventKind.CANCELLED,
+        OrderEventKind.EXPIRED,
+        OrderEventKind.REJECTED,
+        OrderEventKind.DROPPED,
+    }
+)
+MAX_EVENT_MARKERS = 5_000  # refused signals drawn on the chart; the table pages through all
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """Display rules for money: the minor unit's decimals, a true minus sign, thousands."""
+
+    decimals: int
+
+    def text(self, value: Decimal | None, *, signed: bool = False) -> str:
+        if value is None:
+            return "—"
+        exact = round_display(value, self.decimals)
+        body = f"{abs(exact):,f}"
+        if exact < 0:
+            return "−" + body
+        return "+" + body if signed and exact > 0 else body
+
+
+def time_texts(wall: I64) -> list[str]:
+    """`YYYY-MM-DD HH:MM` (seconds when a time has them) of wall-clock ms, vectorised."""
+    if wall.size == 0:
+        return []
+    stamps = wall.astype("datetime64[ms]")
+    with_seconds = bool(np.any(wall % 60_000))
+    unit = "s" if with_seconds else "m"
+    texts = np.datetime_as_string(stamps, unit=unit)  # type: ignore[call-overload]
+    return [str(s).replace("T", " ") for s in texts.tolist()]
+
+
+def _ns(times: Sequence[object]) -> I64:
+    return np.array([ns_from_datetime(t) for t in times], dtype=np.int64)  # type: ignore[arg-type]
+
+
+def price_places(trades: Sequence[TradeRecord]) -> int:
+    """Decimals the trades' prices need, so a price column lines up (109.590 over 109.425)."""
+    places = 0
+    for t in trades:
+        for price in (t.entry_price, t.exit_price):
+            exponent = price.normalize().as_tuple().exponent
+            if isinstance(exponent, int):
+                places = max(places, -exponent)
+    return min(places, 8)
+
+
+def fixed(value: Decimal, places: int) -> str:
+    """Display only: an exact price padded with zeros to `places` decimals, never rounded."""
+    text = fmt_decimal(value)
+    if places == 0:
+        return text
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(places, '0')}" if len(frac) <= places else text
+
+
+def held_text(seconds: int) -> str:
+    minutes = seconds // 60
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {mins:02d}m"
+    if minutes:
+        return f"{mins}m"
+    return f"{seconds}s"
+
+
+def trade_columns(
+    trades: Sequence[TradeRecord], bars: Sequence[int], zone: str, money: Money
+) -> dict[str, object]:
+    """The trade table, one list per column (every trade: the page pages and sorts them)."""
+    entry_ns = _ns([t.entry_time for t in trades])
+    exit_ns = _ns([t.exit_time for t in trades])
+    entry_wall, exit_wall = wall_ms(entry_ns, zone), wall_ms(exit_ns, zone)
+    places = price_places(trades)
+    held = ((exit_ns - entry_ns) // 10**9).tolist()
+    return {
+        "id": [t.trade_id for t in trades],
+        "slot": [t.slot for t in trades],
+        "side": [t.side.value for t in trades],
+        "qty": [fmt_decimal(t.qty) for t in trades],
+        "qtyv": [float(t.qty) for t in trades],
+        "et": entry_wall.tolist(),
+        "etx": time_texts(entry_wall),
+        "ep": [fixed(t.entry_price, places) for t in trades],
+        "epv": [float(t.entry_price) for t in trades],
+        "xt": exit_wall.tolist(),
+        "xtx": time_texts(exit_wall),
+        "xp": [fixed(t.exit_price, places) for t in trades],
+        "xpv": [float(t.exit_price) for t in trades],
+        "reason": [t.exit_reason.value for t in trades],
+        "pnl": [money.text(t.pnl, signed=True) for t in trades],
+        "pnlv": [float(t.pnl) for t in trades],
+        "fees": [money.text(t.fees) for t in trades],
+        "feesv": [float(t.fees) for t in trades],
+        "mfe": [money.text(t.mfe) for t in trades],
+        "mfev": [float(t.mfe) for t in trades],
+        "mae": [money.text(t.mae) for t in trades],
+        "maev": [float(t.mae) for t in trades],
+        "bars": list(bars) if len(bars) == len(trades) else [None] * len(trades),
+        "held": [held_text(int(s)) for s in held],
+        "heldv": held,
+    }
+
+
+def level_segments(
+    trades: Sequence[TradeRecord], orders: Sequence[OrderEventRecord], zone: str
+) -> dict[str, list[float | None]]:
+    """Stop and take-profit levels while each trade was open, as line segments (x, y with a
+    None between segments). A trade's exit orders are its slot's orders on the other side
+    placed while it was open; a level above the entry of a long (below for a short) is a take
+    profit, the other a stop. An amended order draws a step."""
+    events: dict[str, list[OrderEventRecord]] = defaultdict(list)
+    for event in orders:
+        events[event.order_id].append(event)
+    placed: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    for order_id, items in events.items():
+        first = items[0]
+        placed[first.slot].append((ns_from_datetime(first.time), order_id))
+    for starts in placed.values():
+        starts.sort()
+    xs: dict[str, list[int | None]] = {"stop": [], "tp": []}
+    ys: dict[str, list[float | None]] = {"stop": [], "tp": []}
+    for trade in trades:
+        start, end = ns_from_datetime(trade.entry_time), ns_from_datetime(trade.exit_time)
+        slot_orders = placed.get(trade.slot, [])
+        low = bisect.bisect_left(slot_orders, (start, ""))
+        high = bisect.bisect_right(slot_orders, (end, "\uffff"))
+        exit_side = trade.side.opposite
+        for _, order_id in slot_orders[low:high]:
+            items = events[order_id]
+            if items[0].side is not exit_side:
+                continue
+            for t0, t1, level in _steps(items, end):
+                above = level > trade.entry_price
+                kind = "tp" if above == (trade.side is Side.BUY) else "stop"
+                xs[kind] += [t0, t1, None]
+                ys[kind] += [float(level), float(level), None]
+    out: dict[str, list[float | None]] = {}
+    for kind in ("stop", "tp"):
+        times = np.array([0 if x is None else x for x in xs[kind]], dtype=np.int64)
+        walls = wall_ms(times, zone).tolist()
+        out[kind + "_x"] = [None if x is None else w for x, w in zip(xs[kind], walls, strict=True)]
+        out[kind + "_y"] = ys[kind]
+    return out
+
+
+def _steps(items: Sequence[OrderEventRecord], cap_ns: int) -> list[tuple[int, int, Decimal]]:
+    """(from ns, to ns, level) for each stretch an order rested at one level."""
+    steps: list[tuple[int, int, Decimal]] = []
+    level: Decimal | None = None
+    since = 0
+    for event in items:
+        now = min(ns_from_datetime(event.time), cap_ns)
+        if event.event in ENDS:
+            if level is not None:
+                steps.append((since, now, level))
+            return steps
+        new = event.trigger if event.trigger is not None else event.price
+        if new is not None and new != level:
+            if level is not None:
+                steps.append((since, now, level))
+            level, since = new, now
+    if level is not None:
+        steps.append((since, cap_ns, level))
+    return steps
+
+
+def event_rows(
+    signals: Sequence[SignalRecord],
+    alerts: Sequence[AlertRecord],
+    stopped: dict[str, str],
+    paused: dict[str, int],
+    zone: str,
+) -> dict[str, list[object]]:
+    """Everything that happened beyond trades, one row each: refused signals, alerts (halts,
+    daily limits, ...), and slots that ended stopped or were paused (no time: the run's end)."""
+    kinds: list[str] = []
+    ns: list[int] = []
+    subjects: list[str] = []
+    texts: list[str] = []
+    for signal in signals:
+        if signal.accepted:
+            continue
+        kinds.append("refused")
+        ns.append(ns_from_datetime(signal.time))
+        subjects.append(f"{signal.rule} ({signal.side.value})")
+        texts.append(signal.reason or "refused")
+    for alert in alerts:
+        kinds.append("halt" if alert.kind == "drawdown_halt" else alert.kind)
+        ns.append(ns_from_datetime(alert.time))
+        subjects.append(alert.slot)
+        texts.append(alert.message + (f" (order {alert.order_id})" if alert.order_id else ""))
+    order = sorted(range(len(ns)), key=ns.__getitem__)
+    walls = wall_ms(np.array([ns[i] for i in order], dtype=np.int64), zone)
+    rows: dict[str, list[object]] = {
+        "kind": [kinds[i] for i in order],
+        "t": list(walls.tolist()),
+        "tx": list(time_texts(walls)),
+        "subject": [subjects[i] for i in order],
+        "text": [texts[i] for i in order],
+    }
+    for slot, why in stopped.items():
+        _append_untimed(rows, "stopped", slot, why or "stopped")
+    for slot, count in paused.items():
+        _append_untimed(rows, "paused", slot, f"paused for the day {count} times")
+    return rows
+
+
+def _append_untimed(rows: dict[str, list[object]], kind: str, subject: str, text: str) -> None:
+    rows["kind"].append(kind)
+    rows["t"].append(None)
+    rows["tx"].append("at the end")
+    rows["subject"].append(subject)
+    rows["text"].append(text)
+
+
+def refused_reason_code(reason: str) -> str:
+    """The words before the first `:` of a refusal (the code `metrics.refused_by_reason` counts)."""
+    return reason.split(":", 1)[0].strip() or "unknown"
