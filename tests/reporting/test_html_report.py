@@ -261,3 +261,31 @@ def test_downsampling_preserves_the_range(values: list[float], target: int) -> N
     xs, ys = downsample_minmax(x, y, target)
     assert ys.min() == y.min() and ys.max() == y.max()
     assert len(xs) <= max(y.size if y.size <= target else 0, target + 2)
+
+
+def test_properties_and_the_strategy_file_as_written() -> None:
+    trades, equity, prices = synthetic_run(bars=500, trades=2)
+    source = "name: grid <test>\n# a comment & more\n"
+    extras = ReportExtras(
+        properties=[("Fingerprint", "98797c3a587e3675"), ("Intrabar path", "nearest")],
+        strategy_text=source,
+        strategy_file="grid.yaml",
+    )
+    html = render_report("p", summarize(trades, equity), trades, equity, prices, extras)
+    assert "<th>Fingerprint</th><td>98797c3a587e3675</td>" in html
+    assert "<th>Intrabar path</th><td>nearest</td>" in html
+    assert "grid.yaml, as written" in html
+    assert "<pre>name: grid &lt;test&gt;\n# a comment &amp; more\n</pre>" in html
+
+
+def test_refusals_and_halts_are_listed_and_marked() -> None:
+    trades, equity, prices = synthetic_run(bars=500, trades=2)
+    signals = [SignalRecord(T0 + timedelta(minutes=3), "r", Side.SELL, False, "daily_loss: x")]
+    alerts = [AlertRecord(T0 + timedelta(minutes=9), "", "drawdown_halt", "halted </script>")]
+    summary = summarize(trades, equity, signals=signals)
+    extras = ReportExtras(signals=signals, alerts=alerts)
+    html = render_report("e", summary, trades, equity, prices, extras)
+    assert "<b>1</b> daily_loss" in html  # refused by reason
+    events = payload(html)["events"]
+    assert events["kind"] == ["refused", "halt"] and events["text"][1] == "halted </script>"
+    assert "halted </script>" not in html  # escaped inside the JSON script

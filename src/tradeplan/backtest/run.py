@@ -40,7 +40,7 @@ from tradeplan.core.units import format_duration
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import profile_or_paper
 from tradeplan.reporting.csv_out import Formats, write_run_files
-from tradeplan.reporting.html_report import ReportExtras, render_report
+from tradeplan.reporting.html_report import ReportExtras, render_report, time_in_zone
 from tradeplan.reporting.metrics import Summary, summarize
 from tradeplan.reporting.price_series import PriceBars
 from tradeplan.runtime.bars import BarArrays
@@ -487,8 +487,9 @@ def report_properties(run: BacktestRun, strategy: Path | None) -> list[tuple[str
     plan, data, options = run.plan, run.data, run.options
     terms = paper_terms(plan, options)
     fees = plan.fees
-    first = data.time_at(0).isoformat() if len(data) else "-"
-    last = data.time_at(len(data) - 1).isoformat() if len(data) else "-"
+    zone = exchange_timezone(plan.instrument.asset_class)
+    first = time_in_zone(data.time_at(0), zone) if len(data) else "-"
+    last = time_in_zone(data.time_at(len(data) - 1), zone) if len(data) else "-"
     sizing = [
         f"{rule.name}: {rule.sizing.mode} {rule.sizing.amount}" if rule.sizing else rule.name
         for rule in plan.rules

@@ -14,8 +14,10 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from html import escape
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
@@ -84,6 +86,15 @@ class ReportExtras:
 
 def zone_label(zone: str) -> str:
     return ZONE_NAMES.get(zone, zone)
+
+
+def time_in_zone(moment: datetime, zone: str) -> str:
+    """`2025-01-02 04:04 New York (UTC-05:00)`: a time for the page, its zone written."""
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = local.strftime("%z")
+    sign_hours = f"{offset[:3]}:{offset[3:]}" if offset else ""
+    suffix = "" if zone == "UTC" else f" (UTC{sign_hours})"
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(zone)}{suffix}"
 
 
 def render_report(
@@ -156,6 +167,7 @@ class _Page:
                 "Drag to zoom, double-click to see it all. Candles when zoomed in, the close "
                 f"as a line when zoomed out. Times in {zone}.",
                 extra=_legend(),
+                ident="price",
             )
             if self.prices is not None
             else "",
@@ -163,6 +175,7 @@ class _Page:
                 "Equity and drawdown",
                 '<div id="equity-chart" class="plot"></div>',
                 self._equity_note(),
+                ident="equity",
             ),
             self._performance_table(),
             self._returns_tables(),
@@ -172,6 +185,7 @@ class _Page:
                 '<div id="excursion-chart" class="plot half"></div></div>',
                 "Left: each trade's P&amp;L in closing order and the running total. Right: "
                 "how far each trade went for (MFE) and against (MAE) you.",
+                ident="pnl",
             ),
             self._trade_table(),
             self._events(),
@@ -354,6 +368,7 @@ class _Page:
             table,
             "Exact sums of the trades' booked P&amp;L; drawdown, run-up, Sharpe and Sortino "
             "here are on the closed-trade equity (the cards above: every bar's).",
+            ident="performance",
         )
 
     def _returns_tables(self) -> str:
@@ -396,13 +411,16 @@ class _Page:
             "Monthly and yearly returns",
             table,
             f"Change of equity over each month, in percent; months in {zone_label(self.zone)}.",
+            ident="returns",
         )
 
     # --- trades, events, properties -------------------------------------------------------
 
     def _trade_table(self) -> str:
         if not self.trades:
-            return _panel("Trades", '<p class="empty-table">No trades were closed.</p>')
+            return _panel(
+                "Trades", '<p class="empty-table">No trades were closed.</p>', ident="trades"
+            )
         slots = sorted({t.slot for t in self.trades})
         reasons = sorted({t.exit_reason.value for t in self.trades})
         controls = (
@@ -423,6 +441,7 @@ class _Page:
             table,
             f"All {len(self.trades):,} trades. Click a column to sort, a row to see the trade "
             f"on the chart. Times in {zone}.",
+            ident="trades",
         )
 
     def _events(self) -> str:
@@ -464,6 +483,7 @@ class _Page:
             "".join(parts) + table,
             "Refused signals, halts, paused and stopped slots and alerts; on the price chart "
             "as marks along the bottom.",
+            ident="events",
         )
 
     def _properties(self) -> str:
@@ -486,7 +506,7 @@ class _Page:
                 f'<details class="source" open><summary>{name}, as written</summary>'
                 f"<pre>{escape(e.strategy_text)}</pre></details>"
             )
-        return _panel("Properties", table + source)
+        return _panel("Properties", table + source, ident="properties")
 
     # --- the chart data --------------------------------------------------------------------
 
@@ -550,10 +570,11 @@ class _Page:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _panel(title: str, content: str, note: str = "", *, extra: str = "") -> str:
+def _panel(title: str, content: str, note: str = "", *, extra: str = "", ident: str = "") -> str:
     note_html = f'<span class="note">{note}</span>' if note else ""
+    name = f' id="panel-{ident}"' if ident else ""
     return (
-        f'<section class="panel"><div class="panel-head"><h2>{title}</h2>{note_html}{extra}'
+        f'<section class="panel"{name}><div class="panel-head"><h2>{title}</h2>{note_html}{extra}'
         f"</div>{content}</section>"
     )
 
