@@ -108,10 +108,19 @@ def performance(
     days are the days of the Sharpe and Sortino returns (the equity curve's)."""
     ordered = closing_order(trades)
     days = _days(day_times)
+    bars = bars_held(ordered, bar_times) if bar_times is not None else []
+    exit_days = [ns_from_datetime(t.exit_time) // NS_PER_DAY for t in ordered]
 
     def column(keep: Callable[[TradeRecord], bool]) -> Figures:
+        rows = [i for i, t in enumerate(ordered) if keep(t)]
         return figures(
-            [t for t in ordered if keep(t)], currency, initial, bar_times, days, periods_per_year
+            [ordered[i] for i in rows],
+            currency,
+            initial,
+            [bars[i] for i in rows] if bars else [],
+            days,
+            periods_per_year,
+            [exit_days[i] for i in rows],
         )
 
     buy_hold_pct: Decimal | None = None
@@ -134,11 +143,13 @@ def figures(
     ordered: Sequence[TradeRecord],
     currency: str,
     initial: Decimal | None,
-    bar_times: I64 | None = None,
+    bars: Sequence[int] = (),
     days: I64 | None = None,
     periods_per_year: float = 252.0,
+    exit_days: Sequence[int] | None = None,
 ) -> Figures:
-    """The figures of trades already in closing order, each P&L already on the minor unit."""
+    """The figures of trades already in closing order, each P&L already on the minor unit;
+    `bars` the bars each was held (empty: unknown), `exit_days` the UTC day of each exit."""
     zero = round_money(ZERO, currency)
     pnls = [t.pnl for t in ordered]
     won = [p for p in pnls if p > 0]
@@ -147,9 +158,10 @@ def figures(
     loss = sum(lost, zero)
     net = profit + loss
     count = len(pnls)
-    bars = _bars(ordered, bar_times)
     drawdown, drawdown_pct, run_up, run_up_pct = _excursions(pnls, initial or ZERO)
-    sharpe, sortino = _ratios(ordered, initial, days, periods_per_year)
+    if exit_days is None:
+        exit_days = [ns_from_datetime(t.exit_time) // NS_PER_DAY for t in ordered]
+    sharpe, sortino = _ratios(pnls, exit_days, initial, days, periods_per_year)
     return Figures(
         trades=count,
         wins=len(won),
@@ -213,10 +225,6 @@ def bars_held(trades: Sequence[TradeRecord], bar_times: I64) -> list[int]:
     return [int(v) for v in (last - first).tolist()]
 
 
-def _bars(trades: Sequence[TradeRecord], bar_times: I64 | None) -> list[int]:
-    return [] if bar_times is None else bars_held(trades, bar_times)
-
-
 def _mean_bars(bars: Sequence[int]) -> Decimal | None:
     return round_display(Decimal(sum(bars)) / len(bars), 2) if bars else None
 
@@ -229,20 +237,20 @@ def _excursions(
     equity = initial
     peak = trough = initial
     fall = rise = ZERO
-    fall_pct: Decimal | None = None
-    rise_pct: Decimal | None = None
+    fall_peak = rise_trough = initial
     for pnl in pnls:
         equity += pnl
         if peak - equity > fall:
-            fall = peak - equity
-            fall_pct = round_display(fall / peak * HUNDRED, 2) if peak > 0 else None
+            fall, fall_peak = peak - equity, peak
         if equity - trough > rise:
-            rise = equity - trough
-            rise_pct = round_display(rise / trough * HUNDRED, 2) if trough > 0 else None
-        peak = max(peak, equity)
-        trough = min(trough, equity)
-    zero_pct = Decimal("0.00") if initial > 0 else None
-    return fall, fall_pct if fall else zero_pct, rise, rise_pct if rise else zero_pct
+            rise, rise_trough = equity - trough, trough
+        if equity > peak:
+            peak = equity
+        elif equity < trough:
+            trough = equity
+    fall_pct = round_display(fall / fall_peak * HUNDRED, 2) if fall_peak > 0 else None
+    rise_pct = round_display(rise / rise_trough * HUNDRED, 2) if rise_trough > 0 else None
+    return fall, fall_pct, rise, rise_pct
 
 
 def _days(times: I64 | None) -> I64 | None:
@@ -253,15 +261,16 @@ def _days(times: I64 | None) -> I64 | None:
 
 
 def _ratios(
-    ordered: Sequence[TradeRecord],
+    pnls: Sequence[Decimal],
+    exit_day: Sequence[int],
     initial: Decimal | None,
     days: I64 | None,
     periods_per_year: float,
 ) -> tuple[float | None, float | None]:
     if not initial or days is None or days.size < 2:
         return None, None
-    exit_days = np.array([ns_from_datetime(t.exit_time) // NS_PER_DAY for t in ordered], np.int64)
-    pnl = np.array([float(t.pnl) for t in ordered], dtype=np.float64)
+    exit_days = np.array(exit_day, dtype=np.int64)
+    pnl = np.array([float(p) for p in pnls], dtype=np.float64)
     # Closed-trade equity at the end of each day: the start balance plus every P&L booked on or
     # before that day (a trade closing on a day without data counts on the next day with data).
     per_day = np.zeros(days.size)

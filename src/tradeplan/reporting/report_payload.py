@@ -50,7 +50,10 @@ class Money:
     def text(self, value: Decimal | None, *, signed: bool = False) -> str:
         if value is None:
             return "—"
-        exact = round_display(value, self.decimals)
+        exponent = value.as_tuple().exponent
+        exact = value if exponent == -self.decimals else round_display(value, self.decimals)
+        if exact == 0:
+            exact = abs(exact)  # never -0.00
         body = f"{abs(exact):,f}"
         if exact < 0:
             return "−" + body
@@ -150,13 +153,13 @@ def level_segments(
     None between segments). A trade's exit orders are its slot's orders on the other side
     placed while it was open; a level above the entry of a long (below for a short) is a take
     profit, the other a stop. An amended order draws a step."""
-    events: dict[str, list[OrderEventRecord]] = defaultdict(list)
+    events: dict[str, list[tuple[int, OrderEventRecord]]] = defaultdict(list)
     for event in orders:
-        events[event.order_id].append(event)
+        events[event.order_id].append((ns_from_datetime(event.time), event))
     placed: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for order_id, items in events.items():
-        first = items[0]
-        placed[first.slot].append((ns_from_datetime(first.time), order_id))
+        first_ns, first = items[0]
+        placed[first.slot].append((first_ns, order_id))
     for starts in placed.values():
         starts.sort()
     xs: dict[str, list[int | None]] = {"stop": [], "tp": []}
@@ -169,13 +172,14 @@ def level_segments(
         exit_side = trade.side.opposite
         for _, order_id in slot_orders[low:high]:
             items = events[order_id]
-            if items[0].side is not exit_side:
+            if items[0][1].side is not exit_side:
                 continue
             for t0, t1, level in _steps(items, end):
                 above = level > trade.entry_price
                 kind = "tp" if above == (trade.side is Side.BUY) else "stop"
                 xs[kind] += [t0, t1, None]
-                ys[kind] += [float(level), float(level), None]
+                value = float(level)
+                ys[kind] += [value, value, None]
     out: dict[str, list[float | None]] = {}
     for kind in ("stop", "tp"):
         times = np.array([0 if x is None else x for x in xs[kind]], dtype=np.int64)
@@ -185,13 +189,15 @@ def level_segments(
     return out
 
 
-def _steps(items: Sequence[OrderEventRecord], cap_ns: int) -> list[tuple[int, int, Decimal]]:
+def _steps(
+    items: Sequence[tuple[int, OrderEventRecord]], cap_ns: int
+) -> list[tuple[int, int, Decimal]]:
     """(from ns, to ns, level) for each stretch an order rested at one level."""
     steps: list[tuple[int, int, Decimal]] = []
     level: Decimal | None = None
     since = 0
-    for event in items:
-        now = min(ns_from_datetime(event.time), cap_ns)
+    for event_ns, event in items:
+        now = min(event_ns, cap_ns)
         if event.event in ENDS:
             if level is not None:
                 steps.append((since, now, level))
