@@ -42,8 +42,8 @@ def fastest(repeat: int, make: Callable[[], str]) -> tuple[float, str]:
 
 def demo(repeat: int) -> tuple[float, str]:
     import tradeplan.backtest.run as run_module
-    from tradeplan.api_backtest import backtest, write_outputs
     from tradeplan.api import compile as compile_file
+    from tradeplan.api_backtest import backtest, write_outputs
 
     strategy = ROOT / "strategies" / "usdjpy-grid.yaml"
     plan = compile_file(str(strategy)).plan

@@ -221,12 +221,14 @@ def test_stops_and_take_profits_are_drawn_while_the_trade_is_open() -> None:
     segments = level_segments([trade], orders, "UTC")
     ms = ns_from_datetime(T0) // 1_000_000
     minute = 60_000
-    assert segments["tp_y"] == [102.0, 102.0, None]
-    assert segments["tp_x"] == [ms + 10 * minute, ms + 50 * minute, None]
-    assert segments["stop_y"] == [98.0, 98.0, None, 99.0, 99.0, None]
-    assert segments["stop_x"] == [
-        ms + 10 * minute, ms + 30 * minute, None, ms + 30 * minute, ms + 50 * minute, None,
-    ]  # fmt: skip
+    assert segments["tp"] == {"i": [0], "x0": [ms + 10 * minute], "x1": [ms + 50 * minute],
+                              "y": [102.0]}  # fmt: skip
+    assert segments["stop"] == {
+        "i": [0, 0],
+        "x0": [ms + 10 * minute, ms + 30 * minute],
+        "x1": [ms + 30 * minute, ms + 50 * minute],
+        "y": [98.0, 99.0],
+    }
 
 
 def test_events_hold_refusals_alerts_and_slots_in_time_order() -> None:
@@ -289,3 +291,25 @@ def test_refusals_and_halts_are_listed_and_marked() -> None:
     events = payload(html)["events"]
     assert events["kind"] == ["refused", "halt"] and events["text"][1] == "halted </script>"
     assert "halted </script>" not in html  # escaped inside the JSON script
+
+
+def test_the_own_bars_are_kept_around_short_trades() -> None:
+    # 100,000 minutes: too many to carry as 1m candles, but a 10-minute trade gets its own bars
+    # (and 40 before and after it), so a click on it shows minute candles.
+    from tradeplan.reporting.price_series import fine_candles
+
+    start = ns_from_datetime(T0)
+    times = start + np.arange(100_000, dtype=np.int64) * MINUTE
+    bars = PriceBars.from_close(times, np.linspace(1.0, 2.0, 100_000), 4)
+    wall = wall_ms(times, "UTC")
+    levels = candle_levels(bars, wall, 30_000)
+    fine = fine_candles(bars, wall, [(int(times[500]), int(times[510]))], levels)
+    assert fine is not None and fine.level.size_ms == 60_000
+    assert len(fine.level) == 10 + 1 + 2 * 40
+    assert fine.segments == [(int(wall[460]), int(wall[550]) + 60_000)]
+    assert fine_candles(bars, wall, [], levels) is None
+    small = PriceBars.from_close(times[:1_000], np.ones(1_000))
+    small_wall = wall_ms(times[:1_000], "UTC")
+    assert (
+        fine_candles(small, small_wall, [(start, start)], candle_levels(small, small_wall)) is None
+    )

@@ -41,11 +41,11 @@ from tradeplan.reporting.price_series import (
     downsample_minmax,
     drawdown_pct,
     encode_level,
+    fine_candles,
     rounded_list,
     wall_ms,
 )
 from tradeplan.reporting.report_payload import (
-    MAX_EVENT_MARKERS,
     Money,
     event_rows,
     level_segments,
@@ -520,7 +520,14 @@ class _Page:
             decimals = bars.decimals
             lx, ly = downsample_minmax(wall, bars.close)
             data["line"] = {"x": lx.tolist(), "y": rounded_list(ly, decimals)}
-            data["levels"] = [encode_level(level, decimals) for level in candle_levels(bars, wall)]
+            levels = candle_levels(bars, wall)
+            data["levels"] = [encode_level(level, decimals) for level in levels]
+            spans = [
+                (ns_from_datetime(t.entry_time), ns_from_datetime(t.exit_time)) for t in trades
+            ]
+            fine = fine_candles(bars, wall, spans, levels)
+            if fine is not None:
+                data["fine"] = dict(encode_level(fine.level, decimals), seg=fine.segments)
             data["span"] = [int(wall[0]), int(wall[-1])]
             data["step"] = (
                 int(np.median(np.diff(wall[: min(wall.size, 2_000)]))) if wall.size > 1 else 60_000
@@ -560,7 +567,6 @@ class _Page:
             refused_reason_code(str(text)) if kind == "refused" else ""
             for kind, text in zip(events["kind"], events["text"], strict=True)
         ]
-        data["max_event_marks"] = MAX_EVENT_MARKERS
         return data
 
 

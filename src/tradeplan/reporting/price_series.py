@@ -187,3 +187,66 @@ def encode_level(level: CandleLevel, decimals: int) -> dict[str, object]:
         "dh": (np.rint(level.high * scale).astype(np.int64) - close).tolist(),
         "dl": (np.rint(level.low * scale).astype(np.int64) - close).tolist(),
     }
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class FineCandles:
+    """The data's own bars around trades (when they are too many to carry them all): what a
+    click on a short trade zooms onto. `segments` are the (first, last) wall-clock ms of each
+    stretch of bars carried; the page draws them only for a window inside one stretch."""
+
+    level: CandleLevel
+    segments: list[tuple[int, int]]
+
+
+FINE_BUDGET = 50_000
+
+
+def fine_candles(
+    bars: PriceBars,
+    wall: I64,
+    spans_ns: list[tuple[int, int]],
+    levels: list[CandleLevel],
+    budget: int = FINE_BUDGET,
+) -> FineCandles | None:
+    """The own bars from a little before each trade to a little after it, shortest trades first,
+    while the total stays within `budget`; None when the candle levels already hold every bar."""
+    own = usual_step_s(bars.time_ns)
+    if not spans_ns or not levels or own == 0 or levels[0].size_ms <= own * 1_000:
+        return None
+    times = bars.time_ns
+    starts = np.searchsorted(times, np.array([s for s, _ in spans_ns], np.int64), "right") - 1
+    ends = np.searchsorted(times, np.array([e for _, e in spans_ns], np.int64), "right") - 1
+    lengths = ends - starts
+    pads = np.maximum(40, lengths // 4 + 2)  # wider than the page pads a clicked trade
+    keep = np.zeros(times.size + 1, dtype=np.int64)
+    used = 0
+    for row in np.argsort(lengths, kind="stable").tolist():
+        first = max(0, int(starts[row] - pads[row]))
+        last = min(times.size - 1, int(ends[row] + pads[row]))
+        if used + last - first + 1 > budget:
+            break  # the rest are longer: their own bars would not fit either
+        keep[first] += 1
+        keep[last + 1] -= 1
+        used += last - first + 1  # overlaps counted twice: the budget errs on the small side
+    mask = np.cumsum(keep[:-1]) > 0
+    rows = np.flatnonzero(mask)
+    if rows.size == 0:
+        return None
+    breaks = np.flatnonzero(np.diff(rows) > 1)
+    first_rows = np.concatenate([rows[:1], rows[breaks + 1]])
+    last_rows = np.concatenate([rows[breaks], rows[-1:]])
+    size_ms = own * 1_000
+    level = CandleLevel(
+        size_ms,
+        wall[rows] // size_ms,
+        bars.open[rows],
+        bars.high[rows],
+        bars.low[rows],
+        bars.close[rows],
+    )
+    segments = [
+        (int(wall[a]), int(wall[b]) + size_ms)
+        for a, b in zip(first_rows.tolist(), last_rows.tolist(), strict=True)
+    ]
+    return FineCandles(level, segments)

@@ -38,7 +38,6 @@ ENDS = frozenset(
         OrderEventKind.DROPPED,
     }
 )
-MAX_EVENT_MARKERS = 5_000  # refused signals drawn on the chart; the table pages through all
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,11 +147,12 @@ def trade_columns(
 
 def level_segments(
     trades: Sequence[TradeRecord], orders: Sequence[OrderEventRecord], zone: str
-) -> dict[str, list[float | None]]:
-    """Stop and take-profit levels while each trade was open, as line segments (x, y with a
-    None between segments). A trade's exit orders are its slot's orders on the other side
-    placed while it was open; a level above the entry of a long (below for a short) is a take
-    profit, the other a stop. An amended order draws a step."""
+) -> dict[str, dict[str, list[int] | list[float]]]:
+    """Stop and take-profit levels while each trade was open: per kind, one entry a segment
+    (`i`: the trade's position in `trades`, `x0`/`x1`: wall-clock ms, `y`: the level). A
+    trade's exit orders are its slot's orders on the other side placed while it was open; a
+    level above the entry of a long (below for a short) is a take profit, the other a stop. An
+    amended order makes a step (two segments)."""
     events: dict[str, list[tuple[int, OrderEventRecord]]] = defaultdict(list)
     for event in orders:
         events[event.order_id].append((ns_from_datetime(event.time), event))
@@ -162,9 +162,11 @@ def level_segments(
         placed[first.slot].append((first_ns, order_id))
     for starts in placed.values():
         starts.sort()
-    xs: dict[str, list[int | None]] = {"stop": [], "tp": []}
-    ys: dict[str, list[float | None]] = {"stop": [], "tp": []}
-    for trade in trades:
+    found: dict[str, tuple[list[int], list[int], list[int], list[float]]] = {
+        "stop": ([], [], [], []),
+        "tp": ([], [], [], []),
+    }
+    for index, trade in enumerate(trades):
         start, end = ns_from_datetime(trade.entry_time), ns_from_datetime(trade.exit_time)
         slot_orders = placed.get(trade.slot, [])
         low = bisect.bisect_left(slot_orders, (start, ""))
@@ -176,16 +178,19 @@ def level_segments(
                 continue
             for t0, t1, level in _steps(items, end):
                 above = level > trade.entry_price
-                kind = "tp" if above == (trade.side is Side.BUY) else "stop"
-                xs[kind] += [t0, t1, None]
-                value = float(level)
-                ys[kind] += [value, value, None]
-    out: dict[str, list[float | None]] = {}
-    for kind in ("stop", "tp"):
-        times = np.array([0 if x is None else x for x in xs[kind]], dtype=np.int64)
-        walls = wall_ms(times, zone).tolist()
-        out[kind + "_x"] = [None if x is None else w for x, w in zip(xs[kind], walls, strict=True)]
-        out[kind + "_y"] = ys[kind]
+                rows = found["tp" if above == (trade.side is Side.BUY) else "stop"]
+                rows[0].append(index)
+                rows[1].append(t0)
+                rows[2].append(t1)
+                rows[3].append(float(level))
+    out: dict[str, dict[str, list[int] | list[float]]] = {}
+    for kind, (index_list, x0, x1, y) in found.items():
+        out[kind] = {
+            "i": index_list,
+            "x0": wall_ms(np.array(x0, dtype=np.int64), zone).tolist(),
+            "x1": wall_ms(np.array(x1, dtype=np.int64), zone).tolist(),
+            "y": y,
+        }
     return out
 
 

@@ -145,6 +145,7 @@ function decodeLevel(e) {
   return {size: e.size, b: b, o: o, h: h, l: l, c: c};
 }
 if (D.levels) { D.levels = D.levels.map(decodeLevel); }
+if (D.fine) { var seg = D.fine.seg; D.fine = decodeLevel(D.fine); D.fine.seg = seg; }
 
 // ---- price chart -------------------------------------------------------------------------
 var price = document.getElementById("price-chart");
@@ -154,50 +155,96 @@ function tradeText(i) {
     "in  " + T.etx[i] + " @ " + T.ep[i] + "<br>out " + T.xtx[i] + " @ " + T.xp[i] + " " +
     T.reason[i].replace(/_/g, " ") + "<br>P&L " + T.pnl[i] + " " + D.currency;
 }
-function priceTraces() {
+var MAX_TRADES_DRAWN = 600, MAX_EVENTS_DRAWN = 1000;
+function sampled(list, cap) {
+  // An even sample of a list too long to draw: every trade's marks cost the browser time.
+  if (list.length <= cap) { return list; }
+  var out = [], step = list.length / cap;
+  for (var k = 0; k < cap; k++) { out.push(list[Math.floor(k * step)]); }
+  return out;
+}
+function visibleTrades(a, b) {
+  var list = [];
+  for (var i = 0; i < N; i++) { if (T.xt[i] >= a && T.et[i] <= b) { list.push(i); } }
+  return {all: list.length, shown: sampled(list, MAX_TRADES_DRAWN)};
+}
+function tradeMarks(a, b) {
+  // The marks of the trades in the window [a, b]: entries, exits, the dotted line between
+  // them and, while each was open, its stop and take-profit levels.
+  var vis = visibleTrades(a, b), chosen = {};
   var ex = [], ey = [], es = [], ec = [], xx = [], xy = [], xc = [], tx = [], lx = [], ly = [];
-  for (var i = 0; i < N; i++) {
+  vis.shown.forEach(function (i) {
+    chosen[i] = true;
     var color = T.pnlv[i] > 0 ? GREEN : (T.pnlv[i] < 0 ? RED : GREY);
     ex.push(T.et[i]); ey.push(T.epv[i]); ec.push(color);
     es.push(T.side[i] === "buy" ? "triangle-up" : "triangle-down");
     xx.push(T.xt[i]); xy.push(T.xpv[i]); xc.push(color); tx.push(tradeText(i));
     lx.push(T.et[i], T.xt[i], null); ly.push(T.epv[i], T.xpv[i], null);
+  });
+  function levels(L) {
+    var x = [], y = [];
+    for (var k = 0; k < L.i.length; k++) {
+      if (chosen[L.i[k]]) { x.push(L.x0[k], L.x1[k], null); y.push(L.y[k], L.y[k], null); }
+    }
+    return {x: x, y: y};
   }
-  var L = D.levels_open, E = D.events, mx = [], mt = [], ax = [], at = [];
+  return {all: vis.all, shown: vis.shown.length, ex: ex, ey: ey, es: es, ec: ec, xx: xx,
+    xy: xy, xc: xc, tx: tx, lx: lx, ly: ly, stop: levels(D.levels_open.stop),
+    tp: levels(D.levels_open.tp)};
+}
+function eventMarks(a, b) {
+  var E = D.events, refused = [], alerts = [];
   for (var j = 0; j < E.kind.length; j++) {
-    if (E.t[j] === null) { continue; }
-    if (E.kind[j] === "refused") {
-      if (mx.length < D.max_event_marks) { mx.push(E.t[j]); mt.push(esc(E.subject[j]) +
-        ": refused<br>" + esc(E.text[j])); }
-    } else { ax.push(E.t[j]); at.push(esc(E.kind[j]) + " " + esc(E.subject[j]) + "<br>" +
-      esc(E.text[j])); }
+    if (E.t[j] === null || E.t[j] < a || E.t[j] > b) { continue; }
+    (E.kind[j] === "refused" ? refused : alerts).push(j);
   }
-  var size = N > 2000 ? 5 : 8;
+  function marks(list, label) {
+    list = sampled(list, MAX_EVENTS_DRAWN);
+    return {x: list.map(function (j) { return E.t[j]; }), text: list.map(function (j) {
+      return esc(E.subject[j]) + ": " + esc(label || E.kind[j]) + "<br>" + esc(E.text[j]); })};
+  }
+  return {refused: marks(refused, "refused"), alerts: marks(alerts, "")};
+}
+function setMarks(a, b) {
+  var m = tradeMarks(a, b), e = eventMarks(a, b), d = priceFig.data, size = m.shown > 200 ? 6 : 9;
+  ext(d[2], {x: m.stop.x, y: m.stop.y});
+  ext(d[3], {x: m.tp.x, y: m.tp.y});
+  ext(d[4], {x: m.lx, y: m.ly});
+  ext(d[5], {x: m.ex, y: m.ey, text: m.tx, marker: {symbol: m.es, color: m.ec, size: size + 2,
+    line: {color: "#fff", width: 0.8}}});
+  ext(d[6], {x: m.xx, y: m.xy, text: m.tx, marker: {symbol: "circle", color: m.xc, size: size,
+    line: {color: "#fff", width: 1}}});
+  ext(d[7], {x: e.refused.x, y: e.refused.x.map(function () { return 0.025; }),
+    text: e.refused.text});
+  ext(d[8], {x: e.alerts.x, y: e.alerts.x.map(function () { return 0.06; }),
+    text: e.alerts.text});
+  return m.shown < m.all ? " · marks of " + m.shown.toLocaleString() + " of " +
+    m.all.toLocaleString() + " trades here: zoom in for all" : "";
+}
+function priceTraces() {
   return [
     {type: "scatter", mode: "lines", name: "close", x: D.line.x, y: D.line.y,
       line: {color: "#334155", width: 1.1}, hovertemplate: "%{y}<extra>close</extra>"},
     {type: "candlestick", name: "candles", x: [], open: [], high: [], low: [], close: [],
       visible: false, increasing: {line: {color: GREEN, width: 1}},
       decreasing: {line: {color: RED, width: 1}}, hoverinfo: "x+y"},
-    {type: "scatter", mode: "lines", name: "stop", x: L.stop_x, y: L.stop_y,
+    {type: "scatter", mode: "lines", name: "stop", x: [], y: [],
       line: {color: RED, width: 1.2, dash: "dash"}, hovertemplate: "stop %{y}<extra></extra>"},
-    {type: "scatter", mode: "lines", name: "take profit", x: L.tp_x, y: L.tp_y,
+    {type: "scatter", mode: "lines", name: "take profit", x: [], y: [],
       line: {color: GREEN, width: 1.2, dash: "dash"},
       hovertemplate: "take profit %{y}<extra></extra>"},
-    {type: "scatter", mode: "lines", name: "trade", x: lx, y: ly, hoverinfo: "skip",
+    {type: "scatter", mode: "lines", name: "trade", x: [], y: [], hoverinfo: "skip",
       line: {color: "#94a3b8", width: 1, dash: "dot"}},
-    {type: "scatter", mode: "markers", name: "entries", x: ex, y: ey, text: tx,
-      marker: {symbol: es, color: ec, size: size + 2, line: {color: "#fff", width: 0.8}},
+    {type: "scatter", mode: "markers", name: "entries", x: [], y: [], text: [],
       hovertemplate: "%{text}<extra>entry</extra>"},
-    {type: "scatter", mode: "markers", name: "exits", x: xx, y: xy, text: tx,
-      marker: {symbol: "circle", color: xc, size: size, line: {color: "#fff", width: 1}},
+    {type: "scatter", mode: "markers", name: "exits", x: [], y: [], text: [],
       hovertemplate: "%{text}<extra>exit</extra>"},
-    {type: "scatter", mode: "markers", name: "refused", x: mx, y: mx.map(function () {
-      return 0.025; }), yaxis: "y2", text: mt, marker: {symbol: "x-thin-open", color: GREY,
-      size: 7, line: {width: 1.5}}, hovertemplate: "%{text}<extra></extra>"},
-    {type: "scatter", mode: "markers", name: "alerts", x: ax, y: ax.map(function () {
-      return 0.06; }), yaxis: "y2", text: at, marker: {symbol: "diamond", color: AMBER,
-      size: 9}, hovertemplate: "%{text}<extra></extra>"}
+    {type: "scatter", mode: "markers", name: "refused", x: [], y: [], yaxis: "y2", text: [],
+      marker: {symbol: "x-thin-open", color: GREY, size: 7, line: {width: 1.5, color: GREY}},
+      hovertemplate: "%{text}<extra></extra>"},
+    {type: "scatter", mode: "markers", name: "alerts", x: [], y: [], yaxis: "y2", text: [],
+      marker: {symbol: "diamond", color: AMBER, size: 9},
+      hovertemplate: "%{text}<extra></extra>"}
   ];
 }
 function haltShapes() {
@@ -214,9 +261,22 @@ function currentRange() {
   var ax = price._fullLayout.xaxis;
   return [ax.r2l(ax.range[0]), ax.r2l(ax.range[1])];
 }
+function inFine(a, b) {
+  // The own bars are carried only around trades: use them for a window inside one stretch.
+  if (!D.fine) { return false; }
+  for (var s = 0; s < D.fine.seg.length; s++) {
+    if (D.fine.seg[s][0] <= a && b <= D.fine.seg[s][1]) {
+      var lv = D.fine;
+      var count = lower(lv.b, Math.floor(b / lv.size) + 1) - lower(lv.b, Math.floor(a / lv.size));
+      return count <= MAX_CANDLES;
+    }
+  }
+  return false;
+}
 function chooseLevel(a, b) {
   var full = D.span[1] - D.span[0];
   if (!D.levels.length || (b - a) > full * 0.35) { return -1; }
+  if (inFine(a, b)) { return "fine"; }
   for (var i = 0; i < D.levels.length; i++) {
     var lv = D.levels[i];
     var count = lower(lv.b, Math.floor(b / lv.size) + 1) - lower(lv.b, Math.floor(a / lv.size));
@@ -240,8 +300,8 @@ function fitY(a, b, lows, highs) {
       if (xs[q] !== null && xs[q] >= a && xs[q] <= b) {
         if (ys[q] < lo) { lo = ys[q]; } if (ys[q] > hi) { hi = ys[q]; } } }
   }
-  take(T.et, T.epv); take(T.xt, T.xpv);
-  take(D.levels_open.stop_x, D.levels_open.stop_y); take(D.levels_open.tp_x, D.levels_open.tp_y);
+  var d = priceFig.data;
+  take(d[5].x, d[5].y); take(d[6].x, d[6].y); take(d[2].x, d[2].y); take(d[3].x, d[3].y);
   if (!isFinite(lo)) { return null; }
   var pad = (hi - lo) * 0.06 || Math.abs(hi) * 0.001 || 1;
   return [lo - pad, hi + pad];
@@ -249,8 +309,8 @@ function fitY(a, b, lows, highs) {
 function update(given) {
   var r = given || currentRange(), a = r[0], b = r[1];
   var pick = chooseLevel(a, b), lows = [], highs = [], style, mode;
-  if (pick >= 0) {
-    var lv = D.levels[pick];
+  if (pick === "fine" || pick >= 0) {
+    var lv = pick === "fine" ? D.fine : D.levels[pick];
     var i0 = Math.max(0, lower(lv.b, Math.floor(a / lv.size)) - 1);
     var i1 = Math.min(lv.b.length, lower(lv.b, Math.floor(b / lv.size) + 1) + 1);
     var xs = [];
@@ -266,11 +326,12 @@ function update(given) {
     style = {x: [], open: [], high: [], low: [], close: [], visible: false};
     mode = "line";
   }
+  var note = setMarks(a, b);
   var y = fitY(a, b, lows, highs);
   // Plotly.react with the whole figure, not restyle: restyling a candlestick's data re-guesses
   // the x axis type and turns the time axis into a number axis.
   ext(priceFig.data[1], style);
-  priceFig.data[0].visible = pick < 0;
+  priceFig.data[0].visible = pick === -1;
   priceFig.layout.xaxis.range = [a, b];
   priceFig.layout.xaxis.autorange = false;
   if (y) { priceFig.layout.yaxis.range = y; priceFig.layout.yaxis.autorange = false; }
@@ -280,7 +341,7 @@ function update(given) {
     busy = false;
     price.dataset.mode = mode;
     var label = document.getElementById("price-mode");
-    if (label) { label.textContent = "showing: " + mode; }
+    if (label) { label.textContent = "showing: " + mode + note; }
     price.dataset.range = a + "," + b;
   }, function (err) { busy = false; window.tradeplanReport.errors.push(String(err)); });
 }
@@ -494,9 +555,16 @@ function eventTable() {
   filter();
 }
 
-tradeTable();
-eventTable();
-Promise.all([drawPrice(), drawEquity(), drawPnl(), drawExcursions()]).then(function () {
+var timings = window.tradeplanReport.timings = {};
+function timed(name, draw) {
+  var began = performance.now(), out = draw();
+  timings[name] = Math.round(performance.now() - began);
+  return out;
+}
+timed("trades", tradeTable);
+timed("events", eventTable);
+Promise.all([timed("price", drawPrice), timed("equity", drawEquity), timed("pnl", drawPnl),
+    timed("excursions", drawExcursions)]).then(function () {
   window.tradeplanReport.ready = true;
 }, function (err) {
   window.tradeplanReport.errors.push(String(err));
