@@ -685,7 +685,7 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <main>
 {body}
-<footer>tradeplan backtest report · one self-contained page (plotly.js inside), works offline ·
+<footer>tradeplan report · one self-contained page (plotly.js inside), works offline ·
 times in {zone}</footer>
 </main>
 <script type="application/json" id="report-data">{data}</script>

@@ -410,7 +410,7 @@ function drawPnl() {
     {type: "scatter", mode: "lines", x: xs, y: C.cum, yaxis: "y2", line: {color: BLUE, width: 1.6},
       hovertemplate: "total after %{x} trades: %{y:,}<extra></extra>"}
   ], {margin: {l: 60, r: 60, t: 10, b: 36}, showlegend: false, hovermode: "closest",
-    font: {size: 11.5, color: "#334155"}, bargap: 0,
+    font: {size: 11.5, color: "#334155"}, bargap: C.id.length > 300 ? 0 : 0.2,
     xaxis: {title: {text: "trades in closing order", font: {size: 11}}},
     yaxis: {title: {text: "P&L per trade", font: {size: 11}}, gridcolor: "#eef2f6"},
     yaxis2: {overlaying: "y", side: "right", title: {text: "cumulative", font: {size: 11}},
