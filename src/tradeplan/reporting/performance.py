@@ -256,7 +256,11 @@ def _excursions(
 def _days(times: I64 | None) -> I64 | None:
     if times is None or times.size == 0:
         return None
-    result: I64 = np.unique(times // NS_PER_DAY)
+    days = times // NS_PER_DAY
+    if days.size > 1 and bool(np.all(days[1:] >= days[:-1])):  # an equity curve: in order
+        kept: I64 = days[np.concatenate([[True], days[1:] != days[:-1]])]
+        return kept
+    result: I64 = np.unique(days)
     return result
 
 

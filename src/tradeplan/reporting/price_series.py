@@ -200,6 +200,7 @@ class FineCandles:
 
 
 FINE_BUDGET = 50_000
+FINE_ENOUGH = 80  # candles of the finest full size that make a trade's window readable
 
 
 def fine_candles(
@@ -221,7 +222,12 @@ def fine_candles(
     pads = np.maximum(40, lengths // 4 + 2)  # wider than the page pads a clicked trade
     keep = np.zeros(times.size + 1, dtype=np.int64)
     used = 0
+    # A trade whose window already shows enough candles of the finest size carried in full
+    # needs no own bars (and, longest last, neither does any trade after it).
+    enough = FINE_ENOUGH * levels[0].size_ms // (own * 1_000)
     for row in np.argsort(lengths, kind="stable").tolist():
+        if lengths[row] + 2 * pads[row] >= enough:
+            break
         first = max(0, int(starts[row] - pads[row]))
         last = min(times.size - 1, int(ends[row] + pads[row]))
         if used + last - first + 1 > budget:

@@ -46,6 +46,17 @@ class Money:
 
     decimals: int
 
+    def texts(self, values: Sequence[Decimal], *, signed: bool = False) -> list[str]:
+        """`text` of each value, each distinct value formatted once."""
+        done: dict[Decimal, str] = {}
+        out = []
+        for value in values:
+            shown = done.get(value)
+            if shown is None:
+                shown = done[value] = self.text(value, signed=signed)
+            out.append(shown)
+        return out
+
     def text(self, value: Decimal | None, *, signed: bool = False) -> str:
         if value is None:
             return "—"
@@ -77,11 +88,10 @@ def _ns(times: Sequence[object]) -> I64:
 def price_places(trades: Sequence[TradeRecord]) -> int:
     """Decimals the trades' prices need, so a price column lines up (109.590 over 109.425)."""
     places = 0
-    for t in trades:
-        for price in (t.entry_price, t.exit_price):
-            exponent = price.normalize().as_tuple().exponent
-            if isinstance(exponent, int):
-                places = max(places, -exponent)
+    for price in {p for t in trades for p in (t.entry_price, t.exit_price)}:  # distinct once
+        exponent = price.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            places = max(places, -exponent)
     return min(places, 8)
 
 
@@ -131,13 +141,13 @@ def trade_columns(
         "xp": [fixed(t.exit_price, places) for t in trades],
         "xpv": [float(t.exit_price) for t in trades],
         "reason": [t.exit_reason.value for t in trades],
-        "pnl": [money.text(t.pnl, signed=True) for t in trades],
+        "pnl": money.texts([t.pnl for t in trades], signed=True),
         "pnlv": [float(t.pnl) for t in trades],
-        "fees": [money.text(t.fees) for t in trades],
+        "fees": money.texts([t.fees for t in trades]),
         "feesv": [float(t.fees) for t in trades],
-        "mfe": [money.text(t.mfe) for t in trades],
+        "mfe": money.texts([t.mfe for t in trades]),
         "mfev": [float(t.mfe) for t in trades],
-        "mae": [money.text(t.mae) for t in trades],
+        "mae": money.texts([t.mae for t in trades]),
         "maev": [float(t.mae) for t in trades],
         "bars": list(bars) if len(bars) == len(trades) else [None] * len(trades),
         "held": [held_text(int(s)) for s in held],
