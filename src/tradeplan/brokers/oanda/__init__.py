@@ -42,6 +42,7 @@ def open_live(request: AdapterRequest) -> OandaBroker:
         request.bar_seconds,
         timeout=request.connect_timeout,
         stale_after=request.stale_after or DEFAULT_STALE_AFTER,
+        echo_timeout=min(0.5, request.connect_timeout / 2),
     )
 
 

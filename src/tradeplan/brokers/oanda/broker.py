@@ -156,6 +156,7 @@ class OandaBroker:
                     self._on_transaction,
                 )
                 self._tx_stream.start()
+        self._wait_up(self._tx_stream)
 
     def subscribe(self, listener: MarketListener) -> None:
         import oandapyV20.endpoints.pricing as pricing
@@ -174,6 +175,15 @@ class OandaBroker:
                 )
                 self._price_stream.start()
                 threading.Thread(target=self._watchdog, name="oanda-stale", daemon=True).start()
+        self._wait_up(self._price_stream)
+
+    def _wait_up(self, stream: StreamLoop | None) -> None:
+        """Wait (at most the answer timeout) until a new stream has said its first line, so
+        nothing that happens after `connect` / `subscribe` return is lost to a stream still
+        opening. If it is slower, the stream carries on connecting in its thread."""
+        deadline = monotonic() + self._timeout
+        while stream is not None and not stream.up and monotonic() < deadline:
+            self._closed.wait(0.002)
 
     def _stream(self, name: str, make: Any, handle: Any) -> StreamLoop:
         return StreamLoop(
