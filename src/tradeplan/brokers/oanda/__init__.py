@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from tradeplan.brokers.oanda.broker import OandaBroker
     from tradeplan.brokers.oanda.config import OandaConfig
     from tradeplan.brokers.oanda.rules import InstrumentRules
+    from tradeplan.brokers.oanda.sizing import LiveFigures
 
 DEFAULT_STALE_AFTER = 15.0  # three of OANDA's 5-second heartbeats
 
@@ -94,4 +95,21 @@ def _rules(
         rest.close()
 
 
-__all__ = ["open_live", "venue_instruments"]
+def live_sizing(
+    symbol: str, environ: Mapping[str, str], connect_timeout: float = 10.0
+) -> LiveFigures:
+    """The figures the 2% rule needs, read from the account (`tradeplan size --broker oanda`)."""
+    from tradeplan.brokers.oanda.client import Rest
+    from tradeplan.brokers.oanda.config import config_from_env
+    from tradeplan.brokers.oanda.sizing import read_figures
+
+    config = config_from_env(environ)
+    _rules(config, [symbol], connect_timeout)  # the same clear errors as open_live
+    rest = Rest(config, connect_timeout)
+    try:
+        return read_figures(rest, symbol)
+    finally:
+        rest.close()
+
+
+__all__ = ["live_sizing", "open_live", "venue_instruments"]
