@@ -131,7 +131,7 @@ class FakeOanda:
         self.book = Book(account_id, currency, balance, self.venue_name)
         self.faults = Faults()
         self.lock = threading.RLock()
-        self.requests: list[tuple[str, str, dict[str, str]]] = []
+        self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._streams: list[_Stream] = []
         self._published = 0
         self._written_max = 0
@@ -677,7 +677,7 @@ def _handler(fake: FakeOanda) -> type[BaseHTTPRequestHandler]:
             params = {k: v[-1] for k, v in parse_qs(url.query).items()}
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            fake.requests.append((method, self.path, dict(self.headers.items())))
+            fake.requests.append((method, self.path, dict(self.headers.items()), raw))
             if fake.faults.down:
                 self._reply(503, {"errorMessage": "Service unavailable"})
                 return

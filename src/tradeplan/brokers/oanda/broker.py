@@ -181,9 +181,8 @@ class OandaBroker:
         """Wait (at most the answer timeout) until a new stream has said its first line, so
         nothing that happens after `connect` / `subscribe` return is lost to a stream still
         opening. If it is slower, the stream carries on connecting in its thread."""
-        deadline = monotonic() + self._timeout
-        while stream is not None and not stream.up and monotonic() < deadline:
-            self._closed.wait(0.002)
+        if stream is not None:
+            stream.wait_told(self._timeout)
 
     def _stream(self, name: str, make: Any, handle: Any) -> StreamLoop:
         return StreamLoop(

@@ -50,11 +50,16 @@ class StreamLoop:
         self._backoff = backoff
         self._stop = threading.Event()
         self._up = False
+        self._told = threading.Event()  # on_up has returned for the current connection
         self._thread = threading.Thread(target=self._run, name=f"oanda-{name}", daemon=True)
 
     @property
     def up(self) -> bool:
         return self._up
+
+    def wait_told(self, timeout: float) -> bool:
+        """Wait until a connection is up and its owner has heard so."""
+        return self._told.wait(timeout)
 
     def start(self) -> None:
         self._thread.start()
@@ -75,6 +80,7 @@ class StreamLoop:
                         self._up = True
                         delay = self._backoff[0]
                         self._on_up()
+                        self._told.set()
                     self._on_message(message)
             except Refused as exc:
                 reason = exc.reason
@@ -88,6 +94,7 @@ class StreamLoop:
                 return
             if self._up:
                 self._up = False
+                self._told.clear()
                 self._on_down(reason)
             log.info("OANDA %s stream: %s; reconnecting in %.2f s", self.name, reason, delay)
             if self._stop.wait(delay):
