@@ -11,9 +11,9 @@ import json
 from decimal import Decimal as D
 
 import pytest
-from conftest import FLAT, USD_JPY, WIDE, Connect, step, wait_for
 from fake_oanda import FakeOanda
 
+from conftest import FLAT, USD_JPY, WIDE, Connect, step, wait_for
 from tradeplan.brokers.oanda import open_live
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus
