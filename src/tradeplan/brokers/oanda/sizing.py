@@ -60,6 +60,29 @@ class LiveFigures:
             return min(cap, self.units_available)
         return cap
 
+    def size(self, risk: Decimal, stop_pips: Decimal) -> SizeResult:
+        return size_live(self, risk, stop_pips)
+
+    def as_json(self) -> dict[str, str | int | None]:
+        r = self.rules
+        return {
+            "instrument": r.name,
+            "currency": self.currency,
+            "balance": format(self.balance, "f"),
+            "marginAvailable": format(self.margin_available, "f"),
+            "pipLocation": r.pip_location,
+            "displayPrecision": r.display_precision,
+            "marginRate": format(r.margin_rate, "f"),
+            "positiveUnits": format(self.positive_units, "f"),
+            "negativeUnits": format(self.negative_units, "f"),
+            "quote_home_rate": format(self.quote_home_rate.normalize(), "f"),
+            "base_home_rate": format(self.base_home_rate.normalize(), "f"),
+            "unitsAvailable": None
+            if self.units_available is None
+            else format(self.units_available, "f"),
+            "margin_cap": format(self.margin_cap, "f"),
+        }
+
     def lines(self) -> list[str]:
         """Each figure, as the size command prints it."""
         r = self.rules
@@ -75,7 +98,9 @@ class LiveFigures:
         ]
         if self.units_available is not None:
             lines.append(f"unitsAvailable (deprecated): {self.units_available}")
-        lines.append(f"margin cap: {self.margin_cap} units")
+        lines.append(
+            f"margin cap: {self.margin_cap} units (marginAvailable / marginRate / base rate)"
+        )
         return lines
 
 
