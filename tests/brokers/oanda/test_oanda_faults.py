@@ -12,8 +12,8 @@ from decimal import Decimal as D
 
 import pytest
 from fake_oanda import FakeOanda
+from oanda_support import FLAT, USD_JPY, WIDE, Connect, step, wait_for
 
-from conftest import FLAT, USD_JPY, WIDE, Connect, step, wait_for
 from tradeplan.brokers.oanda import open_live
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus

@@ -11,8 +11,8 @@ from decimal import Decimal as D
 
 import pytest
 from fake_oanda import TOKEN
+from oanda_support import USD_JPY, Connect, step, wait_for
 
-from conftest import USD_JPY, Connect, step, wait_for
 from tradeplan.brokers.oanda import open_live
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order
