@@ -20,6 +20,7 @@ import contextlib
 import json
 import queue
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -143,7 +144,7 @@ class FakeOanda:
         if venue is not None:
             venue.connect(self)
             self._market_time = venue.bar(0).open_time if venue.rows else self._market_time
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _Server(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
@@ -633,6 +634,14 @@ class FakeOanda:
         while not self._closing.wait(self.heartbeat):
             with self.lock:
                 self._beat_now()
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that died mid-request (a killed bot) is not the fake's error."""
+        error = sys.exc_info()[1]
+        if not isinstance(error, ConnectionError | OSError):
+            super().handle_error(request, client_address)
 
 
 def _price_line(name: str, moment: datetime, bid: Decimal, ask: Decimal) -> Json:

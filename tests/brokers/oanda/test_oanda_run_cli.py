@@ -34,7 +34,13 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def market() -> Iterator[FakeOanda]:
+def hold() -> threading.Event:
+    """Set: the market stands still (no bars) until it is cleared."""
+    return threading.Event()
+
+
+@pytest.fixture
+def market(hold: threading.Event) -> Iterator[FakeOanda]:
     with gzip.open(ROOT / "data" / "usdjpy_1m_2025.csv.gz", "rt", encoding="utf-8") as data:
         text = "".join(next(data) for _ in range(1201))
     venue = LivePaperVenue(
@@ -52,7 +58,8 @@ def market() -> Iterator[FakeOanda]:
         # A one-minute bar every 200 ms until the grid's entries are in (a subprocess takes a
         # second or two to start, and places them at a bar close), then one every 15 ms.
         while not stop.wait(0.015 if fake.book.transactions else 0.2):
-            fake.step(1)
+            if not hold.is_set():
+                fake.step(1)
 
     thread = threading.Thread(target=pump, daemon=True)
     thread.start()
@@ -72,19 +79,32 @@ def grid(tmp_path: Path) -> Path:
     return path
 
 
+def start(fake: FakeOanda, *argv: object) -> subprocess.Popen[str]:
+    env = {**os.environ, **fake.environ()}
+    command = [sys.executable, "-m", "tradeplan", *map(str, argv)]
+    return subprocess.Popen(
+        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def wait_until(condition: Callable[[], bool], process: subprocess.Popen[str] | None = None) -> None:
+    deadline = time.monotonic() + 30
+    while not condition() and time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            return
+        time.sleep(0.02)
+
+
 def tradeplan(
     fake: FakeOanda, *argv: object, until: Callable[[], bool] | None = None
 ) -> tuple[int, str, str]:
     """Run the CLI; with `until`, stop it with Ctrl-C once that holds (at most 30 s)."""
-    env = {**os.environ, **fake.environ()}
-    command = [sys.executable, "-m", "tradeplan", *map(str, argv)]
-    process = subprocess.Popen(
-        command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    process = start(fake, *argv)
     if until is not None:
-        deadline = time.monotonic() + 30
-        while not until() and time.monotonic() < deadline and process.poll() is None:
-            time.sleep(0.05)
+        wait_until(until, process)
+        # The runner takes Ctrl-C once it trades; a start that already placed an order (a
+        # reconcile's take profit) may not be there yet.
+        time.sleep(1.0)
         process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
     return process.returncode, out, err
@@ -142,3 +162,45 @@ def test_a_run_trades_and_a_restart_sends_nothing_twice(
     )
     assert [i for i, n in ids.items() if n > 1] == []
     assert TOKEN not in out + err
+
+
+def test_a_crash_then_a_restart_catches_up_the_fill_made_while_away(
+    market: FakeOanda, hold: threading.Event, grid: Path, tmp_path: Path
+) -> None:
+    """SIGKILL with the grid's entries working; the 110.00 stop fills while the bot is dead;
+    the restarted bot reads the fill back (fills_since its cursor), places that slot's take
+    profit, and sends no entry twice."""
+    argv = ("run", grid, "--broker", "oanda", "--state", tmp_path / "state", "--no-reload")
+
+    def working() -> int:
+        with market.lock:
+            return sum(o.state == "PENDING" for o in market.book.orders.values())
+
+    bot = start(market, *argv)
+    wait_until(lambda: bool(market.book.transactions), bot)
+    hold.set()  # the market waits from the first entry until the bot is dead
+    wait_until(lambda: working() >= 21, bot)
+    bot.kill()
+    bot.communicate(timeout=30)
+    assert working() == 21
+    hold.clear()
+    wait_until(lambda: bool(transactions(market, "ORDER_FILL")))
+    assert len(transactions(market, "ORDER_FILL")) == 1
+
+    def take_profit_in() -> bool:
+        return any(t.get("positionFill") == "REDUCE_ONLY" for t in transactions(market, "_ORDER"))
+
+    code, _, err = tradeplan(market, *argv, until=take_profit_in)
+    assert code == 0, err
+    assert "1 fills caught up" in err
+    take_profit = [
+        t for t in transactions(market, "_ORDER") if t.get("positionFill") == "REDUCE_ONLY"
+    ]
+    assert [(t["units"], t["price"]) for t in take_profit] == [("-1000", "111.000")]
+    assert transactions(market, "_REJECT") == []
+    ids = Counter(
+        t["clientExtensions"]["id"]  # type: ignore[index]
+        for t in transactions(market, "_ORDER")
+        if t.get("clientExtensions") and "replacesOrderID" not in t
+    )
+    assert [i for i, n in ids.items() if n > 1] == []
