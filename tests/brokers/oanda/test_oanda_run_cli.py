@@ -9,6 +9,7 @@ it was with no order sent twice.
 
 from __future__ import annotations
 
+import csv
 import gzip
 import os
 import signal
@@ -204,3 +205,33 @@ def test_a_crash_then_a_restart_catches_up_the_fill_made_while_away(
         if t.get("clientExtensions") and "replacesOrderID" not in t
     )
     assert [i for i, n in ids.items() if n > 1] == []
+
+
+def test_the_live_entries_are_the_backtests_on_the_same_prices(
+    market: FakeOanda, hold: threading.Event, grid: Path, tmp_path: Path
+) -> None:
+    """The same 1,200 minutes through `tradeplan backtest` and through the bot on the fake:
+    the same slots fill at the same minutes and prices (no take profit is reached in them)."""
+    data = tmp_path / "usdjpy.csv"
+    with gzip.open(ROOT / "data" / "usdjpy_1m_2025.csv.gz", "rt", encoding="utf-8") as source:
+        data.write_text("".join(next(source) for _ in range(1201)), "utf-8")
+    out = tmp_path / "backtest"
+    code, _, err = tradeplan(market, "backtest", grid, "--data", data, "--out", out)
+    assert code == 0, err
+    with (out / "trades.csv").open(encoding="utf-8") as trades:
+        expected = sorted((r["entry_time"], r["entry_price"]) for r in csv.DictReader(trades))
+    assert len(expected) == 3
+
+    bot = start(market, "run", grid, "--broker", "oanda", "--state", tmp_path / "state")
+    wait_until(lambda: bool(market.book.transactions), bot)
+    hold.set()  # from here the test drives the market: every bar left, at once
+    wait_until(lambda: len(transactions(market, "_ORDER")) >= 21, bot)
+    assert market.venue is not None
+    while market.venue.cursor < market.venue.rows:
+        market.step(1)
+    time.sleep(1.0)
+    bot.send_signal(signal.SIGINT)
+    _, err = bot.communicate(timeout=60)
+    assert bot.returncode == 0, err
+    fills = sorted((str(f["time"]), str(f["price"])) for f in transactions(market, "ORDER_FILL"))
+    assert [(t[:19], p) for t, p in fills] == [(t[:19], p) for t, p in expected]
