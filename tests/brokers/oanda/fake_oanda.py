@@ -86,6 +86,7 @@ class Faults:
     timeout_delay: float = 0.0
     fail_after_create: int | None = None  # an HTTP status after the order was created
     reject_reason: str | None = None
+    refuse_market: str | None = None  # the next MARKET order: created and cancelled (FOK)
     duplicate: bool = False
     reorder: bool = False
     heartbeats: bool = True
@@ -359,6 +360,19 @@ class FakeOanda:
             if reason:
                 return self._rejected(spec, reason, moment)
             paper_id = client_id or f"oanda-{self.book.last_id + 1}"
+            refusal = self.faults.refuse_market
+            if refusal and spec.get("type") == "MARKET":
+                self.faults.refuse_market = None
+                tx = self.book.create(spec, paper_id, moment)
+                order = self.book.orders[tx["id"]]
+                cancel = self.book.cancel(order, refusal, moment, batch=tx["id"])
+                self._publish()
+                return 201, {
+                    "orderCreateTransaction": tx,
+                    "orderCancelTransaction": cancel,
+                    "relatedTransactionIDs": [tx["id"], cancel["id"]],
+                    "lastTransactionID": str(self.book.last_id),
+                }
             assert self.venue is not None
             self._capture = []
             try:

@@ -101,13 +101,13 @@ class Book:
 
     # --- the log ----------------------------------------------------------------------------
 
-    def add(self, body: Json, moment: datetime) -> Json:
+    def add(self, body: Json, moment: datetime, batch: str | None = None) -> Json:
         self.last_id += 1
         tx = {
             "id": str(self.last_id),
             "accountID": self.account_id,
             "userID": 1,
-            "batchID": str(self.last_id),
+            "batchID": batch or str(self.last_id),
             "time": wire_time(moment),
             **body,
         }
@@ -146,7 +146,14 @@ class Book:
         kind = spec.get("type", "MARKET")
         return self.add({**spec, "type": f"{kind}_ORDER_REJECT", "rejectReason": reason}, moment)
 
-    def cancel(self, order: FakeOrder, reason: str, moment: datetime, **extra: Any) -> Json:
+    def cancel(
+        self,
+        order: FakeOrder,
+        reason: str,
+        moment: datetime,
+        batch: str | None = None,
+        **extra: Any,
+    ) -> Json:
         tx = self.add(
             {
                 "type": "ORDER_CANCEL",
@@ -156,6 +163,7 @@ class Book:
                 **extra,
             },
             moment,
+            batch,
         )
         order.state = "CANCELLED"
         order.cancelling_transaction_id = tx["id"]

@@ -296,3 +296,22 @@ def test_account_and_quote(oanda: Connect) -> None:
     assert snapshot.margin_available == D(100_000_000)
     quote = broker.quote()
     assert quote is not None and quote.ask - quote.bid == D("0.010")
+
+
+def test_a_market_order_oanda_creates_and_cancels_at_once_is_one_rejected(
+    oanda: Connect,
+) -> None:
+    """OANDA's FOK refusal (created, then cancelled for INSUFFICIENT_MARGIN in the same batch)
+    is a refusal: one REJECTED with OANDA's reason, never ACCEPTED then CANCELLED."""
+    fake, broker = oanda()
+    listener = attach(broker)
+    fake.faults.refuse_market = "INSUFFICIENT_MARGIN"
+    broker.submit(market("f1"))
+    step(fake, broker, 1)
+    updates = [u for u in listener.updates if u.order.id == "f1"]  # type: ignore[attr-defined]
+    assert [(u.kind, u.reason) for u in updates] == [(E.REJECTED, "INSUFFICIENT_MARGIN")]
+    report = broker.lookup("f1")
+    assert report is not None and report.status is OrderStatus.REJECTED
+    broker.submit(market("f2"))  # the next one fills as usual
+    step(fake, broker, 1)
+    assert listener.kinds("f2") == [E.ACCEPTED, E.FILLED]

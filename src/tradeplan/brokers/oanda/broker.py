@@ -104,6 +104,11 @@ class OandaBroker:
         self._fills: dict[str, dict[str, tuple[Decimal, Decimal]]] = {}  # cid -> tx -> qty, px
         self._reports: OrderedDict[int, OrderUpdate | None] = OrderedDict()
         self._seen: OrderedDict[int, None] = OrderedDict()  # delivered transaction ids
+        # A market order's creation, held until the next transaction says whether its batch
+        # filled it or cancelled it (OANDA's FOK refusal: reported as one REJECTED).
+        self._held: Json | None = None
+        self._held_copies = 0
+        self._refused: set[str] = set()
         self._watches: dict[str, tuple[Side, Decimal]] = {}
         self._bars = BarBuilder(self._symbol, bar_seconds)
         self._quote: Quote | None = None
@@ -315,13 +320,16 @@ class OandaBroker:
             while stream is not None and stream.up and self._listener is not None:
                 if all(i in self._seen for i in ids):
                     return
+                held = self._held
+                if held is not None and all(i in self._seen or i == int(held["id"]) for i in ids):
+                    break  # the answer has the whole batch: settle the held creation now
                 left = deadline - monotonic()
                 if left <= 0:
                     break
                 self._echo.wait(left)
             for tx in txs:
                 if int(tx["id"]) not in self._seen:
-                    self._deliver(tx)
+                    self._deliver(tx, txs)
 
     # --- questions ----------------------------------------------------------------------------
 
@@ -501,6 +509,8 @@ class OandaBroker:
             "FILLED": OrderStatus.FILLED,
             "CANCELLED": OrderStatus.CANCELLED,
         }.get(state, OrderStatus.ACCEPTED)
+        if state == "CANCELLED" and client_id in self._refused:
+            status = OrderStatus.REJECTED
         seq = body.get("fillingTransactionID") or body.get("cancellingTransactionID") or body["id"]
         return OrderReport(
             order=order,
@@ -524,6 +534,7 @@ class OandaBroker:
     def _on_transaction(self, message: Message) -> None:
         if message.get("type") == "HEARTBEAT":
             with self._echo:
+                self._flush_held()
                 self._tx_clock = max(self._tx_clock, int(message.get("lastTransactionID", 0)))
                 self._echo.notify_all()
             return
@@ -532,19 +543,79 @@ class OandaBroker:
         with self._echo:
             self._deliver(message)
 
-    def _deliver(self, tx: Json) -> None:
-        """Report `tx` (under the lock) and mark it delivered."""
+    def _deliver(self, tx: Json, batch: list[Json] | None = None) -> None:
+        """Report `tx` (under the lock). `batch` is the whole batch when a command's answer
+        brings it; from the stream a market order's creation waits for the next message."""
+        tx_id = int(tx["id"])
+        copies = 1
+        held = self._held
+        if held is not None and int(held["id"]) == tx_id:
+            if batch is None:
+                self._held_copies += 1  # a repeat of it on the stream
+                return
+            copies, self._held = self._held_copies, None
+        elif held is not None:
+            if _answers(held, tx):
+                self._held = None
+                if tx.get("type") == "ORDER_CANCEL":
+                    self._refuse(held, tx)
+                    return
+                self._emit(held, self._held_copies)
+            else:
+                self._flush_held()
+        if tx_id not in self._reports and _market_creation(tx) and client_id_of(tx):
+            if batch is None:
+                self._held, self._held_copies = tx, 1
+                return
+            outcome = next((t for t in batch if _answers(tx, t)), None)
+            if outcome is not None and outcome.get("type") == "ORDER_CANCEL":
+                self._refuse(tx, outcome)
+                return
+        self._emit(tx, copies)
+
+    def _flush_held(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            self._emit(held, self._held_copies)
+
+    def _refuse(self, creation: Json, cancel: Json) -> None:
+        """OANDA created the market order and cancelled it in the same batch (FOK: margin,
+        a halted market): one REJECTED, with OANDA's reason."""
+        client_id = client_id_of(creation)
+        order = self._sending.get(client_id) or self._orders.get(client_id)
+        order = order or order_from_wire(creation)
+        update = None
+        if order is not None:
+            self._orders.setdefault(client_id, order)
+            self._refused.add(client_id)
+            update = OrderUpdate(
+                OrderEvent.REJECTED,
+                order,
+                parse_time(str(cancel["time"])),
+                reason=str(cancel.get("reason", "cancelled by OANDA")),
+                seq=int(cancel["id"]),
+            )
+        self._remember(int(creation["id"]), None)
+        self._remember(int(cancel["id"]), update)
+        self._emit(cancel, 1)
+        self._seen[int(creation["id"])] = None
+
+    def _remember(self, tx_id: int, update: OrderUpdate | None) -> None:
+        self._reports[tx_id] = update
+        while len(self._reports) > _REMEMBER:
+            self._reports.popitem(last=False)
+
+    def _emit(self, tx: Json, copies: int) -> None:
         tx_id = int(tx["id"])
         if tx_id in self._reports:
             update = self._reports[tx_id]
         else:
             update = self._interpret(tx)
-            self._reports[tx_id] = update
-            while len(self._reports) > _REMEMBER:
-                self._reports.popitem(last=False)
+            self._remember(tx_id, update)
         listener = self._listener
         if update is not None and listener is not None:
-            listener.on_order_update(update)
+            for _ in range(copies):
+                listener.on_order_update(update)
         self._seen[tx_id] = None
         while len(self._seen) > _REMEMBER:
             self._seen.popitem(last=False)
@@ -682,6 +753,8 @@ class OandaBroker:
 
     def _stream_down(self, name: str, reason: str) -> None:
         with self._lock:
+            if name == "transactions":
+                self._flush_held()
             if self._state is not FeedState.RECONNECTING and self._price_stream is not None:
                 self._set_state(FeedState.RECONNECTING, f"OANDA {name} stream: {reason}")
 
@@ -692,6 +765,19 @@ class OandaBroker:
         log.info("OANDA feed %s: %s", state.value, detail)
         for market in tuple(self._markets):
             market.on_feed_state(state, detail)
+
+
+def _market_creation(tx: Json) -> bool:
+    return tx.get("type") == "MARKET_ORDER" and "replacesOrderID" not in tx
+
+
+def _answers(creation: Json, tx: Json) -> bool:
+    """`tx` is the fill or the cancel of `creation` in the same batch."""
+    return (
+        tx.get("type") in ("ORDER_FILL", "ORDER_CANCEL")
+        and str(tx.get("orderID")) == str(creation["id"])
+        and tx.get("batchID", tx["id"]) == creation.get("batchID", creation["id"])
+    )
 
 
 __all__ = ["OandaBroker"]

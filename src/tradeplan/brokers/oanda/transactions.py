@@ -8,7 +8,8 @@ and the cursor of `fills_since`. The kinds that matter:
   `replacesOrderID` it is the new order of a replacement -> AMENDED (OANDA amends by replacing:
   the old order is cancelled with reason CLIENT_REQUEST_REPLACED, which reports nothing).
 * `ORDER_FILL` -> FILLED, or PARTIALLY_FILLED while the order's units are not all filled.
-* `ORDER_CANCEL` -> CANCELLED (EXPIRED for TIME_IN_FORCE_EXPIRED).
+* `ORDER_CANCEL` -> CANCELLED (EXPIRED for TIME_IN_FORCE_EXPIRED); a MARKET_ORDER cancelled in
+  its own batch (OANDA's FOK refusal) -> one REJECTED instead (broker.py holds the creation).
 * `*_REJECT` report nothing here: a refusal is reported once, by the command raising.
 
 Fills without a client order id (a trade closed by hand, a margin closeout) are not an update
