@@ -87,6 +87,7 @@ class Faults:
     fail_after_create: int | None = None  # an HTTP status after the order was created
     reject_reason: str | None = None
     refuse_market: str | None = None  # the next MARKET order: created and cancelled (FOK)
+    fill_market_now: bool = False  # MARKET orders fill in their own batch, as OANDA's do
     duplicate: bool = False
     reorder: bool = False
     heartbeats: bool = True
@@ -374,6 +375,8 @@ class FakeOanda:
                     "lastTransactionID": str(self.book.last_id),
                 }
             assert self.venue is not None
+            if self.faults.fill_market_now and spec.get("type") == "MARKET":
+                return self._fill_now(spec, paper_id, moment)
             self._capture = []
             try:
                 self.venue.submit(paper_order(spec, paper_id))
@@ -393,6 +396,34 @@ class FakeOanda:
                 "relatedTransactionIDs": [tx["id"]],
                 "lastTransactionID": str(self.book.last_id),
             }
+
+    def _fill_now(self, spec: Json, paper_id: str, moment: datetime) -> tuple[int, Json]:
+        """OANDA's own market order: created and filled at the quote in one batch (outside the
+        paper venue, which fills at the next bar)."""
+        assert self.venue is not None
+        quote = self.venue.quote()
+        assert quote is not None
+        tx = self.book.create(spec, paper_id, moment)
+        order = self.book.orders[tx["id"]]
+        paper = paper_order(spec, paper_id)
+        price = quote.ask if paper.side.value == "buy" else quote.bid
+        update = OrderUpdate(
+            OrderEvent.FILLED,
+            paper,
+            moment,
+            fill_price=price,
+            fill_qty=paper.qty,
+            bid=quote.bid,
+            ask=quote.ask,
+        )
+        fill = self.book.fill(order, update, moment, batch=tx["id"])
+        self._publish()
+        return 201, {
+            "orderCreateTransaction": tx,
+            "orderFillTransaction": fill,
+            "relatedTransactionIDs": [tx["id"], fill["id"]],
+            "lastTransactionID": str(self.book.last_id),
+        }
 
     def _precision_problem(self, spec: Json) -> str:
         instrument = self.instruments.get(spec.get("instrument", ""))

@@ -171,7 +171,9 @@ class Book:
 
     # --- fills and the netting account ---------------------------------------------------------
 
-    def fill(self, order: FakeOrder, update: OrderUpdate, moment: datetime) -> Json:
+    def fill(
+        self, order: FakeOrder, update: OrderUpdate, moment: datetime, batch: str | None = None
+    ) -> Json:
         assert update.fill_qty is not None and update.fill_price is not None
         sign = Decimal(1) if update.order.side is Side.BUY else Decimal(-1)
         units = sign * update.fill_qty
@@ -196,7 +198,7 @@ class Book:
                 "closeoutBid": text(update.bid),
                 "closeoutAsk": text(update.ask),
             }
-        tx = self.add(tx_body, moment)
+        tx = self.add(tx_body, moment, batch)
         pl = self._net(tx, units, price, order.client_id)
         self.balance += pl
         tx["pl"] = text(pl)

@@ -315,3 +315,21 @@ def test_a_market_order_oanda_creates_and_cancels_at_once_is_one_rejected(
     broker.submit(market("f2"))  # the next one fills as usual
     step(fake, broker, 1)
     assert listener.kinds("f2") == [E.ACCEPTED, E.FILLED]
+
+
+def test_a_market_order_filled_in_its_own_batch_is_accepted_then_filled(
+    oanda: Connect,
+) -> None:
+    """OANDA fills a market order in the OrderCreate answer itself (one batch): ACCEPTED then
+    FILLED, both before submit returns, each once."""
+    fake, broker = oanda()
+    listener = attach(broker)
+    step(fake, broker, 1)
+    fake.faults.fill_market_now = True
+    broker.submit(market("n1", side=Side.SELL))
+    updates = [u for u in listener.updates if u.order.id == "n1"]  # type: ignore[attr-defined]
+    assert [u.kind for u in updates] == [E.ACCEPTED, E.FILLED]
+    assert updates[1].fill_price == D("150.000") and updates[1].bid == D("150.000")  # type: ignore[attr-defined]
+    report = broker.lookup("n1")
+    assert report is not None and report.status is OrderStatus.FILLED
+    assert [p.qty for p in broker.positions()] == [D(-1000)]
