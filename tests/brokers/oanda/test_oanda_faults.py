@@ -333,3 +333,17 @@ def test_a_market_order_filled_in_its_own_batch_is_accepted_then_filled(
     report = broker.lookup("n1")
     assert report is not None and report.status is OrderStatus.FILLED
     assert [p.qty for p in broker.positions()] == [D(-1000)]
+
+
+def test_a_connected_adapter_reads_the_sizing_figures_live(oanda: Connect) -> None:
+    fake, broker = oanda()
+    attach(broker)
+    step(fake, broker, 1)
+    figures = broker.live_figures()
+    assert (figures.currency, figures.balance, figures.quote_home_rate) == (
+        "JPY",
+        D(100_000_000),
+        1,
+    )
+    assert figures.rules.pip == D("0.01") and figures.base_home_rate == D("150.005")
+    assert figures.size(D("0.02"), D(20)).uncapped_units == 10_000_000

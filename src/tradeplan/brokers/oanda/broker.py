@@ -22,7 +22,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from time import monotonic
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradeplan.brokers.oanda.bars import GRANULARITIES, BarBuilder
 from tradeplan.brokers.oanda.client import NoAnswer, Refused, Rest
@@ -57,6 +57,9 @@ from tradeplan.ports.live import (
     PositionReport,
 )
 from tradeplan.ports.profiles import BrokerProfile
+
+if TYPE_CHECKING:
+    from tradeplan.brokers.oanda.sizing import LiveFigures
 
 log = logging.getLogger(__name__)
 
@@ -362,6 +365,13 @@ class OandaBroker:
                     decimal(price["asks"][0]["price"], "ask"),
                 )
         return None
+
+    def live_figures(self) -> LiveFigures:
+        """The 2% rule's figures from the account now (sizing.py): what a runtime sizing by
+        live conversion factors and the margin available asks for before an entry."""
+        from tradeplan.brokers.oanda.sizing import read_figures
+
+        return read_figures(self._rest, self._symbol)
 
     def lookup(self, client_id: str) -> OrderReport | None:
         import oandapyV20.endpoints.orders as orders
