@@ -11,6 +11,7 @@ from paper_harnesses import InProcessHarness, RemoteHarness
 FACTORIES: dict[str, VenueFactory] = {
     "paper": InProcessHarness,
     "paper-remote": RemoteHarness,
+    "oanda": __import__("oanda_harness").OandaHarness,
 }
 
 
