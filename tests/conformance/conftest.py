@@ -6,9 +6,11 @@ from collections.abc import Iterator
 
 import pytest
 from conformance_harness import Feed, Harness, VenueFactory
+from binance_harness import BinanceHarness
 from paper_harnesses import InProcessHarness, RemoteHarness
 
 FACTORIES: dict[str, VenueFactory] = {
+    "binance": BinanceHarness,
     "paper": InProcessHarness,
     "paper-remote": RemoteHarness,
 }
