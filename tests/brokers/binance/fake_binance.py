@@ -230,6 +230,7 @@ class FakeBinance:
         self._refuse_streams = False
         self._rest_rejected: set[str] = set()
         self._placing = ""
+        self._frames: dict[int, list[dict[str, Any]]] = {}
         venue.connect(self)
         venue.subscribe(self)
         self._http = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -325,10 +326,13 @@ class FakeBinance:
             if internal in self._rest_rejected:
                 return  # refused in the REST answer; Binance pushes nothing for it
             base = ms(update.time) + 4 * update.seq
-            if internal.startswith("A"):
-                frames = self._algo_frames(self.algos[int(internal[1:])], update, base)
-            else:
-                frames = self._order_frames(self.orders[int(internal)], update, base)
+            frames = self._frames.get(update.seq)  # a copy the venue sends again: same frames
+            if frames is None:
+                if internal.startswith("A"):
+                    frames = self._algo_frames(self.algos[int(internal[1:])], update, base)
+                else:
+                    frames = self._order_frames(self.orders[int(internal)], update, base)
+                self._frames[update.seq] = frames
             for frame in frames:
                 self._push("user", frame)
                 if self.faults.duplicate_frames:

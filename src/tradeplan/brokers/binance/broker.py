@@ -132,8 +132,10 @@ class BinanceBroker:
         self._by_key: dict[w.Key, str] = {}
         self._replaced: set[w.Key] = set()
         self._amend_as: set[w.Key] = set()
+        self._amending: set[str] = set()  # client ids being replaced: their next NEW is AMENDED
         self._seen: dict[tuple[w.Key, int], list[int]] = {}  # [rest reported, stream copies]
         self._seqs = w.Sequencer()
+        self._stream_high = 0  # the latest transaction time read on the user stream
         self._watches: dict[str, tuple[Side, Decimal]] = {}
         self._listener: BrokerListener | None = None
         self._markets: list[MarketListener] = []
@@ -427,6 +429,8 @@ class BinanceBroker:
             with self._lock:
                 self._replaced.discard(known.key)
             raise OrderRejected(cid, f"amendment refused: {exc}") from None
+        with self._lock:
+            self._amending.add(cid)
         try:
             self._place(wanted, amend=True)
         except OrderRejected as exc:
@@ -435,6 +439,9 @@ class BinanceBroker:
                 self._report(known.key, t, "rest", known, E.CANCELLED, OrderStatus.CANCELLED,
                              reason=f"replacement refused: {exc.reason}")
             raise
+        finally:
+            with self._lock:
+                self._amending.discard(cid)
 
     def watch(self, watch_id: str, side: Side, level: Decimal) -> None:
         """Emulated: Binance watches no prices for you; the kline stream's highs and lows
@@ -677,7 +684,11 @@ class BinanceBroker:
                 return False
             seen[0] = 1
         else:
-            skip = seen[0] == 1 and seen[1] == 0
+            # A frame older than one already read on this stream came late (Binance keeps
+            # one connection in order, so the venue sent it late): pass it on as sent.
+            late = t < self._stream_high
+            self._stream_high = max(self._stream_high, t)
+            skip = seen[0] == 1 and seen[1] == 0 and not late
             seen[1] += 1
             if skip:
                 return False
@@ -734,6 +745,9 @@ class BinanceBroker:
             if x == "NEW":
                 if known.algo:
                     return  # the triggered order of an algo order: TRIGGERED said it
+                if cid in self._amending and key != known.key:
+                    known.key = key
+                    self._amend_as.add(key)
                 kind = E.AMENDED if key in self._amend_as else E.ACCEPTED
                 self._report(key, t, "stream", known, kind, OrderStatus.ACCEPTED)
             elif x in ("TRADE", "CALCULATED"):
@@ -773,6 +787,9 @@ class BinanceBroker:
             known = self._known.get(cid) or self._known_for(cid, key, o, algo=True)
             status = str(o.get("X"))
             if status == "NEW":
+                if cid in self._amending and key != known.key:
+                    known.key = key
+                    self._amend_as.add(key)
                 kind = E.AMENDED if key in self._amend_as else E.ACCEPTED
                 self._report(key, t, "stream", known, kind, OrderStatus.ACCEPTED)
             elif status == "TRIGGERED":
