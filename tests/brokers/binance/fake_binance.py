@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import http
 import json
+import socket
 import threading
 import time
 from collections import deque
@@ -973,6 +974,11 @@ _ROUTES: dict[tuple[str, str], tuple[Callable[[FakeBinance, dict[str, str]], Any
 def _handler(fake: FakeBinance) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        wbufsize = 1 << 16  # one write per answer (headers and body), flushed by the server
+
+        def setup(self) -> None:
+            super().setup()
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def log_message(self, format: str, *args: object) -> None:
             pass

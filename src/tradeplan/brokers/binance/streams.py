@@ -86,7 +86,7 @@ class Stream:
                 ws = connect(
                     url,
                     open_timeout=self._open_timeout,
-                    close_timeout=0.5,
+                    close_timeout=0.1,
                     compression=None,
                     proxy=None,
                     max_size=2**22,
