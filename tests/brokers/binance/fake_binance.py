@@ -244,7 +244,7 @@ class FakeBinance:
             compression=None,
             ping_interval=None,
         )
-        threading.Thread(target=self._http.serve_forever, daemon=True).start()
+        threading.Thread(target=self._http.serve_forever, args=(0.02,), daemon=True).start()
         threading.Thread(target=self._ws.serve_forever, daemon=True).start()
 
     # --- addresses --------------------------------------------------------------------------
