@@ -224,6 +224,7 @@ class FakeBinance:
         self.algos: dict[int, FakeAlgo] = {}
         self.trades: list[dict[str, Any]] = []
         self.requests: list[tuple[str, str]] = []  # (method, path), for tests
+        self.received: list[tuple[str, str, dict[str, str]]] = []  # ... and the parameters
         self.listen_keys: set[str] = set()
         self.bars: list[LiveBar] = []
         self._ids = 1000
@@ -576,6 +577,7 @@ class FakeBinance:
     def handle(self, method: str, path: str, query: str, body: str, key: str | None) -> Any:
         self.requests.append((method, path))
         params = dict(parse_qsl(query + ("&" if query and body else "") + body))
+        self.received.append((method, path, params))
         route = _ROUTES.get((method, path))
         if route is None:
             raise ApiError(404, -1000, f"no route {method} {path}")
