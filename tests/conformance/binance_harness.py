@@ -18,15 +18,14 @@ from paper_harnesses import paper_venue
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "brokers" / "binance"))
 
-from fake_binance import FakeBinance, SymbolSpec  # noqa: E402
+from fake_binance import FakeBinance, SymbolSpec
 
-from tradeplan.brokers.binance.broker import BinanceBroker, Tuning  # noqa: E402
-from tradeplan.brokers.binance.config import config_from_env  # noqa: E402
-from tradeplan.ports.live import FeedState, LiveBrokerPort  # noqa: E402
+from tradeplan.brokers.binance.broker import BinanceBroker, Tuning
+from tradeplan.brokers.binance.config import config_from_env
+from tradeplan.ports.live import FeedState, LiveBrokerPort
 
 USDJPY = SymbolSpec("USDJPY", "USD", "JPY", D("0.001"), D(1), D(1), D(5))
-TUNING = Tuning(timeout=1.0, backoff=(0.01, 0.05), max_wait=0.05, connect_timeout=2.0,
-                poll=0.05)
+TUNING = Tuning(timeout=1.0, backoff=(0.01, 0.05), max_wait=0.05, connect_timeout=2.0, poll=0.05)
 
 
 def wait_for(check: object, what: str, timeout: float = 5.0) -> None:
@@ -57,6 +56,7 @@ class BinanceHarness:
     def settle(self) -> None:
         """Wait until the client handled every frame the fake sent on its open streams."""
         for kind in ("user", "market"):
+
             def caught_up(kind: str = kind) -> bool:
                 sent = self.fake.sent(kind)
                 return sent is None or self.client.frames_handled(kind) >= sent

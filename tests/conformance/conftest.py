@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conformance_harness import Feed, Harness, VenueFactory
 from binance_harness import BinanceHarness
+from conformance_harness import Feed, Harness, VenueFactory
 from paper_harnesses import InProcessHarness, RemoteHarness
 
 FACTORIES: dict[str, VenueFactory] = {

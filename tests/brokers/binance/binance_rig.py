@@ -29,8 +29,14 @@ SECRET = "fs-Zz9Yy8Xx7Ww6Vv5Uu4SECRETSECRET"
 FLAT = ("50000.0", "50010.0", "49990.0", "50000.0")
 UP = ("50000.0", "50500.0", "49990.0", "50400.0")
 DOWN = ("50000.0", "50010.0", "49500.0", "49600.0")
-FAST = Tuning(timeout=1.0, backoff=(0.01, 0.05), max_wait=0.05, connect_timeout=2.0,
-              poll=0.02, keepalive_every=0.1)
+FAST = Tuning(
+    timeout=1.0,
+    backoff=(0.01, 0.05),
+    max_wait=0.05,
+    connect_timeout=2.0,
+    poll=0.02,
+    keepalive_every=0.1,
+)
 
 
 def wait_for(check: Any, what: str, timeout: float = 5.0) -> None:
@@ -88,8 +94,11 @@ class Rig:
             lines.append(",".join(cells))
         data = parse_market_data("\n".join(lines), default_spread="0")
         self.venue = LivePaperVenue(
-            data, BTC, FillConfig(max_volume_share=share),
-            account=PaperAccount("USDT", balance, leverage), volume=data.volume,
+            data,
+            BTC,
+            FillConfig(max_volume_share=share),
+            account=PaperAccount("USDT", balance, leverage),
+            volume=data.volume,
         )
         self.fake = FakeBinance(self.venue, SPEC, api_key=KEY, api_secret=SECRET, extra=(ETH,))
         self.tuning, self.stale_after = tuning, stale_after
@@ -103,8 +112,12 @@ class Rig:
         return self.fake.environ(**extra)
 
     def new_client(self, **env: str) -> BinanceBroker:
-        return BinanceBroker(config_from_env(self.environ(**env)), BTC, tuning=self.tuning,
-                             stale_after=self.stale_after)
+        return BinanceBroker(
+            config_from_env(self.environ(**env)),
+            BTC,
+            tuning=self.tuning,
+            stale_after=self.stale_after,
+        )
 
     def step(self, rows: int = 1) -> None:
         self.fake.step(rows)
@@ -112,6 +125,7 @@ class Rig:
 
     def settle(self) -> None:
         for kind in ("user", "market"):
+
             def caught_up(kind: str = kind) -> bool:
                 sent = self.fake.sent(kind)
                 return sent is None or self.client.frames_handled(kind) >= sent

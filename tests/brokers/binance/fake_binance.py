@@ -313,8 +313,16 @@ class FakeBinance:
             oid = self._next_id()
             now = self._now_ms()
             self.orders[oid] = FakeOrder(
-                oid, client_id, self.spec.symbol, side.value.upper(), "MARKET", qty, None,
-                True, now, now,
+                oid,
+                client_id,
+                self.spec.symbol,
+                side.value.upper(),
+                "MARKET",
+                qty,
+                None,
+                True,
+                now,
+                now,
             )
             self.venue.submit(Order(str(oid), side, OrderType.MARKET, qty, reduce_only=True))
 
@@ -464,8 +472,17 @@ class FakeBinance:
                 oid = self._next_id()
                 a.actual, a.status, a.update_time = oid, "TRIGGERED", base
                 o = FakeOrder(
-                    oid, a.client_id, a.symbol, a.side, "LIMIT" if limit else "MARKET", a.qty,
-                    a.price if limit else None, a.reduce_only, base, base, algo_id=a.algo_id,
+                    oid,
+                    a.client_id,
+                    a.symbol,
+                    a.side,
+                    "LIMIT" if limit else "MARKET",
+                    a.qty,
+                    a.price if limit else None,
+                    a.reduce_only,
+                    base,
+                    base,
+                    algo_id=a.algo_id,
                 )
                 self.orders[oid] = o
                 frames += [self._algo_update(a, "TRIGGERED", base), self._otu(o, "NEW", base + 1)]
@@ -522,8 +539,25 @@ class FakeBinance:
             "T": t,
             "a": {
                 "m": "ORDER",
-                "B": [{"a": self.spec.quote, "wb": text(account.balance), "cw": text(account.balance), "bc": "0"}],
-                "P": [{"s": self.spec.symbol, "pa": text(qty), "ep": text(entry), "up": "0", "mt": "cross", "iw": "0", "ps": "BOTH"}],
+                "B": [
+                    {
+                        "a": self.spec.quote,
+                        "wb": text(account.balance),
+                        "cw": text(account.balance),
+                        "bc": "0",
+                    }
+                ],
+                "P": [
+                    {
+                        "s": self.spec.symbol,
+                        "pa": text(qty),
+                        "ep": text(entry),
+                        "up": "0",
+                        "mt": "cross",
+                        "iw": "0",
+                        "ps": "BOTH",
+                    }
+                ],
             },
         }
 
@@ -582,9 +616,8 @@ class FakeBinance:
         if route is None:
             raise ApiError(404, -1000, f"no route {method} {path}")
         fn, signed = route
-        if signed or path.endswith("listenKey"):
-            if key != self.api_key:
-                raise ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        if (signed or path.endswith("listenKey")) and key != self.api_key:
+            raise ApiError(401, -2015, "Invalid API-key, IP, or permissions for action.")
         if signed:
             self._check_signature(query, body)
             self._check_time(params)
@@ -623,7 +656,9 @@ class FakeBinance:
         if price is not None and price % spec.tick != 0:
             raise ApiError(400, -4014, "Price not increased by tick size.")
 
-    def _check_notional(self, spec: SymbolSpec, qty: Decimal, price: Decimal | None, reduce: bool) -> None:
+    def _check_notional(
+        self, spec: SymbolSpec, qty: Decimal, price: Decimal | None, reduce: bool
+    ) -> None:
         reference = price or (self.bars[-1].close if self.bars else None)
         if reference is not None and not reduce and qty * reference < spec.min_notional:
             raise ApiError(
@@ -645,7 +680,15 @@ class FakeBinance:
             raise ApiError(400, -2010, fault.removeprefix("reject:"))
         if fault in ("lost", "-1007-lost"):
             self._rest_rejected.add(internal.id)
-            raise _Drop() if fault == "lost" else ApiError(408, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.")
+            raise (
+                _Drop()
+                if fault == "lost"
+                else ApiError(
+                    408,
+                    -1007,
+                    "Timeout waiting for response from backend server. Send status unknown; execution status unknown.",
+                )
+            )
         self._placing = internal.id
         try:
             self.venue.submit(internal)
@@ -663,9 +706,15 @@ class FakeBinance:
         if fault == "placed":
             raise _Drop()
         if fault == "503":
-            raise ApiError(503, -1000, "Unknown error, please check your request or try again later.")
+            raise ApiError(
+                503, -1000, "Unknown error, please check your request or try again later."
+            )
         if fault == "-1006":
-            raise ApiError(500, -1006, "An unexpected response was received from the message bus. Execution status unknown.")
+            raise ApiError(
+                500,
+                -1006,
+                "An unexpected response was received from the message bus. Execution status unknown.",
+            )
         return t
 
     def post_order(self, p: dict[str, str]) -> Any:
@@ -716,8 +765,21 @@ class FakeBinance:
         fault = self._placement_fault()
         aid = self._next_id()
         now = self._now_ms()
-        a = FakeAlgo(aid, cid, spec.symbol, p["side"], kind, qty, trigger, price, rate, reduce,
-                     p.get("closePosition", "false").lower() == "true", now, now)
+        a = FakeAlgo(
+            aid,
+            cid,
+            spec.symbol,
+            p["side"],
+            kind,
+            qty,
+            trigger,
+            price,
+            rate,
+            reduce,
+            p.get("closePosition", "false").lower() == "true",
+            now,
+            now,
+        )
         self.algos[aid] = a
         side = Side.BUY if p["side"] == "BUY" else Side.SELL
         domain = ALGO_TYPES[kind]
@@ -821,18 +883,20 @@ class FakeBinance:
     def position_risk(self, p: dict[str, str]) -> Any:
         out = []
         for pos in self.venue.positions():
-            out.append({
-                "symbol": self.spec.symbol,
-                "positionSide": "BOTH",
-                "positionAmt": text(pos.qty),
-                "entryPrice": text(pos.average_price),
-                "markPrice": text(self.bars[-1].close if self.bars else None),
-                "unRealizedProfit": "0",
-                "liquidationPrice": "0",
-                "notional": "0",
-                "marginAsset": self.spec.quote,
-                "updateTime": self._now_ms(),
-            })
+            out.append(
+                {
+                    "symbol": self.spec.symbol,
+                    "positionSide": "BOTH",
+                    "positionAmt": text(pos.qty),
+                    "entryPrice": text(pos.average_price),
+                    "markPrice": text(self.bars[-1].close if self.bars else None),
+                    "unRealizedProfit": "0",
+                    "liquidationPrice": "0",
+                    "notional": "0",
+                    "marginAsset": self.spec.quote,
+                    "updateTime": self._now_ms(),
+                }
+            )
         return out
 
     def user_trades(self, p: dict[str, str]) -> Any:
@@ -843,17 +907,19 @@ class FakeBinance:
 
     def balance(self, p: dict[str, str]) -> Any:
         account = self.venue.account()
-        return [{
-            "accountAlias": "fake",
-            "asset": self.spec.quote,
-            "balance": text(account.balance),
-            "crossWalletBalance": text(account.balance),
-            "crossUnPnl": text(account.equity - account.balance),
-            "availableBalance": text(account.margin_available or account.equity),
-            "maxWithdrawAmount": text(account.margin_available or account.equity),
-            "marginAvailable": True,
-            "updateTime": self._now_ms(),
-        }]
+        return [
+            {
+                "accountAlias": "fake",
+                "asset": self.spec.quote,
+                "balance": text(account.balance),
+                "crossWalletBalance": text(account.balance),
+                "crossUnPnl": text(account.equity - account.balance),
+                "availableBalance": text(account.margin_available or account.equity),
+                "maxWithdrawAmount": text(account.margin_available or account.equity),
+                "marginAvailable": True,
+                "updateTime": self._now_ms(),
+            }
+        ]
 
     def account(self, p: dict[str, str]) -> Any:
         account = self.venue.account()
@@ -869,26 +935,56 @@ class FakeBinance:
     def exchange_info(self, p: dict[str, str]) -> Any:
         symbols = []
         for s in self.specs.values():
-            symbols.append({
-                "symbol": s.symbol,
-                "pair": s.symbol,
-                "contractType": "PERPETUAL",
-                "status": "TRADING",
-                "baseAsset": s.base,
-                "quoteAsset": s.quote,
-                "marginAsset": s.quote,
-                "pricePrecision": max(-s.tick.as_tuple().exponent, 0),  # type: ignore[operator]
-                "quantityPrecision": max(-s.step.as_tuple().exponent, 0),  # type: ignore[operator]
-                "filters": [
-                    {"filterType": "PRICE_FILTER", "minPrice": text(s.tick), "maxPrice": "1000000", "tickSize": text(s.tick)},
-                    {"filterType": "LOT_SIZE", "minQty": text(s.min_qty), "maxQty": "100000000", "stepSize": text(s.step)},
-                    {"filterType": "MARKET_LOT_SIZE", "minQty": text(s.min_qty), "maxQty": "10000000", "stepSize": text(s.step)},
-                    {"filterType": "MIN_NOTIONAL", "notional": text(s.min_notional)},
-                ],
-                "orderTypes": ["LIMIT", "MARKET", "STOP", "STOP_MARKET", "TAKE_PROFIT", "TAKE_PROFIT_MARKET", "TRAILING_STOP_MARKET"],
-                "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
-            })
-        return {"timezone": "UTC", "serverTime": self._now_ms(), "rateLimits": [], "symbols": symbols}
+            symbols.append(
+                {
+                    "symbol": s.symbol,
+                    "pair": s.symbol,
+                    "contractType": "PERPETUAL",
+                    "status": "TRADING",
+                    "baseAsset": s.base,
+                    "quoteAsset": s.quote,
+                    "marginAsset": s.quote,
+                    "pricePrecision": max(-s.tick.as_tuple().exponent, 0),  # type: ignore[operator]
+                    "quantityPrecision": max(-s.step.as_tuple().exponent, 0),  # type: ignore[operator]
+                    "filters": [
+                        {
+                            "filterType": "PRICE_FILTER",
+                            "minPrice": text(s.tick),
+                            "maxPrice": "1000000",
+                            "tickSize": text(s.tick),
+                        },
+                        {
+                            "filterType": "LOT_SIZE",
+                            "minQty": text(s.min_qty),
+                            "maxQty": "100000000",
+                            "stepSize": text(s.step),
+                        },
+                        {
+                            "filterType": "MARKET_LOT_SIZE",
+                            "minQty": text(s.min_qty),
+                            "maxQty": "10000000",
+                            "stepSize": text(s.step),
+                        },
+                        {"filterType": "MIN_NOTIONAL", "notional": text(s.min_notional)},
+                    ],
+                    "orderTypes": [
+                        "LIMIT",
+                        "MARKET",
+                        "STOP",
+                        "STOP_MARKET",
+                        "TAKE_PROFIT",
+                        "TAKE_PROFIT_MARKET",
+                        "TRAILING_STOP_MARKET",
+                    ],
+                    "timeInForce": ["GTC", "IOC", "FOK", "GTX"],
+                }
+            )
+        return {
+            "timezone": "UTC",
+            "serverTime": self._now_ms(),
+            "rateLimits": [],
+            "symbols": symbols,
+        }
 
     def leverage_bracket(self, p: dict[str, str]) -> Any:
         out = []
@@ -898,7 +994,16 @@ class FakeBinance:
             floor = Decimal(0)
             brackets = []
             for i, (lev, cap) in enumerate(s.brackets, start=1):
-                brackets.append({"bracket": i, "initialLeverage": lev, "notionalCap": int(cap), "notionalFloor": int(floor), "maintMarginRatio": 0.004, "cum": 0.0})
+                brackets.append(
+                    {
+                        "bracket": i,
+                        "initialLeverage": lev,
+                        "notionalCap": int(cap),
+                        "notionalFloor": int(floor),
+                        "maintMarginRatio": 0.004,
+                        "cum": 0.0,
+                    }
+                )
                 floor = cap
             out.append({"symbol": s.symbol, "brackets": brackets})
         return out
@@ -909,14 +1014,41 @@ class FakeBinance:
         limit = int(p.get("limit", "500"))
         rows = []
         for bar in self.bars[-limit:]:
-            rows.append([ms(bar.open_time), text(bar.open), text(bar.high), text(bar.low), text(bar.close), text(bar.volume or Decimal(0)), ms(bar.close_time) - 1, "0", 1, "0", "0", "0"])
+            rows.append(
+                [
+                    ms(bar.open_time),
+                    text(bar.open),
+                    text(bar.high),
+                    text(bar.low),
+                    text(bar.close),
+                    text(bar.volume or Decimal(0)),
+                    ms(bar.close_time) - 1,
+                    "0",
+                    1,
+                    "0",
+                    "0",
+                    "0",
+                ]
+            )
         return rows
 
     def book_ticker(self, p: dict[str, str]) -> Any:
         if not self.bars:
-            return {"symbol": self.spec.symbol, "bidPrice": "0", "askPrice": "0", "time": self._now_ms()}
+            return {
+                "symbol": self.spec.symbol,
+                "bidPrice": "0",
+                "askPrice": "0",
+                "time": self._now_ms(),
+            }
         bar = self.bars[-1]
-        return {"symbol": self.spec.symbol, "bidPrice": text(bar.close), "bidQty": "1", "askPrice": text(bar.close + bar.spread), "askQty": "1", "time": ms(bar.close_time)}
+        return {
+            "symbol": self.spec.symbol,
+            "bidPrice": text(bar.close),
+            "bidQty": "1",
+            "askPrice": text(bar.close + bar.spread),
+            "askQty": "1",
+            "time": ms(bar.close_time),
+        }
 
     def server_time(self, p: dict[str, str]) -> Any:
         return {"serverTime": self._now_ms() + self.faults.clock_skew_ms}
@@ -990,7 +1122,9 @@ def _handler(fake: FakeBinance) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode() if length else ""
             try:
-                result = fake.handle(self.command, url.path, url.query, body, self.headers.get("X-MBX-APIKEY"))
+                result = fake.handle(
+                    self.command, url.path, url.query, body, self.headers.get("X-MBX-APIKEY")
+                )
                 status, payload = 200, json.dumps(result)
             except ApiError as exc:
                 status, payload = exc.status, json.dumps({"code": exc.code, "msg": exc.msg})

@@ -55,8 +55,7 @@ def test_open_live_on_the_fake_and_a_wrong_secret() -> None:
         broker = open_live(AdapterRequest(BTC, 60, rig.environ(), connect_timeout=2.0))
         assert broker.profile.name == "binance"
         defaults = broker.profile.defaults_for(BTC.asset_class)
-        assert (defaults.tick, defaults.step, defaults.min_notional) == (
-            D("0.1"), D("0.001"), D(5))
+        assert (defaults.tick, defaults.step, defaults.min_notional) == (D("0.1"), D("0.001"), D(5))
         assert defaults.max_leverage == D(125)
         broker.close()
         env = rig.environ(BINANCE_API_SECRET="not-the-secret")
@@ -86,8 +85,12 @@ def test_an_unknown_symbol_and_an_unknown_interval_say_what_to_do() -> None:
 
 
 def test_nobody_listening_is_unavailable_not_a_crash() -> None:
-    env = {"BINANCE_API_KEY": KEY, "BINANCE_API_SECRET": SECRET,
-           "BINANCE_FUTURES_URL": "http://127.0.0.1:9", "BINANCE_STREAM_URL": "ws://127.0.0.1:9"}
+    env = {
+        "BINANCE_API_KEY": KEY,
+        "BINANCE_API_SECRET": SECRET,
+        "BINANCE_FUTURES_URL": "http://127.0.0.1:9",
+        "BINANCE_STREAM_URL": "ws://127.0.0.1:9",
+    }
     with pytest.raises(BrokerUnavailable, match="did not answer"):
         open_live(AdapterRequest(BTC, 60, env, connect_timeout=1.0))
 

@@ -35,8 +35,10 @@ def test_no_log_or_exception_quotes_the_key_or_the_secret(
         rig.step(2)
         rig.fake.expire_listen_key()
         wait_for(lambda: FeedState.RECONNECTING in rig.listener.states, "a dead listenKey")
-        for env in (rig.environ(BINANCE_API_SECRET=SECRET + "x"),
-                    rig.environ(BINANCE_API_KEY=KEY + "x")):
+        for env in (
+            rig.environ(BINANCE_API_SECRET=SECRET + "x"),
+            rig.environ(BINANCE_API_KEY=KEY + "x"),
+        ):
             with pytest.raises(AdapterConfigError) as bad:
                 open_live(AdapterRequest(BTC, 60, env, connect_timeout=1.0))
             raised.append(repr(bad.value))

@@ -53,8 +53,10 @@ def test_a_listen_key_that_dies_silently_is_replaced_and_the_gap_read_back(rig: 
     rig.fake.expire_listen_key()
     rig.step(4)  # DOWN fills l1; the dead key hears nothing of it
     wait_for(lambda: FeedState.RECONNECTING in rig.listener.states, "the keepalive to fail")
-    wait_for(lambda: rig.client.feed_state is FeedState.LIVE and rig.fake.connected("user"),
-             "a new listenKey")
+    wait_for(
+        lambda: rig.client.feed_state is FeedState.LIVE and rig.fake.connected("user"),
+        "a new listenKey",
+    )
     assert rig.listener.kinds("l1") == ["accepted"]
     report = rig.client.lookup("l1")
     assert report is not None and report.status is OrderStatus.FILLED
@@ -67,8 +69,14 @@ def test_a_listen_key_that_dies_silently_is_replaced_and_the_gap_read_back(rig: 
 def test_the_24_hour_cut_reconnects_both_streams(rig: Rig) -> None:
     rig.step()
     rig.fake.cut_streams()
-    wait_for(lambda: rig.fake.connected("user") and rig.fake.connected("market")
-             and rig.client.feed_state is FeedState.LIVE, "the streams to come back")
+    wait_for(
+        lambda: (
+            rig.fake.connected("user")
+            and rig.fake.connected("market")
+            and rig.client.feed_state is FeedState.LIVE
+        ),
+        "the streams to come back",
+    )
     rig.client.submit(buy("c1"))
     rig.step()
     assert rig.listener.kinds("c1") == ["accepted", "filled"]

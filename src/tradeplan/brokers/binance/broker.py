@@ -37,7 +37,13 @@ from typing import Any
 from tradeplan.brokers.binance import wire as w
 from tradeplan.brokers.binance.config import BinanceConfig
 from tradeplan.brokers.binance.rest import NotFound, Refused, Rest, Unknown, VenueError
-from tradeplan.brokers.binance.rules import SymbolRules, UnknownSymbol, parse_brackets, parse_rules, wire
+from tradeplan.brokers.binance.rules import (
+    SymbolRules,
+    UnknownSymbol,
+    parse_brackets,
+    parse_rules,
+    wire,
+)
 from tradeplan.brokers.binance.streams import Stream
 from tradeplan.brokers.binance.symbols import venue_symbol
 from tradeplan.core.enums import OrderType, Side
@@ -61,8 +67,20 @@ from tradeplan.ports.profiles import BINANCE, AssetDefaults, BrokerProfile
 
 log = logging.getLogger(__name__)
 
-INTERVALS = {60: "1m", 180: "3m", 300: "5m", 900: "15m", 1800: "30m", 3600: "1h", 7200: "2h",
-             14400: "4h", 21600: "6h", 28800: "8h", 43200: "12h", 86400: "1d"}
+INTERVALS = {
+    60: "1m",
+    180: "3m",
+    300: "5m",
+    900: "15m",
+    1800: "30m",
+    3600: "1h",
+    7200: "2h",
+    14400: "4h",
+    21600: "6h",
+    28800: "8h",
+    43200: "12h",
+    86400: "1d",
+}
 E = OrderEvent
 
 
@@ -144,12 +162,28 @@ class BinanceBroker:
         self._listen_key: str | None = None
         self._closed = threading.Event()
         t = self._tuning
-        self._user = Stream("user", self._user_url, self._user_frame, self._user_up,
-                            self._down, idle=self._user_idle, backoff=t.backoff,
-                            open_timeout=t.connect_timeout, poll=t.poll)
-        self._market = Stream("market", self._market_url, self._market_frame, self._market_up,
-                              self._down, idle=self._market_idle, backoff=t.backoff,
-                              open_timeout=t.connect_timeout, poll=t.poll)
+        self._user = Stream(
+            "user",
+            self._user_url,
+            self._user_frame,
+            self._user_up,
+            self._down,
+            idle=self._user_idle,
+            backoff=t.backoff,
+            open_timeout=t.connect_timeout,
+            poll=t.poll,
+        )
+        self._market = Stream(
+            "market",
+            self._market_url,
+            self._market_frame,
+            self._market_up,
+            self._down,
+            idle=self._market_idle,
+            backoff=t.backoff,
+            open_timeout=t.connect_timeout,
+            poll=t.poll,
+        )
         self._keepalive_at = time.monotonic() + t.keepalive_every
 
     # --- start ------------------------------------------------------------------------------
@@ -159,7 +193,9 @@ class BinanceBroker:
             self._rest.sync_clock()
             info = self._rest.call(self._rest.client.futures_exchange_info)
         except Unknown as exc:
-            raise BrokerUnavailable(f"Binance did not answer at {self._config.rest_url}: {exc}") from None
+            raise BrokerUnavailable(
+                f"Binance did not answer at {self._config.rest_url}: {exc}"
+            ) from None
         except VenueError as exc:
             raise BrokerUnavailable(f"Binance refused to list its contracts: {exc}") from None
         try:
@@ -240,14 +276,22 @@ class BinanceBroker:
         r = self.rules
         cid = order.id
         if order.type not in w.PLAIN and order.type not in w.ALGO:
-            raise OrderRejected(cid, f"Binance has no native {order.type.value} order "
-                                "(the runtime emulates it)")
-        if order.is_trailing and order.trail is not None and order.trail.kind is not TrailKind.RATIO:
+            raise OrderRejected(
+                cid, f"Binance has no native {order.type.value} order (the runtime emulates it)"
+            )
+        if (
+            order.is_trailing
+            and order.trail is not None
+            and order.trail.kind is not TrailKind.RATIO
+        ):
             raise OrderRejected(cid, "Binance trails by a percentage (callbackRate) only")
         qty = r.qty(order.qty, market=order.type is OrderType.MARKET)
         if qty <= 0 or qty < r.min_qty:
-            raise OrderRejected(cid, f"quantity {order.qty} is below {self._venue_symbol}'s "
-                                f"minimum {r.min_qty} (step {r.step})")
+            raise OrderRejected(
+                cid,
+                f"quantity {order.qty} is below {self._venue_symbol}'s "
+                f"minimum {r.min_qty} (step {r.step})",
+            )
         changes: dict[str, Any] = {"qty": qty}
         if order.price is not None:
             changes["price"] = r.price(order.price, order.side)
@@ -255,11 +299,17 @@ class BinanceBroker:
             changes["trigger"] = r.trigger(order.trigger)
         sent = replace(order, **changes)
         reference = sent.price or sent.trigger or self._last_price()
-        if (r.min_notional is not None and not sent.reduce_only and reference is not None
-                and qty * reference < r.min_notional):
+        if (
+            r.min_notional is not None
+            and not sent.reduce_only
+            and reference is not None
+            and qty * reference < r.min_notional
+        ):
             raise OrderRejected(
-                cid, f"order value {qty * reference} is below {self._venue_symbol}'s minimum "
-                f"notional {r.min_notional}: raise the quantity")
+                cid,
+                f"order value {qty * reference} is below {self._venue_symbol}'s minimum "
+                f"notional {r.min_notional}: raise the quantity",
+            )
         return sent
 
     def _params(self, order: Order) -> dict[str, Any]:
@@ -301,8 +351,9 @@ class BinanceBroker:
             with self._lock:
                 self._pending.pop(cid, None)
             if exc.code == -4116:
-                raise OrderRejected(cid, "the client id is already used by a working order "
-                                    "on Binance") from None
+                raise OrderRejected(
+                    cid, "the client id is already used by a working order on Binance"
+                ) from None
             raise OrderRejected(cid, str(exc)) from None
         key: w.Key = ("a", int(ack["algoId"])) if algo else ("o", int(ack["orderId"]))
         t = int(ack.get("updateTime") or ack.get("createTime") or 0)
@@ -338,18 +389,26 @@ class BinanceBroker:
         if answer.get("status") == "CANCELED" and answer.get("updateTime"):
             with self._lock:
                 key = ("o", int(answer["orderId"]))
-                self._report(key, int(answer["updateTime"]), "rest", known, E.CANCELLED,
-                             OrderStatus.CANCELLED)
+                self._report(
+                    key,
+                    int(answer["updateTime"]),
+                    "rest",
+                    known,
+                    E.CANCELLED,
+                    OrderStatus.CANCELLED,
+                )
 
     def _cancel_venue(self, known: Known) -> dict[str, Any]:
         c = self._rest.client
         if known.algo and known.actual is None:
             answer: dict[str, Any] = self._rest.call(
-                c.futures_cancel_order, symbol=self._venue_symbol, algoId=known.key[1])
+                c.futures_cancel_order, symbol=self._venue_symbol, algoId=known.key[1]
+            )
             return answer
         order_id = known.actual if known.actual is not None else known.key[1]
-        answer = self._rest.call(c.futures_cancel_order, symbol=self._venue_symbol,
-                                 orderId=order_id)
+        answer = self._rest.call(
+            c.futures_cancel_order, symbol=self._venue_symbol, orderId=order_id
+        )
         return answer
 
     def _after_not_found(self, cid: str) -> None:
@@ -393,9 +452,13 @@ class BinanceBroker:
         assert wanted.price is not None
         try:
             answer = self._rest.call(
-                self._rest.client.futures_modify_order, symbol=self._venue_symbol,
-                orderId=known.key[1], side=w.venue_side(wanted.side),
-                quantity=wire(wanted.qty), price=wire(wanted.price))
+                self._rest.client.futures_modify_order,
+                symbol=self._venue_symbol,
+                orderId=known.key[1],
+                side=w.venue_side(wanted.side),
+                quantity=wire(wanted.qty),
+                price=wire(wanted.price),
+            )
         except NotFound:
             self._after_not_found(cid)
             return
@@ -405,15 +468,17 @@ class BinanceBroker:
             raise OrderRejected(cid, f"amendment refused: {exc}") from None
         with self._lock:
             known.order = wanted
-            self._report(known.key, int(answer["updateTime"]), "rest", known, E.AMENDED,
-                         None)
+            self._report(known.key, int(answer["updateTime"]), "rest", known, E.AMENDED, None)
 
     def _replace(self, known: Known, wanted: Order) -> None:
         """Binance cannot amend this type: cancel and place the new terms, same client id."""
         cid = wanted.id
         if known.filled > 0 or known.actual is not None:
-            raise OrderRejected(cid, "Binance cannot amend a triggered or partly filled "
-                                f"{known.order.type.value} order: cancel it and place a new one")
+            raise OrderRejected(
+                cid,
+                "Binance cannot amend a triggered or partly filled "
+                f"{known.order.type.value} order: cancel it and place a new one",
+            )
         with self._lock:
             self._replaced.add(known.key)
         try:
@@ -436,8 +501,15 @@ class BinanceBroker:
         except OrderRejected as exc:
             with self._lock:  # the old terms are gone: say so
                 t = int(time.time() * 1000)
-                self._report(known.key, t, "rest", known, E.CANCELLED, OrderStatus.CANCELLED,
-                             reason=f"replacement refused: {exc.reason}")
+                self._report(
+                    known.key,
+                    t,
+                    "rest",
+                    known,
+                    E.CANCELLED,
+                    OrderStatus.CANCELLED,
+                    reason=f"replacement refused: {exc.reason}",
+                )
             raise
         finally:
             with self._lock:
@@ -500,8 +572,9 @@ class BinanceBroker:
     def _lookup_plain(self, cid: str, order_id: int | None = None) -> OrderReport:
         c = self._rest.client
         if order_id is None:
-            o = self._rest.call(c.futures_get_order, symbol=self._venue_symbol,
-                                origClientOrderId=cid)
+            o = self._rest.call(
+                c.futures_get_order, symbol=self._venue_symbol, origClientOrderId=cid
+            )
         else:
             o = self._rest.call(c.futures_get_order, symbol=self._venue_symbol, orderId=order_id)
         key: w.Key = ("o", int(o["orderId"]))
@@ -510,14 +583,16 @@ class BinanceBroker:
         return self._order_report(known, o, status, key)
 
     def _lookup_algo(self, cid: str) -> OrderReport:
-        a = self._rest.call(self._rest.client.futures_get_order, symbol=self._venue_symbol,
-                            clientAlgoId=cid)
+        a = self._rest.call(
+            self._rest.client.futures_get_order, symbol=self._venue_symbol, clientAlgoId=cid
+        )
         key: w.Key = ("a", int(a["algoId"]))
         known = self._adopt(cid, a, key, algo=True)
         actual = str(a.get("actualOrderId") or "")
         if actual.isdigit():
-            o = self._rest.call(self._rest.client.futures_get_order,
-                                symbol=self._venue_symbol, orderId=int(actual))
+            o = self._rest.call(
+                self._rest.client.futures_get_order, symbol=self._venue_symbol, orderId=int(actual)
+            )
             with self._lock:
                 known.actual = int(actual)
                 self._by_key[("o", int(actual))] = cid
@@ -527,16 +602,25 @@ class BinanceBroker:
             return self._order_report(known, o, status, ("o", int(actual)))
         status = w.ALGO_STATUS.get(str(a.get("algoStatus")), OrderStatus.ACCEPTED)
         t = int(a.get("updateTime") or 0)
-        return OrderReport(known.order, known.venue_id, status, Decimal(0), None, w.when(t),
-                           self._seqs.seq(key, t))
+        return OrderReport(
+            known.order, known.venue_id, status, Decimal(0), None, w.when(t), self._seqs.seq(key, t)
+        )
 
-    def _order_report(self, known: Known, o: dict[str, Any], status: OrderStatus,
-                      key: w.Key) -> OrderReport:
+    def _order_report(
+        self, known: Known, o: dict[str, Any], status: OrderStatus, key: w.Key
+    ) -> OrderReport:
         filled = Decimal(str(o.get("executedQty", "0")))
         avg = w.positive(o.get("avgPrice"))
         t = int(o.get("updateTime") or 0)
-        return OrderReport(known.order, known.venue_id, status, filled,
-                           avg if filled > 0 else None, w.when(t), self._seqs.seq(key, t))
+        return OrderReport(
+            known.order,
+            known.venue_id,
+            status,
+            filled,
+            avg if filled > 0 else None,
+            w.when(t),
+            self._seqs.seq(key, t),
+        )
 
     def _adopt(self, cid: str, entry: dict[str, Any], key: w.Key, *, algo: bool) -> Known:
         """What this adapter knows of `cid`, learning it from a venue record if need be."""
@@ -575,16 +659,22 @@ class BinanceBroker:
     def open_orders(self) -> tuple[OrderReport, ...]:
         c = self._rest.client
         plain = self._query(c.futures_get_open_orders, symbol=self._venue_symbol)
-        algos = self._query(c.futures_get_open_orders, symbol=self._venue_symbol,
-                            conditional=True)
+        algos = self._query(c.futures_get_open_orders, symbol=self._venue_symbol, conditional=True)
         reports: dict[str, OrderReport] = {}
         for a in algos:
             cid = str(a["clientAlgoId"])
             key: w.Key = ("a", int(a["algoId"]))
             known = self._adopt(cid, a, key, algo=True)
             t = int(a.get("updateTime") or 0)
-            reports[cid] = OrderReport(known.order, known.venue_id, OrderStatus.ACCEPTED,
-                                       Decimal(0), None, w.when(t), self._seqs.seq(key, t))
+            reports[cid] = OrderReport(
+                known.order,
+                known.venue_id,
+                OrderStatus.ACCEPTED,
+                Decimal(0),
+                None,
+                w.when(t),
+                self._seqs.seq(key, t),
+            )
         for o in plain:
             key = ("o", int(o["orderId"]))
             cid = self._by_key.get(key) or str(o["clientOrderId"])
@@ -604,8 +694,9 @@ class BinanceBroker:
         return tuple(sorted(reports.values(), key=lambda r: r.seq))
 
     def positions(self) -> tuple[PositionReport, ...]:
-        rows = self._query(self._rest.client.futures_position_information,
-                           symbol=self._venue_symbol)
+        rows = self._query(
+            self._rest.client.futures_position_information, symbol=self._venue_symbol
+        )
         out = []
         for row in rows:
             qty = Decimal(str(row.get("positionAmt", "0")))
@@ -636,8 +727,9 @@ class BinanceBroker:
         with self._lock:
             cid = self._by_key.get(key)
         if cid is None:
-            o = self._query(self._rest.client.futures_get_order, symbol=self._venue_symbol,
-                            orderId=order_id)
+            o = self._query(
+                self._rest.client.futures_get_order, symbol=self._venue_symbol, orderId=order_id
+            )
             cid = str(o.get("clientOrderId", ""))
             with self._lock:
                 self._by_key[key] = cid
@@ -657,24 +749,47 @@ class BinanceBroker:
     def history(self, bars: int) -> tuple[LiveBar, ...]:
         if bars <= 0:
             return ()
-        rows = self._query(self._rest.client.futures_klines, symbol=self._venue_symbol,
-                           interval=self._interval, limit=min(bars + 1, 1500))
+        rows = self._query(
+            self._rest.client.futures_klines,
+            symbol=self._venue_symbol,
+            interval=self._interval,
+            limit=min(bars + 1, 1500),
+        )
         now = time.time() * 1000 + self._rest.client.timestamp_offset
         closed = [r for r in rows if int(r[6]) + 1 <= now]
-        return tuple(self._bar(int(r[0]), int(r[6]), r[1], r[2], r[3], r[4], r[5])
-                     for r in closed[-bars:])
+        return tuple(
+            self._bar(int(r[0]), int(r[6]), r[1], r[2], r[3], r[4], r[5]) for r in closed[-bars:]
+        )
 
-    def _bar(self, open_ms: int, close_ms: int, o: Any, h: Any, lo: Any, c: Any,
-             v: Any) -> LiveBar:
-        return LiveBar(self._symbol, w.when(open_ms), w.when(close_ms + 1), Decimal(str(o)),
-                       Decimal(str(h)), Decimal(str(lo)), Decimal(str(c)), w.dec(v))
+    def _bar(self, open_ms: int, close_ms: int, o: Any, h: Any, lo: Any, c: Any, v: Any) -> LiveBar:
+        return LiveBar(
+            self._symbol,
+            w.when(open_ms),
+            w.when(close_ms + 1),
+            Decimal(str(o)),
+            Decimal(str(h)),
+            Decimal(str(lo)),
+            Decimal(str(c)),
+            w.dec(v),
+        )
 
     # --- reports ----------------------------------------------------------------------------
 
-    def _report(self, key: w.Key, t: int, source: str, known: Known, kind: OrderEvent,
-                status: OrderStatus | None, *, fill_qty: Decimal | None = None,
-                fill_price: Decimal | None = None, fee: Decimal = Decimal(0),
-                trade_id: str = "", reason: str = "") -> bool:
+    def _report(
+        self,
+        key: w.Key,
+        t: int,
+        source: str,
+        known: Known,
+        kind: OrderEvent,
+        status: OrderStatus | None,
+        *,
+        fill_qty: Decimal | None = None,
+        fill_price: Decimal | None = None,
+        fee: Decimal = Decimal(0),
+        trade_id: str = "",
+        reason: str = "",
+    ) -> bool:
         """Report one venue change once per copy Binance sent (module docstring). Called
         with the lock held. Returns whether the change was new."""
         seen = self._seen.setdefault((key, t), [0, 0])
@@ -698,9 +813,17 @@ class BinanceBroker:
             if fill_qty is not None and fill_price is not None:
                 known.filled += fill_qty
                 known.quote += fill_qty * fill_price
-        update = OrderUpdate(kind, known.order, w.when(t), fill_price=fill_price,
-                             fill_qty=fill_qty, fee=fee, reason=reason,
-                             seq=self._seqs.seq(key, t), trade_id=trade_id)
+        update = OrderUpdate(
+            kind,
+            known.order,
+            w.when(t),
+            fill_price=fill_price,
+            fill_qty=fill_qty,
+            fee=fee,
+            reason=reason,
+            seq=self._seqs.seq(key, t),
+            trade_id=trade_id,
+        )
         listener = self._listener
         if listener is not None:
             listener.on_order_update(update)
@@ -755,10 +878,19 @@ class BinanceBroker:
                 if not qty or price is None:
                     return
                 done = status == "FILLED"
-                self._report(key, t, "stream", known, E.FILLED if done else E.PARTIALLY_FILLED,
-                             OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED,
-                             fill_qty=qty, fill_price=price, fee=w.dec(o.get("n")) or Decimal(0),
-                             trade_id=str(o.get("t", "")), reason=reason)
+                self._report(
+                    key,
+                    t,
+                    "stream",
+                    known,
+                    E.FILLED if done else E.PARTIALLY_FILLED,
+                    OrderStatus.FILLED if done else OrderStatus.PARTIALLY_FILLED,
+                    fill_qty=qty,
+                    fill_price=price,
+                    fee=w.dec(o.get("n")) or Decimal(0),
+                    trade_id=str(o.get("t", "")),
+                    reason=reason,
+                )
             elif x == "CANCELED":
                 if key in self._replaced:
                     return
@@ -775,8 +907,15 @@ class BinanceBroker:
                 known.order = replace(known.order, **changes)
                 self._report(key, t, "stream", known, E.AMENDED, None)
             elif x == "REJECTED":
-                self._report(key, t, "stream", known, E.REJECTED, OrderStatus.REJECTED,
-                             reason="rejected by Binance")
+                self._report(
+                    key,
+                    t,
+                    "stream",
+                    known,
+                    E.REJECTED,
+                    OrderStatus.REJECTED,
+                    reason="rejected by Binance",
+                )
 
     def _algo_frame(self, o: dict[str, Any], t: int) -> None:
         if o.get("s") != self._venue_symbol:
@@ -805,8 +944,15 @@ class BinanceBroker:
             elif status == "EXPIRED":
                 self._report(key, t, "stream", known, E.EXPIRED, OrderStatus.EXPIRED)
             elif status == "REJECTED":
-                self._report(key, t, "stream", known, E.REJECTED, OrderStatus.REJECTED,
-                             reason="rejected by Binance when it triggered")
+                self._report(
+                    key,
+                    t,
+                    "stream",
+                    known,
+                    E.REJECTED,
+                    OrderStatus.REJECTED,
+                    reason="rejected by Binance when it triggered",
+                )
 
     def _account_frame(self, a: dict[str, Any]) -> None:
         for p in a.get("P", []):
@@ -863,8 +1009,11 @@ class BinanceBroker:
         try:
             open_ids = {r.client_id for r in self.open_orders()}
             with self._lock:
-                working = [cid for cid, k in self._known.items()
-                           if not k.status.is_terminal and cid not in open_ids]
+                working = [
+                    cid
+                    for cid, k in self._known.items()
+                    if not k.status.is_terminal and cid not in open_ids
+                ]
             for cid in working:
                 report = self.lookup(cid)
                 if report is not None:
@@ -879,8 +1028,7 @@ class BinanceBroker:
             return
         self._keepalive_at = time.monotonic() + self._tuning.keepalive_every
         try:
-            self._rest.call(self._rest.client.futures_stream_keepalive,
-                            listenKey=self._listen_key)
+            self._rest.call(self._rest.client.futures_stream_keepalive, listenKey=self._listen_key)
         except (Refused, NotFound) as exc:
             log.warning("Binance listenKey keepalive refused (%s): making a new one", exc.code)
             self._listen_key = None
@@ -894,8 +1042,10 @@ class BinanceBroker:
         if self._stale_after is None:
             return
         with self._lock:
-            if (self._state is FeedState.LIVE
-                    and time.monotonic() - self._last_bar > self._stale_after):
+            if (
+                self._state is FeedState.LIVE
+                and time.monotonic() - self._last_bar > self._stale_after
+            ):
                 self._set_state(FeedState.STALE, f"no closed bar for {self._stale_after:g} s")
 
     def _market_frame(self, frame: dict[str, Any]) -> None:
@@ -918,8 +1068,11 @@ class BinanceBroker:
 
     def _check_watches(self, high: Decimal, low: Decimal, t: int) -> None:
         with self._lock:
-            hit = [(wid, side, level) for wid, (side, level) in self._watches.items()
-                   if (side is Side.SELL and high >= level) or (side is Side.BUY and low <= level)]
+            hit = [
+                (wid, side, level)
+                for wid, (side, level) in self._watches.items()
+                if (side is Side.SELL and high >= level) or (side is Side.BUY and low <= level)
+            ]
             for wid, _, _ in hit:
                 del self._watches[wid]
             listener = self._listener
@@ -949,10 +1102,15 @@ def _profile(rules: SymbolRules, instrument: Instrument) -> BrokerProfile:
     """BINANCE's rules with the contract's live figures. Trailing stops are left to the
     runtime's emulator: Binance trails by a percentage in 0.1 steps only, not by a distance."""
     native = BINANCE.native_order_types - {OrderType.TRAILING_STOP}
-    defaults = AssetDefaults(tick=rules.tick, step=rules.step, min_notional=rules.min_notional,
-                             max_leverage=rules.max_leverage)
-    return replace(BINANCE, native_order_types=native,
-                   defaults=((instrument.asset_class, defaults),))
+    defaults = AssetDefaults(
+        tick=rules.tick,
+        step=rules.step,
+        min_notional=rules.min_notional,
+        max_leverage=rules.max_leverage,
+    )
+    return replace(
+        BINANCE, native_order_types=native, defaults=((instrument.asset_class, defaults),)
+    )
 
 
 def utc_now() -> datetime:

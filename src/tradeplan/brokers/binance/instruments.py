@@ -15,7 +15,7 @@ from tradeplan.brokers.binance.rules import UnknownSymbol, parse_brackets, parse
 from tradeplan.brokers.binance.symbols import venue_symbol
 from tradeplan.brokers.binance.wire import DOMAIN_TYPES
 from tradeplan.core.enums import AssetClass, OrderType
-from tradeplan.ports.adapters import AdapterConfigError, VenueInstrument
+from tradeplan.ports.adapters import AdapterConfigError, LeverageBracket, VenueInstrument
 from tradeplan.ports.live import BrokerUnavailable
 
 
@@ -45,7 +45,7 @@ def load_instruments(
             raise AdapterConfigError(
                 f"Binance USD-M futures lists no contract {name} (asked for {symbol})"
             ) from None
-        brackets = ()
+        brackets: tuple[LeverageBracket, ...] = ()
         if signed:
             try:
                 brackets = parse_brackets(
@@ -56,9 +56,9 @@ def load_instruments(
                     raise AdapterConfigError(f"Binance refused the API key: {exc}") from None
             except VenueError:
                 pass
-        native = frozenset(
-            DOMAIN_TYPES[t] for t in rules.order_types if t in DOMAIN_TYPES
-        ) - {OrderType.TRAILING_STOP}
+        native = frozenset(DOMAIN_TYPES[t] for t in rules.order_types if t in DOMAIN_TYPES) - {
+            OrderType.TRAILING_STOP
+        }
         out.append(
             VenueInstrument(
                 broker="binance",

@@ -154,8 +154,12 @@ class Rest:
             return
         if self.used_weight > USED_WEIGHT_LIMIT * 9 // 10:
             pause = min(self._max_wait, 1.0)
-            log.warning("Binance request weight %d of %d used: pausing %.1f s",
-                        self.used_weight, USED_WEIGHT_LIMIT, pause)
+            log.warning(
+                "Binance request weight %d of %d used: pausing %.1f s",
+                self.used_weight,
+                USED_WEIGHT_LIMIT,
+                pause,
+            )
             time.sleep(pause)
 
 

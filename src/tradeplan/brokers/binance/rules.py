@@ -90,7 +90,9 @@ def parse_rules(info: dict[str, Any], venue_symbol: str) -> SymbolRules:
             margin_asset=str(entry.get("marginAsset") or entry.get("quoteAsset", "")),
             tick=Decimal(str(price.get("tickSize", "0.1"))).normalize(),
             step=Decimal(str(lot.get("stepSize", "0.001"))).normalize(),
-            market_step=Decimal(str(market.get("stepSize", lot.get("stepSize", "0.001")))).normalize(),
+            market_step=Decimal(
+                str(market.get("stepSize", lot.get("stepSize", "0.001")))
+            ).normalize(),
             min_qty=Decimal(str(lot.get("minQty", "0"))),
             min_notional=Decimal(str(notional)) if notional is not None else None,
             status=str(entry.get("status", "")),

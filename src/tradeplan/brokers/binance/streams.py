@@ -8,6 +8,7 @@ Binance sent them; `handled` counts them per connection (what a test waits on).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -61,10 +62,8 @@ class Stream:
         with self._lock:
             ws = self._ws
         if ws is not None:
-            try:
+            with contextlib.suppress(Exception):  # already closing
                 ws.close()
-            except Exception:  # already closing
-                pass
 
     def stop(self, timeout: float = 1.0) -> None:
         self._stop.set()
@@ -124,8 +123,9 @@ class Stream:
                         try:
                             self._on_frame(frame)
                         except Exception:
-                            log.exception("binance %s stream: a frame could not be handled",
-                                          self.name)
+                            log.exception(
+                                "binance %s stream: a frame could not be handled", self.name
+                            )
                     self.handled += 1
             except ConnectionClosed:
                 pass
@@ -135,10 +135,8 @@ class Stream:
                 self.connected.clear()
                 with self._lock:
                     self._ws = None
-                try:
+                with contextlib.suppress(Exception):
                     ws.close()
-                except Exception:
-                    pass
             if not self._stop.is_set():
                 self._on_down(f"{self.name} stream lost")
                 if self._stop.wait(delay):

@@ -85,14 +85,19 @@ def rebuild(cid: str, entry: dict[str, Any], *, algo: bool) -> Order:
     fields: dict[str, Any] = {}
     if kind in (OrderType.LIMIT, OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED):
         fields["price"] = price or Decimal(1)
-    if kind in (OrderType.STOP, OrderType.STOP_LIMIT, OrderType.MARKET_IF_TOUCHED,
-                OrderType.LIMIT_IF_TOUCHED):
+    if kind in (
+        OrderType.STOP,
+        OrderType.STOP_LIMIT,
+        OrderType.MARKET_IF_TOUCHED,
+        OrderType.LIMIT_IF_TOUCHED,
+    ):
         fields["trigger"] = trigger or Decimal(1)
     if kind is OrderType.TRAILING_STOP:
         fields["trail"] = Trail.ratio(positive(entry.get("callbackRate")) or Decimal(1))
     reduce = bool(entry.get("reduceOnly")) or bool(entry.get("closePosition"))
-    return Order(cid, side_of(str(entry.get("side", "BUY"))), kind, qty, reduce_only=reduce,
-                 **fields)
+    return Order(
+        cid, side_of(str(entry.get("side", "BUY"))), kind, qty, reduce_only=reduce, **fields
+    )
 
 
 class Sequencer:
