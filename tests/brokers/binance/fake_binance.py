@@ -232,6 +232,12 @@ class FakeBinance:
         self._refuse_streams = False
         self._rest_rejected: set[str] = set()
         self._placing = ""
+        self._event_ms = 0
+        self._placed_ms = 0
+        # Live, a bar's fills happen up to a minute before its kline closes; here both come
+        # at once on two connections. `pace`, when set, waits until the client has read the
+        # user stream before the kline goes out (what the wall clock does on Binance).
+        self.pace: Callable[[], None] | None = None
         self._frames: dict[int, list[dict[str, Any]]] = {}
         venue.connect(self)
         venue.subscribe(self)
@@ -336,6 +342,7 @@ class FakeBinance:
             if internal in self._rest_rejected:
                 return  # refused in the REST answer; Binance pushes nothing for it
             base = ms(update.time) + 4 * update.seq
+            self._event_ms = ms(update.time)  # the trade time inside the frames: exact
             frames = self._frames.get(update.seq)  # a copy the venue sends again: same frames
             if frames is None:
                 if internal.startswith("A"):
@@ -352,6 +359,8 @@ class FakeBinance:
         pass
 
     def on_bar(self, bar: LiveBar) -> None:
+        if self.pace is not None:
+            self.pace()  # a bar closes after the fills in it have reached the client
         with self.lock:
             self.bars.append(bar)
             k = self._kline(bar, closed=False)  # a forming kline first: the client drops it
@@ -419,7 +428,7 @@ class FakeBinance:
             "buyer": o.side == "BUY",
             "maker": o.type == "LIMIT",
             "positionSide": "BOTH",
-            "time": base,
+            "time": self._event_ms or base,
         }
         self.trades.append(trade)
         frame = self._otu(o, "TRADE", base)
@@ -451,7 +460,7 @@ class FakeBinance:
                 "L": "0",
                 "N": self.spec.quote,
                 "n": "0",
-                "T": t,
+                "T": self._event_ms or t,
                 "t": 0,
                 "R": o.reduce_only,
                 "ps": "BOTH",
@@ -703,6 +712,7 @@ class FakeBinance:
             raise ApiError(400, -2019, "Margin is insufficient.")
         assert report is not None
         t = ms(report.time) + 4 * report.seq
+        self._placed_ms = ms(report.time)
         if fault == "placed":
             raise _Drop()
         if fault == "503":
@@ -739,6 +749,7 @@ class FakeBinance:
         internal = Order(str(oid), side, PLAIN_TYPES[kind], qty, price=price, reduce_only=reduce)
         try:
             o.update_time = self._place(internal, fault)
+            o.time = self._placed_ms
         except (ApiError, _Drop) as exc:
             if internal.id in self._rest_rejected or getattr(exc, "code", 0) == -2010:
                 del self.orders[oid]
@@ -793,6 +804,7 @@ class FakeBinance:
         internal = Order(f"A{aid}", side, domain, qty, reduce_only=reduce, **fields)
         try:
             a.update_time = self._place(internal, fault)
+            a.time = self._placed_ms
         except (ApiError, _Drop) as exc:
             if internal.id in self._rest_rejected or getattr(exc, "code", 0) == -2010:
                 del self.algos[aid]

@@ -82,6 +82,16 @@ INTERVALS = {
     86400: "1d",
 }
 E = OrderEvent
+# A fill's reason in the paper fill model's words (orders.csv), from the type that filled:
+# Binance does not say whether a stop filled at its trigger or past it (a gap).
+FILL_REASONS = {
+    OrderType.MARKET: "market",
+    OrderType.LIMIT: "limit",
+    OrderType.STOP: "stop",
+    OrderType.STOP_LIMIT: "limit",
+    OrderType.MARKET_IF_TOUCHED: "touched",
+    OrderType.LIMIT_IF_TOUCHED: "limit",
+}
 
 
 @dataclass
@@ -153,6 +163,7 @@ class BinanceBroker:
         self._amending: set[str] = set()  # client ids being replaced: their next NEW is AMENDED
         self._seen: dict[tuple[w.Key, int], list[int]] = {}  # [rest reported, stream copies]
         self._seqs = w.Sequencer()
+        self._spread = Decimal(0)
         self._stream_high = 0  # the latest transaction time read on the user stream
         self._watches: dict[str, tuple[Side, Decimal]] = {}
         self._listener: BrokerListener | None = None
@@ -371,7 +382,8 @@ class BinanceBroker:
                 self._amend_as.add(key)
             if t:
                 kind = E.AMENDED if amend else E.ACCEPTED
-                self._report(key, t, "rest", known, kind, OrderStatus.ACCEPTED)
+                at = int(ack.get("time") or ack.get("createTime") or t)
+                self._report(key, t, "rest", known, kind, OrderStatus.ACCEPTED, at=at)
 
     def cancel(self, order_id: str) -> None:
         known = self._known_or_lookup(order_id)
@@ -392,6 +404,28 @@ class BinanceBroker:
                 self._report(
                     key,
                     int(answer["updateTime"]),
+                    "rest",
+                    known,
+                    E.CANCELLED,
+                    OrderStatus.CANCELLED,
+                )
+        elif "algoId" in answer and "orderId" not in answer:
+            self._report_algo_cancel(known, int(answer["algoId"]))
+
+    def _report_algo_cancel(self, known: Known, algo_id: int) -> None:
+        """The algo service's cancel answer carries no time: read the order back, so the
+        cancel is reported before `cancel` returns, as a plain order's is."""
+        try:
+            a = self._rest.call(
+                self._rest.client.futures_get_order, symbol=self._venue_symbol, algoId=algo_id
+            )
+        except VenueError:
+            return  # the stream (or the reconcile) reports it
+        if a.get("algoStatus") == "CANCELED" and a.get("updateTime"):
+            with self._lock:
+                self._report(
+                    ("a", algo_id),
+                    int(a["updateTime"]),
                     "rest",
                     known,
                     E.CANCELLED,
@@ -755,6 +789,7 @@ class BinanceBroker:
             interval=self._interval,
             limit=min(bars + 1, 1500),
         )
+        self._refresh_spread()
         now = time.time() * 1000 + self._rest.client.timestamp_offset
         closed = [r for r in rows if int(r[6]) + 1 <= now]
         return tuple(
@@ -771,7 +806,18 @@ class BinanceBroker:
             Decimal(str(lo)),
             Decimal(str(c)),
             w.dec(v),
+            self._spread,
         )
+
+    def _refresh_spread(self) -> None:
+        """A kline has one price per point; the runtime's Ask is Bid + spread, so the spread
+        is read from the book ticker as each bar closes (kept when that call fails)."""
+        try:
+            quote = self.quote()
+        except BrokerUnavailable:
+            return
+        if quote is not None and quote.ask >= quote.bid:
+            self._spread = quote.ask - quote.bid
 
     # --- reports ----------------------------------------------------------------------------
 
@@ -789,6 +835,7 @@ class BinanceBroker:
         fee: Decimal = Decimal(0),
         trade_id: str = "",
         reason: str = "",
+        at: int | None = None,
     ) -> bool:
         """Report one venue change once per copy Binance sent (module docstring). Called
         with the lock held. Returns whether the change was new."""
@@ -816,7 +863,7 @@ class BinanceBroker:
         update = OrderUpdate(
             kind,
             known.order,
-            w.when(t),
+            w.when(at or t),
             fill_price=fill_price,
             fill_qty=fill_qty,
             fee=fee,
@@ -861,10 +908,11 @@ class BinanceBroker:
                 known.actual = key[1]
                 self._by_key[key] = cid
             x, status = str(o.get("x")), str(o.get("X"))
+            at = int(o.get("T") or t)  # the order's own time (a fill's trade time)
             if cid.startswith("autoclose-") or cid.startswith("adl_autoclose"):
                 reason = "liquidation by Binance"
             else:
-                reason = ""
+                reason = FILL_REASONS.get(known.order.type, "")
             if x == "NEW":
                 if known.algo:
                     return  # the triggered order of an algo order: TRIGGERED said it
@@ -872,7 +920,7 @@ class BinanceBroker:
                     known.key = key
                     self._amend_as.add(key)
                 kind = E.AMENDED if key in self._amend_as else E.ACCEPTED
-                self._report(key, t, "stream", known, kind, OrderStatus.ACCEPTED)
+                self._report(key, t, "stream", known, kind, OrderStatus.ACCEPTED, at=at)
             elif x in ("TRADE", "CALCULATED"):
                 qty, price = w.dec(o.get("l")), w.dec(o.get("L"))
                 if not qty or price is None:
@@ -890,13 +938,14 @@ class BinanceBroker:
                     fee=w.dec(o.get("n")) or Decimal(0),
                     trade_id=str(o.get("t", "")),
                     reason=reason,
+                    at=at,
                 )
             elif x == "CANCELED":
                 if key in self._replaced:
                     return
-                self._report(key, t, "stream", known, E.CANCELLED, OrderStatus.CANCELLED)
+                self._report(key, t, "stream", known, E.CANCELLED, OrderStatus.CANCELLED, at=at)
             elif x == "EXPIRED":
-                self._report(key, t, "stream", known, E.EXPIRED, OrderStatus.EXPIRED)
+                self._report(key, t, "stream", known, E.EXPIRED, OrderStatus.EXPIRED, at=at)
             elif x == "AMENDMENT":
                 qty, price = w.positive(o.get("q")), w.positive(o.get("p"))
                 changes: dict[str, Any] = {}
@@ -905,7 +954,7 @@ class BinanceBroker:
                 if price is not None and known.order.price is not None:
                     changes["price"] = price
                 known.order = replace(known.order, **changes)
-                self._report(key, t, "stream", known, E.AMENDED, None)
+                self._report(key, t, "stream", known, E.AMENDED, None, at=at)
             elif x == "REJECTED":
                 self._report(
                     key,
@@ -915,6 +964,7 @@ class BinanceBroker:
                     E.REJECTED,
                     OrderStatus.REJECTED,
                     reason="rejected by Binance",
+                    at=at,
                 )
 
     def _algo_frame(self, o: dict[str, Any], t: int) -> None:
@@ -936,7 +986,10 @@ class BinanceBroker:
                 if actual.isdigit():
                     known.actual = int(actual)
                     self._by_key[("o", int(actual))] = cid
-                self._report(key, t, "stream", known, E.TRIGGERED, OrderStatus.TRIGGERED)
+                if known.order.type in (OrderType.STOP_LIMIT, OrderType.LIMIT_IF_TOUCHED):
+                    self._report(key, t, "stream", known, E.TRIGGERED, OrderStatus.TRIGGERED)
+                else:  # a market order now: its fill says the rest, as a replay's does
+                    known.status = OrderStatus.TRIGGERED
             elif status == "CANCELED":
                 if key in self._replaced:
                     return
@@ -1053,9 +1106,11 @@ class BinanceBroker:
             return
         k = frame["k"]
         high, low = Decimal(str(k["h"])), Decimal(str(k["l"]))
-        self._check_watches(high, low, int(frame.get("E") or k["T"]))
+        # A touch is dated by the bar it happened in (its open), as a replay dates it.
+        self._check_watches(high, low, int(k["t"]))
         if not k.get("x"):
             return  # still forming: a signal never reads it
+        self._refresh_spread()
         bar = self._bar(int(k["t"]), int(k["T"]), k["o"], k["h"], k["l"], k["c"], k.get("v"))
         with self._lock:
             self._last_close = bar.close
@@ -1071,7 +1126,8 @@ class BinanceBroker:
             hit = [
                 (wid, side, level)
                 for wid, (side, level) in self._watches.items()
-                if (side is Side.SELL and high >= level) or (side is Side.BUY and low <= level)
+                if (side is Side.SELL and high >= level)
+                or (side is Side.BUY and low + self._spread <= level)
             ]
             for wid, _, _ in hit:
                 del self._watches[wid]
