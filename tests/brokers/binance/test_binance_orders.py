@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from decimal import Decimal as D
 
 import pytest
-from binance_rig import DOWN, FLAT, UP, Rig
+from binance_rig import BTC, DOWN, FAST, FLAT, UP, Rig, wait_for
 
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order, OrderStatus, Trail
@@ -185,3 +186,21 @@ def test_trailing_by_distance_is_left_to_the_runtime(rig: Rig) -> None:
         rig.client.submit(
             Order("t1", Side.SELL, OrderType.TRAILING_STOP, D("0.01"), trail=Trail.amount(D(100)))
         )
+
+
+def test_the_largest_bracket_caps_an_order_and_filters_are_read_again() -> None:
+    tuning = replace(FAST, rules_every=0.05)
+    rig = Rig((FLAT, FLAT), tuning=tuning)
+    try:
+        with pytest.raises(OrderRejected, match="largest position"):
+            rig.client.submit(Order("b1", Side.BUY, OrderType.LIMIT, D(30_000), price=D(40000)))
+        rig.fake.spec.min_notional = D(100)
+        rig.fake.specs["BTCUSDT"].min_notional = D(100)
+        wait_for(
+            lambda: rig.client.profile.defaults_for(BTC.asset_class).min_notional == D(100),
+            "the new minimum notional",
+        )
+        with pytest.raises(OrderRejected, match="minimum notional 100"):
+            rig.client.submit(Order("b2", Side.BUY, OrderType.LIMIT, D("0.001"), price=D(40000)))
+    finally:
+        rig.close()

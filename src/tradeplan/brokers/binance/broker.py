@@ -123,6 +123,7 @@ class Tuning:
     max_wait: float = 5.0  # the longest rate-limit wait before a retry
     connect_timeout: float = 10.0
     poll: float = 0.2
+    rules_every: float = 3600.0  # exchangeInfo read again
 
 
 class BinanceBroker:
@@ -196,6 +197,7 @@ class BinanceBroker:
             poll=t.poll,
         )
         self._keepalive_at = time.monotonic() + t.keepalive_every
+        self._rules_at = time.monotonic() + t.rules_every
 
     # --- start ------------------------------------------------------------------------------
 
@@ -320,6 +322,18 @@ class BinanceBroker:
                 cid,
                 f"order value {qty * reference} is below {self._venue_symbol}'s minimum "
                 f"notional {r.min_notional}: raise the quantity",
+            )
+        cap = max((b.notional_cap for b in r.brackets), default=None)
+        if (
+            cap is not None
+            and not sent.reduce_only
+            and reference is not None
+            and qty * reference > cap
+        ):
+            raise OrderRejected(
+                cid,
+                f"order value {qty * reference} is above the largest position Binance "
+                f"allows on {self._venue_symbol} at any leverage ({cap}): lower the quantity",
             )
         return sent
 
@@ -1092,6 +1106,8 @@ class BinanceBroker:
             log.info("Binance listenKey keepalive got no answer; trying again later")
 
     def _market_idle(self) -> None:
+        if time.monotonic() >= self._rules_at:
+            self._refresh_rules()
         if self._stale_after is None:
             return
         with self._lock:
@@ -1100,6 +1116,27 @@ class BinanceBroker:
                 and time.monotonic() - self._last_bar > self._stale_after
             ):
                 self._set_state(FeedState.STALE, f"no closed bar for {self._stale_after:g} s")
+
+    def _refresh_rules(self) -> None:
+        """exchangeInfo again (hourly): Binance changes ticks, steps and minimum notionals
+        with notice, and the guards must use today's."""
+        self._rules_at = time.monotonic() + self._tuning.rules_every
+        try:
+            info = self._rest.call(self._rest.client.futures_exchange_info)
+            rules = replace(parse_rules(info, self._venue_symbol), brackets=self.rules.brackets)
+        except (VenueError, UnknownSymbol) as exc:
+            log.warning("Binance exchangeInfo refresh failed (%s): keeping the rules", exc)
+            return
+        if rules != self.rules:
+            log.warning(
+                "Binance changed %s's rules: tick %s step %s min notional %s",
+                self._venue_symbol,
+                rules.tick,
+                rules.step,
+                rules.min_notional,
+            )
+            self.rules = rules
+            self._profile = _profile(rules, self._instrument)
 
     def _market_frame(self, frame: dict[str, Any]) -> None:
         if frame.get("e") != "kline":
