@@ -165,6 +165,7 @@ class BinanceBroker:
         self._seen: dict[tuple[w.Key, int], list[int]] = {}  # [rest reported, stream copies]
         self._seqs = w.Sequencer()
         self._spread = Decimal(0)
+        self._last_close: Decimal | None = None  # a market order's notional is judged by it
         self._stream_high = 0  # the latest transaction time read on the user stream
         self._watches: dict[str, tuple[Side, Decimal]] = {}
         self._listener: BrokerListener | None = None
@@ -346,8 +347,6 @@ class BinanceBroker:
         if order.type in w.PLAIN:
             p["type"] = w.PLAIN[order.type]
             p["newClientOrderId"] = order.id
-            p["newOrderRespType"] = "RESULT" if order.type is OrderType.MARKET else "ACK"
-            p.pop("newOrderRespType")
         else:
             p["type"] = w.ALGO[order.type]
             p["clientAlgoId"] = order.id  # else the SDK invents one (BROKERS.md)
@@ -599,7 +598,7 @@ class BinanceBroker:
         return Quote(w.when(t.get("time") or int(time.time() * 1000)), bid, ask)
 
     def _last_price(self) -> Decimal | None:
-        return getattr(self, "_last_close", None)
+        return self._last_close
 
     def lookup(self, client_id: str) -> OrderReport | None:
         with self._lock:
@@ -677,9 +676,7 @@ class BinanceBroker:
             if known is None:
                 order = self._pending.pop(cid, None) or w.rebuild(cid, entry, algo=algo)
                 known = self._known[cid] = Known(order, algo, key)
-            elif known.key != key and not algo and known.algo:
-                pass  # the plain order a triggered algo order placed
-            elif known.key != key:
+            elif known.key != key and (algo or not known.algo):
                 known.key = key
             self._by_key[key] = cid
             if algo:
@@ -689,10 +686,7 @@ class BinanceBroker:
             else:
                 status = w.ORDER_STATUS.get(str(entry.get("status")), known.status)
                 known.filled = Decimal(str(entry.get("executedQty", known.filled)))
-            if known.status is not OrderStatus.SUBMITTED or status is not OrderStatus.ACCEPTED:
-                known.status = status
-            else:
-                known.status = status
+            known.status = status
             return known
 
     def _known_or_lookup(self, cid: str) -> Known:
