@@ -122,15 +122,24 @@ def test_a_feed_without_closed_bars_goes_stale_and_comes_back() -> None:
 def test_a_restarted_client_reads_orders_placed_before_it(rig: Rig) -> None:
     rig.client.submit(Order("r1", Side.SELL, OrderType.STOP, D("0.01"), trigger=D("49700")))
     rig.client.submit(Order("r2", Side.BUY, OrderType.LIMIT, D("0.01"), price=D("40000")))
-    rig.step(4)  # DOWN triggers r1
+    rig.client.submit(
+        Order(
+            "r3", Side.SELL, OrderType.STOP_LIMIT, D("0.01"), trigger=D("49700"), price=D("51000")
+        )
+    )
+    rig.step(4)  # DOWN triggers r1 and r3 (which then rests as a limit)
     fresh = rig.new_client()
     try:
         report = fresh.lookup("r1")
         assert report is not None and report.status is OrderStatus.FILLED
         assert report.order.type is OrderType.STOP and report.order.trigger == D("49700")
-        assert [r.client_id for r in fresh.open_orders()] == ["r2"]
+        working = {r.client_id: r for r in fresh.open_orders()}
+        assert sorted(working) == ["r2", "r3"]
+        assert working["r3"].order.type is OrderType.STOP_LIMIT
+        assert working["r3"].status is OrderStatus.TRIGGERED
         assert [f.client_id for f in fresh.fills_since(None).fills] == ["r1"]
         fresh.cancel("r2")
+        fresh.cancel("r3")
         assert fresh.open_orders() == ()
     finally:
         fresh.close()

@@ -722,6 +722,17 @@ class BinanceBroker:
             cid = self._by_key.get(key) or str(o["clientOrderId"])
             with self._lock:
                 known_algo = self._known.get(cid)
+            if known_algo is None:
+                # Unknown here (a restart): it may be the order a triggered conditional order
+                # placed, which carries that order's client id; the algo service says.
+                try:
+                    self._lookup_algo(cid)
+                except NotFound:
+                    pass
+                except VenueError as exc:
+                    raise BrokerUnavailable(f"Binance: {exc}") from None
+                with self._lock:
+                    known_algo = self._known.get(cid)
             if known_algo is not None and known_algo.algo:
                 known_algo.actual = key[1]
                 self._by_key[key] = cid
