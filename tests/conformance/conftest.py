@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from binance_harness import BinanceHarness
 from conformance_harness import Feed, Harness, VenueFactory
 from paper_harnesses import InProcessHarness, RemoteHarness
 
 FACTORIES: dict[str, VenueFactory] = {
+    "binance": BinanceHarness,
     "paper": InProcessHarness,
     "paper-remote": RemoteHarness,
     "oanda": __import__("oanda_harness").OandaHarness,
