@@ -7,13 +7,14 @@ from collections.abc import Iterator
 import pytest
 from binance_harness import BinanceHarness
 from conformance_harness import Feed, Harness, VenueFactory
+from oanda_harness import OandaHarness
 from paper_harnesses import InProcessHarness, RemoteHarness
 
 FACTORIES: dict[str, VenueFactory] = {
     "binance": BinanceHarness,
     "paper": InProcessHarness,
     "paper-remote": RemoteHarness,
-    "oanda": __import__("oanda_harness").OandaHarness,
+    "oanda": OandaHarness,
 }
 
 
