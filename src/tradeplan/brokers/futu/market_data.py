@@ -1,0 +1,190 @@
+"""One-minute K-lines of the plan's stock: history, pushes, closed bars only, feed state.
+
+Futu stamps a minute K-line with the END of its minute (exchange-local, New York for US
+stocks) and pushes the forming bar again on every trade. A bar counts as closed, and is
+delivered once, when a push for a later minute arrives or when its end has passed by
+`GRACE` seconds on the wall clock (a watchdog checks twice a second), whichever is first. So a
+signal never reads a bar still forming, and a quiet minute still closes. K-lines are trades,
+not quotes: bars carry spread 0, and `quote()` is the last close on both sides.
+
+No closed bar for `stale_after` seconds -> STALE, and the subscription is made again (a gateway
+that lost it to a reconnect of its own does not resume it: futuquant #104); the next bar ->
+LIVE. The SDK re-subscribes after its own reconnects.
+"""
+
+from __future__ import annotations
+
+import threading
+import time as _time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from tradeplan.brokers.futu.mapping import dec
+from tradeplan.ports.broker import Quote
+from tradeplan.ports.live import BrokerUnavailable, FeedState, LiveBar, MarketListener
+
+if TYPE_CHECKING:
+    from tradeplan.brokers.futu.execution import FutuBroker
+
+NEW_YORK = ZoneInfo("America/New_York")
+GRACE = 2.0
+
+
+def kline_end(text: str) -> datetime:
+    local = datetime.strptime(text.strip()[:19], "%Y-%m-%d %H:%M:%S")
+    return local.replace(tzinfo=NEW_YORK).astimezone(UTC)
+
+
+class BarFeed:
+    def __init__(self, broker: FutuBroker, bar_seconds: int, stale_after: float | None) -> None:
+        self.broker = broker
+        self.seconds = bar_seconds
+        self.stale_after = stale_after
+        self._listeners: list[MarketListener] = []
+        self._lock = threading.RLock()
+        self._forming: LiveBar | None = None
+        self._last_end: datetime | None = None
+        self._last: LiveBar | None = None
+        self._last_bar_wall = _time.monotonic()
+        self._stale = False
+        self._stop = threading.Event()
+        self.ctx: Any = None
+
+    def attach(self, ctx: Any) -> None:
+        futu = self.broker._futu
+        feed = self
+
+        class Klines(futu.CurKlineHandlerBase):  # type: ignore[misc,name-defined]
+            def on_recv_rsp(self, rsp_pb: Any) -> tuple[int, Any]:
+                ret, _msg, rows = futu.quote.quote_query.CurKlinePush.unpack_rsp(rsp_pb)
+                if ret == futu.RET_OK:
+                    for row in rows:
+                        feed.on_kline(row)
+                feed.broker._counted()
+                return ret, None
+
+        self.ctx = ctx
+        ctx.set_handler(Klines())
+        self._subscribe()
+        threading.Thread(target=self._watchdog, daemon=True, name="futu-bars").start()
+
+    def _subscribe(self) -> None:
+        futu = self.broker._futu
+        ret, msg = self.ctx.subscribe(
+            [self.broker.code], [futu.SubType.K_1M], is_first_push=False, extended_time=True
+        )
+        if ret != futu.RET_OK:
+            raise BrokerUnavailable(f"FutuOpenD K-line subscription failed: {msg}")
+
+    def close(self) -> None:
+        self._stop.set()
+
+    def listen(self, listener: MarketListener) -> None:
+        with self._lock:
+            self._listeners.append(listener)
+
+    def state(self, state: FeedState, detail: str) -> None:
+        with self._lock:
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener.on_feed_state(state, detail)
+
+    def _bar(self, row: dict[str, Any]) -> LiveBar:
+        end = kline_end(str(row["time_key"]))
+        return LiveBar(
+            symbol=self.broker.instrument.symbol,
+            open_time=end - timedelta(seconds=self.seconds),
+            close_time=end,
+            open=dec(row["open"]),
+            high=dec(row["high"]),
+            low=dec(row["low"]),
+            close=dec(row["close"]),
+            volume=dec(row["volume"]) if row.get("volume") not in (None, "N/A") else None,
+        )
+
+    def on_kline(self, row: dict[str, Any]) -> None:
+        if str(row.get("code", self.broker.code)) != self.broker.code:
+            return
+        bar = self._bar(row)
+        ready: list[LiveBar] = []
+        with self._lock:
+            if self._last_end is not None and bar.close_time <= self._last_end:
+                return  # a late update of a bar already delivered
+            forming = self._forming
+            if forming is not None and bar.close_time > forming.close_time:
+                ready.append(forming)
+            self._forming = bar
+            if _passed(bar.close_time):
+                ready.append(bar)
+            for closed in ready:
+                self._last_end = closed.close_time
+                self._last = closed
+                if self._forming is closed:
+                    self._forming = None
+        self._deliver(ready)
+
+    def _deliver(self, bars: list[LiveBar]) -> None:
+        if not bars:
+            return
+        with self._lock:
+            listeners = list(self._listeners)
+            self._last_bar_wall = _time.monotonic()
+            was_stale, self._stale = self._stale, False
+        for listener in listeners:
+            if was_stale:
+                listener.on_feed_state(FeedState.LIVE, "bars again")
+            for bar in bars:
+                listener.on_bar(bar)
+        for bar in bars:
+            self.broker.on_bar(bar)
+
+    def _watchdog(self) -> None:
+        while not self._stop.wait(0.5):
+            ready: list[LiveBar] = []
+            with self._lock:
+                forming = self._forming
+                if forming is not None and _passed(forming.close_time):
+                    ready.append(forming)
+                    self._forming = None
+                    self._last_end = forming.close_time
+                    self._last = forming
+                quiet = _time.monotonic() - self._last_bar_wall
+                stale = (
+                    self.stale_after is not None and quiet > self.stale_after and not self._stale
+                )
+                if stale:
+                    self._stale = True
+            self._deliver(ready)
+            if stale:
+                self.state(FeedState.STALE, f"no closed bar for {quiet:.0f} s: re-subscribing")
+                try:
+                    self._subscribe()
+                except BrokerUnavailable:
+                    pass
+
+    def quote(self) -> Quote | None:
+        with self._lock:
+            last = self._forming or self._last
+        if last is None:
+            return None
+        return Quote(last.close_time, last.close, last.close)
+
+    def history(self, bars: int) -> tuple[LiveBar, ...]:
+        futu = self.broker._futu
+        ret, frame, _key = self.ctx.request_history_kline(
+            self.broker.code, ktype=futu.KLType.K_1M, max_count=bars + 1, extended_time=True
+        )
+        if ret != futu.RET_OK:
+            raise BrokerUnavailable(f"FutuOpenD history K-lines failed: {frame}")
+        rows = list(frame.to_dict("records")) if len(frame) else []
+        closed = [b for b in (self._bar(r) for r in rows) if _passed(b.close_time)]
+        return tuple(closed[-bars:]) if bars > 0 else ()
+
+
+def _passed(end: datetime) -> bool:
+    return datetime.now(UTC).timestamp() >= end.timestamp() + GRACE
+
+
+__all__ = ["BarFeed", "Decimal", "kline_end"]
