@@ -20,11 +20,11 @@ from conformance_harness import INSTRUMENT, SPREAD, Feed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "brokers" / "futu"))
 
-from futu_fake_opend import FakeOpenD  # noqa: E402
+from futu_fake_opend import FakeOpenD
 
-from tradeplan.brokers.futu.config import config_from_env  # noqa: E402
-from tradeplan.brokers.futu.execution import FutuBroker  # noqa: E402
-from tradeplan.ports.live import LiveBrokerPort  # noqa: E402
+from tradeplan.brokers.futu.config import config_from_env
+from tradeplan.brokers.futu.execution import FutuBroker
+from tradeplan.ports.live import LiveBrokerPort
 
 PASSWORD = "fake-trade-password-731"
 CODE = "US.USDJPY"

@@ -18,6 +18,7 @@ place-order reply unless `push_before_reply` is off.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import socket
@@ -33,7 +34,6 @@ from tradeplan.brokers.futu.sdk import load_sdk
 
 load_sdk()
 
-import Common_pb2  # type: ignore[import-not-found]  # noqa: E402  (the SDK's pb folder)
 import GetGlobalState_pb2  # type: ignore[import-not-found]  # noqa: E402
 import InitConnect_pb2  # type: ignore[import-not-found]  # noqa: E402
 import KeepAlive_pb2  # type: ignore[import-not-found]  # noqa: E402
@@ -92,7 +92,10 @@ def sha1(body: bytes) -> bytes:
 
 def pack(proto_id: int, serial: int, message: Any) -> bytes:
     body = message.SerializeToString()
-    return struct.pack(HEAD, b"F", b"T", proto_id, 0, 0, serial, len(body), sha1(body), b"\0" * 8) + body
+    return (
+        struct.pack(HEAD, b"F", b"T", proto_id, 0, 0, serial, len(body), sha1(body), b"\0" * 8)
+        + body
+    )
 
 
 def vstr(when: datetime) -> str:
@@ -309,10 +312,8 @@ class FakeOpenD:
             if self.conns.pop(conn.id, None) is not None:
                 self._dead_pushes[conn.id] = conn.pushes
             self.unlocked_conns.discard(conn.id)
-        try:
+        with contextlib.suppress(OSError):
             conn.sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
         conn.sock.close()
 
     def _serve(self, conn: Conn) -> None:
@@ -491,7 +492,11 @@ class FakeOpenD:
 
     def _net(self) -> Decimal:
         return sum(
-            (f.qty if f.order.side == BUY else -f.qty for f in self.fills if f.order.code == self.code),
+            (
+                f.qty if f.order.side == BUY else -f.qty
+                for f in self.fills
+                if f.order.code == self.code
+            ),
             Decimal(0),
         )
 
@@ -578,15 +583,25 @@ class FakeOpenD:
         rsp = Trd_GetOrderList_pb2.Response()
         rsp.retType = 0
         self._header(rsp.s2c.header, req.c2s.header.trdEnv)
-        wanted = set(req.c2s.filterConditions.idList) if req.c2s.HasField("filterConditions") else set()
-        wanted_ex = set(req.c2s.filterConditions.orderIDExList) if req.c2s.HasField("filterConditions") else set()
+        wanted = (
+            set(req.c2s.filterConditions.idList) if req.c2s.HasField("filterConditions") else set()
+        )
+        wanted_ex = (
+            set(req.c2s.filterConditions.orderIDExList)
+            if req.c2s.HasField("filterConditions")
+            else set()
+        )
         statuses = set(req.c2s.filterStatusList)
         refresh = req.c2s.refreshCache if req.c2s.HasField("refreshCache") else False
         with self.lock:
             for order in self.orders:
                 if order.env != req.c2s.header.trdEnv:
                     continue
-                if (wanted or wanted_ex) and order.id not in wanted and str(order.id) not in wanted_ex:
+                if (
+                    (wanted or wanted_ex)
+                    and order.id not in wanted
+                    and str(order.id) not in wanted_ex
+                ):
                     continue
                 if statuses and order.status not in statuses:
                     continue
@@ -666,9 +681,9 @@ class FakeOpenD:
                 return None, f"Price {getattr(c, name)} has too many decimals for {name}"
         price = dec(c.price) if c.HasField("price") else Decimal(0)
         reference = price or (dec(c.auxPrice) if c.HasField("auxPrice") else self._ask_now())
-        if self.leverage is not None and c.trdSide == BUY:
-            if qty * reference > self.balance * self.leverage:
-                return None, "Insufficient buying power: the order exceeds the account's power"
+        limit = None if self.leverage is None else self.balance * self.leverage
+        if limit is not None and c.trdSide == BUY and qty * reference > limit:
+            return None, "Insufficient buying power: the order exceeds the account's power"
         stamp = self._stamp()
         order = VOrder(
             id=next(self._order_ids),
@@ -844,7 +859,9 @@ class FakeOpenD:
         if req.c2s.isSubOrUnSub and 11 in req.c2s.subTypeList:
             with self.lock:
                 self.kl_dropped = False
-            conn.kl_push = bool(req.c2s.isRegOrUnRegPush) if req.c2s.HasField("isRegOrUnRegPush") else True
+            conn.kl_push = (
+                bool(req.c2s.isRegOrUnRegPush) if req.c2s.HasField("isRegOrUnRegPush") else True
+            )
         rsp.retType = 0
         self._reply(conn, QOT_SUB, serial, rsp)
 
@@ -912,7 +929,9 @@ class FakeOpenD:
         vol = self.volumes[index] if self.volumes else "0"
         self._kline(rsp.s2c.klList.add(), index, self.bars[index], vol)
         with self.lock:
-            conns = [c for c in self.conns.values() if c.kl_push and c.alive and not self.kl_dropped]
+            conns = [
+                c for c in self.conns.values() if c.kl_push and c.alive and not self.kl_dropped
+            ]
         self._send_push(pack(UPDATE_KL, 0, rsp), conns, trade=False)
 
     # --- the book --------------------------------------------------------------------------
@@ -950,7 +969,9 @@ class FakeOpenD:
             return None
         return (Decimal(self.volumes[index]) * self.max_volume_share).to_integral_value(ROUND_DOWN)
 
-    def _walk(self, order: VOrder, bar: tuple[Decimal, Decimal, Decimal, Decimal], cap: Decimal | None) -> VFill | None:
+    def _walk(
+        self, order: VOrder, bar: tuple[Decimal, Decimal, Decimal, Decimal], cap: Decimal | None
+    ) -> VFill | None:
         """Walk the bar's path in the order's own price sense (a sell's prices negated, so a
         sell is a buy's mirror) and fill where the order's rules are first met."""
         o, h, low, c = bar
@@ -967,7 +988,7 @@ class FakeOpenD:
         current = path[0]
         if order.stage == "market":
             return current
-        points = [(path[0], path[0])] + list(itertools.pairwise(path))
+        points = [(path[0], path[0]), *itertools.pairwise(path)]
         for a, b in points:
             price = self._segment(order, a, b, sign)
             if price is not None:
@@ -995,7 +1016,11 @@ class FakeOpenD:
         if kind in (TRAIL, TRAIL_LIMIT):
             assert order.trail_value is not None
             trough = a if order.extreme is None else min(order.extreme, a)
-            distance = order.trail_value if order.trail_type == AMOUNT else abs(trough) * order.trail_value / 100
+            distance = (
+                order.trail_value
+                if order.trail_type == AMOUNT
+                else abs(trough) * order.trail_value / 100
+            )
             stop = trough + distance
             hit = _reach_up(a, b, stop)
             if hit is None:

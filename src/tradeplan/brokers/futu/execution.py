@@ -241,7 +241,7 @@ class FutuBroker:
             )
 
     def _env(self) -> str:
-        return self._futu.TrdEnv.REAL if self.config.real else self._futu.TrdEnv.SIMULATE
+        return str(self._futu.TrdEnv.REAL if self.config.real else self._futu.TrdEnv.SIMULATE)
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """A query; BrokerUnavailable when it gets no good answer (a query proves nothing)."""
@@ -343,9 +343,9 @@ class FutuBroker:
         row = self._place(cid, fields)
         order_id = str(row["order_id"])
         self.tracker.sent(cid, order_id, order, terms_of_fields(fields))
-        if str(row.get("order_status", "")) in IN_DOUBT or "updated_time" not in row:
+        if str(row.get("order_status", "")) in IN_DOUBT or not _known(row):
             row = self._resolve(cid, order_id) or row
-        if "updated_time" in row:
+        if _known(row):
             self._emit(self.tracker.order_state(row, push=False, report=True))
 
     def _place(self, cid: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -376,7 +376,9 @@ class FutuBroker:
                 try:
                     self._unlock()
                 except BrokerUnavailable as exc:
-                    raise OrderRejected(cid, f"trade locked and unlock not possible: {exc}") from None
+                    raise OrderRejected(
+                        cid, f"trade locked and unlock not possible: {exc}"
+                    ) from None
                 continue
             if _has(msg, _RATE) and "rate" not in retried:
                 retried.add("rate")
@@ -412,7 +414,9 @@ class FutuBroker:
             try:
                 ret, data = self.trade.modify_order(op, order_id, trd_env=self._env(), **terms)
             except Exception as exc:
-                raise OutcomeUnknown(client_id, f"modify_order raised {type(exc).__name__}") from None
+                raise OutcomeUnknown(
+                    client_id, f"modify_order raised {type(exc).__name__}"
+                ) from None
             if ret == futu.RET_OK:
                 return
             msg = str(data)
@@ -597,6 +601,11 @@ class FutuBroker:
 
     def subscribe(self, listener: MarketListener) -> None:
         self.feed.listen(listener)
+
+
+def _known(row: dict[str, Any]) -> bool:
+    """`place_order` fills in the order's fields only when its follow-up query answered."""
+    return isinstance(row.get("updated_time"), str) and bool(row.get("updated_time"))
 
 
 def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:

@@ -47,9 +47,13 @@ def _classes(futu: Any) -> tuple[type, type]:
         def _init_connect_sync(self) -> int:
             tune(self)
             if self._tp_stop.is_set():
-                self._auto_reconnect = False  # type: ignore[attr-defined]
+                self._auto_reconnect = False
                 return -1
             return super()._init_connect_sync()  # type: ignore[misc,no-any-return]
+
+        def _wait_reconnect(self, wait_reconnect_interval: float = 6) -> None:
+            # The SDK waits a fixed 6 s before its first reconnect attempt after a drop.
+            super()._wait_reconnect(min(wait_reconnect_interval, self._tp_reconnect))  # type: ignore[misc]
 
         def on_api_socket_reconnected(self) -> tuple[int, str]:
             result = super().on_api_socket_reconnected()  # type: ignore[misc]
@@ -62,10 +66,10 @@ def _classes(futu: Any) -> tuple[type, type]:
             if self._tp_link is not None and not self._tp_stop.is_set():
                 self._tp_link(False)
 
-    class Trade(Mixin, futu.OpenSecTradeContext):  # type: ignore[misc,name-defined]
+    class Trade(Mixin, futu.OpenSecTradeContext):  # type: ignore[misc]
         pass
 
-    class Quote(Mixin, futu.OpenQuoteContext):  # type: ignore[misc,name-defined]
+    class Quote(Mixin, futu.OpenQuoteContext):  # type: ignore[misc]
         pass
 
     return Trade, Quote
@@ -100,7 +104,7 @@ def open_context(
 
     def build() -> None:
         cls = trade_class if kind == "trade" else quote_class
-        ctx = cls.__new__(cls)
+        ctx: Any = object.__new__(cls)
         ctx._tp_stop, ctx._tp_link = stop, None
         ctx._tp_answer_timeout, ctx._tp_reconnect = answer_timeout, reconnect
         try:
@@ -114,7 +118,9 @@ def open_context(
                 )
             else:
                 ctx.__init__(
-                    host=config.host, port=config.port, is_encrypt=config.rsa_key is not None or None
+                    host=config.host,
+                    port=config.port,
+                    is_encrypt=config.rsa_key is not None or None,
                 )
         except BaseException as exc:  # the SDK's own failure, reported below
             failed.append(exc)

@@ -14,6 +14,7 @@ LIVE. The SDK re-subscribes after its own reconnects.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time as _time
 from datetime import UTC, datetime, timedelta
@@ -159,10 +160,8 @@ class BarFeed:
             self._deliver(ready)
             if stale:
                 self.state(FeedState.STALE, f"no closed bar for {quiet:.0f} s: re-subscribing")
-                try:
+                with contextlib.suppress(BrokerUnavailable):
                     self._subscribe()
-                except BrokerUnavailable:
-                    pass
 
     def quote(self) -> Quote | None:
         with self._lock:

@@ -59,7 +59,7 @@ def load_sdk(environ: Mapping[str, str] | None = None) -> ModuleType:
                 signal.signal(signal.SIGINT, saved_sigint)
         _keep_pb_path_last()
         _module = futu
-        return futu
+        return _module
 
 
 def _keep_pb_path_last() -> None:

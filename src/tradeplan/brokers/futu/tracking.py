@@ -192,9 +192,7 @@ class Tracker:
             key = (track.order_id, kind.value, stamp)
             return self._deliver(
                 key,
-                lambda seq: OrderUpdate(
-                    kind, order, venue_time(stamp), reason=reason, seq=seq
-                ),
+                lambda seq: OrderUpdate(kind, order, venue_time(stamp), reason=reason, seq=seq),
                 push=push,
             )
 
