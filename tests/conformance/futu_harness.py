@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-import tempfile
 from decimal import Decimal
 from pathlib import Path
 from time import monotonic, sleep
@@ -20,7 +19,7 @@ from conformance_harness import INSTRUMENT, SPREAD, Feed
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "brokers" / "futu"))
 
-from futu_fake_opend import FakeOpenD
+from futu_fake_opend import SDK_HOME, FakeOpenD
 
 from tradeplan.brokers.futu.config import config_from_env
 from tradeplan.brokers.futu.execution import FutuBroker
@@ -28,7 +27,6 @@ from tradeplan.ports.live import LiveBrokerPort
 
 PASSWORD = "fake-trade-password-731"
 CODE = "US.USDJPY"
-SDK_HOME = tempfile.mkdtemp(prefix="futu-conformance-home-")
 
 
 class FutuHarness:

@@ -23,6 +23,7 @@ import hashlib
 import itertools
 import socket
 import struct
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,7 +33,9 @@ from typing import Any
 
 from tradeplan.brokers.futu.sdk import load_sdk
 
-load_sdk()
+# The SDK writes its DEBUG log under HOME at import: a temp folder for the whole test session.
+SDK_HOME = tempfile.mkdtemp(prefix="futu-test-home-")
+load_sdk({"FUTU_SDK_HOME": SDK_HOME})
 
 import GetGlobalState_pb2  # type: ignore[import-not-found]  # noqa: E402
 import InitConnect_pb2  # type: ignore[import-not-found]  # noqa: E402

@@ -380,7 +380,11 @@ class FutuBroker:
                         cid, f"trade locked and unlock not possible: {exc}"
                     ) from None
                 continue
-            if _has(msg, _RATE) and "rate" not in retried:
+            if _has(msg, _RATE):
+                if "rate" in retried:
+                    # Refused twice for the pace, not on its merits: not final. The runtime
+                    # looks it up (absent) before it sends again.
+                    raise OutcomeUnknown(cid, f"FutuOpenD rate limit, twice ({msg})")
                 retried.add("rate")
                 _time.sleep(self._retry_pause)
                 continue
