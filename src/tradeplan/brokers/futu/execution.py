@@ -184,8 +184,17 @@ class FutuBroker:
             self._up.clear()
             self.feed.state(FeedState.RECONNECTING, f"FutuOpenD {which} connection lost")
         elif now_up and not was_up:
+            # What happened while away is read again (not reported: `fills_since` and the
+            # runtime's reconcile do that), so later fills are counted against all of it.
+            threading.Thread(target=self._reload, daemon=True, name="futu-reload").start()
             self._up.set()
             self.feed.state(FeedState.LIVE, "FutuOpenD connection back")
+
+    def _reload(self) -> None:
+        try:
+            self._load()
+        except BrokerUnavailable as exc:
+            log.warning("Futu: reading orders and fills after a reconnect failed: %s", exc)
 
     @property
     def connected(self) -> bool:
