@@ -405,16 +405,19 @@ def instrument(live: Session, probe: Probe) -> None:
         return timed
 
     def venue_submit(original: Callable[..., Any]) -> Callable[..., Any]:
+        # The outbox sends after the unit's commit, so by now the gate has taken every order
+        # of the bar (`orders` > 0): the first send is the one without a `send_start` yet.
         def timed(order: Any) -> None:
             began = clock()
             times = probe.current
-            if times is not None and not times.orders:
+            first = times is not None and not times.send_start
+            if times is not None and first:
                 times.send_start = began
             elif times is None and probe.update_start and not probe.update_sent:
                 probe.fill_to_exit.append(began - probe.update_start)
                 probe.update_sent = True
             original(order)
-            if times is not None and not times.orders:
+            if times is not None and first:
                 times.send = clock() - began
 
         return timed
@@ -490,7 +493,7 @@ def bar_to_order(args: argparse.Namespace, folder: Path, data: MarketData) -> No
         stream_s.append(peer.timings["run"] + peer.timings["signals"])
     stream_per_bar = min(stream_s) / len(peer_data) * 1e9
 
-    sent = [b for b in probe.bars if b.orders]
+    sent = [b for b in probe.bars if b.orders and b.send_start]
     quiet = [b for b in probe.bars if not b.orders]
     whole = [b.send_start - b.start for b in sent]
     parts = {
@@ -503,8 +506,8 @@ def bar_to_order(args: argparse.Namespace, folder: Path, data: MarketData) -> No
             b.gate_start - b.close_start - b.client_ids - b.decide for b in sent
         ],
         "store: client id counter": [b.client_ids for b in sent],
-        "gate (halt check)": [b.send_start - b.gate_start - b.intent for b in sent],
-        "store: intent committed": [b.intent for b in sent],
+        "store: intent written": [b.intent for b in sent],
+        "gate, commit, records (outbox)": [b.send_start - b.gate_start - b.intent for b in sent],
     }
     p50, p99 = percentiles(whole)
     print(

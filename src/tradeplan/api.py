@@ -22,6 +22,7 @@ from tradeplan.lang.comments_read import read_comments
 from tradeplan.lang.convert import to_text, to_yaml
 from tradeplan.lang.source import TEXT_SUFFIXES, YAML_SUFFIXES, Form, decode, form_of
 from tradeplan.plan.model import Plan
+from tradeplan.ports.profile_file import ProfileFileError, VenueRules, read_profile_files
 from tradeplan.reporting.explain import diagram, explain_plan
 from tradeplan.schema.generate import json_schema
 
@@ -30,6 +31,8 @@ STRATEGY_SUFFIXES = YAML_SUFFIXES + TEXT_SUFFIXES
 __all__ = [
     "CompileResult",
     "LintReport",
+    "ProfileFileError",
+    "VenueRules",
     "backtest",
     "compile",
     "compile_source",
@@ -39,6 +42,7 @@ __all__ = [
     "json_schema",
     "lint",
     "lint_source",
+    "read_venue_rules",
 ]
 
 
@@ -183,25 +187,32 @@ def _read(path: Path, out: Collector) -> tuple[str | None, Form | None]:
     return text, form
 
 
-def lint_source(text: str, file: str = "<string>", form: Form | None = None) -> FileResult:
-    """Lint text already in memory (editors, tests). Never raises for any input."""
+def lint_source(
+    text: str,
+    file: str = "<string>",
+    form: Form | None = None,
+    venues: VenueRules | None = None,
+) -> FileResult:
+    """Lint text already in memory (editors, tests). Never raises for any input. `venues`:
+    brokers' live instrument rules from profile files (`read_venue_rules`) to check against."""
     chosen = form or form_of(file, text) or Form.YAML
-    result = compile_source(text, file, chosen)
+    result = compile_source(text, file, chosen, venues)
     kept = apply_suppressions(text, list(result.diagnostics))
     return FileResult(file, text, tuple(sorted(kept, key=lambda d: d.sort_key)))
 
 
-def lint_file(path: Path) -> FileResult:
+def lint_file(path: Path, venues: VenueRules | None = None) -> FileResult:
     out = Collector()
     text, form = _read(path, out)
     if text is None or form is None:
         return FileResult(str(path), text, tuple(out.sorted()))
-    return lint_source(text, str(path), form)
+    return lint_source(text, str(path), form, venues)
 
 
 def lint(
     paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
     only_strategies: bool = False,
+    venues: VenueRules | None = None,
 ) -> LintReport:
     """Lint files and folders; every file is checked even when an earlier one is broken.
 
@@ -211,7 +222,12 @@ def lint(
     if isinstance(paths, str | os.PathLike):
         paths = (paths,)
     selection = select_strategy_files(paths, only_strategies)
-    return LintReport(tuple(lint_file(p) for p in selection.files), len(selection.skipped))
+    return LintReport(tuple(lint_file(p, venues) for p in selection.files), len(selection.skipped))
+
+
+def read_venue_rules(paths: Iterable[str | os.PathLike[str]]) -> VenueRules:
+    """Profile files saved by `tradeplan instruments --save`; raises `ProfileFileError`."""
+    return read_profile_files(Path(p) for p in paths)
 
 
 def load(path: str | os.PathLike[str]) -> CompileResult:

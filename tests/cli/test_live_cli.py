@@ -282,3 +282,15 @@ def test_a_restart_on_an_edited_file_is_refused_and_leaves_the_store_as_it_was(
     # stops at the venue, as none listens on port 1).
     code, _, err = cli(capsys, "run", saved, *venue)
     assert code == 2 and "no paper venue answers at 127.0.0.1:1" in err
+
+
+def test_the_closing_reconcile_takes_the_runs_own_fills_as_known_not_as_repeats(
+    finished: dict[str, Any],
+) -> None:
+    """The broker's fill history still holds the fills the run took as updates; the last
+    reconcile passes over them quietly (they were logged as `duplicate_fill`, one per fill)."""
+    logged = events(finished["state"])
+    assert any(e["event"] == "order_filled" for e in logged)
+    assert not [e for e in logged if e["event"] == "duplicate_fill"]
+    last = [e for e in logged if e["event"] == "reconciled"][-1]
+    assert last["report"]["fills_applied"] == 0 and last["report"]["in_sync"]

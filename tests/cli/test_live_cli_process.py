@@ -351,11 +351,6 @@ def test_a_restart_on_the_same_state_restores_reconciles_and_runs_to_the_feeds_e
     assert re.search(r"scalp: \d+ trades? closed in this run, net P&L", out)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner: the entries Ctrl-C cancels stop their grid slots for good, so a bot "
-    "stopped and started again never re-enters with them (reported to the lead)",
-)
 def test_a_grid_stopped_with_ctrl_c_places_its_entries_again_on_restart(
     venue_run: dict[str, Any],
 ) -> None:

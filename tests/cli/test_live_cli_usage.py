@@ -38,16 +38,6 @@ def test_bad_flags_exit_2_with_a_message(
     assert not (tmp_path / "s" / "events.jsonl").exists()
 
 
-@pytest.mark.parametrize(("broker", "name"), [("binance", "Binance"), ("oanda", "OANDA")])
-def test_a_broker_without_an_adapter_is_not_available_yet(
-    broker: str, name: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
-) -> None:
-    code, _, err = cli(capsys, "run", GRID, "--broker", broker, "--state", tmp_path / "s")
-    assert code == 2
-    assert f"--broker {broker} is not available yet: the {name} adapter is not built" in err
-    assert "--feed FILE.csv" in err  # what to use instead
-
-
 def test_a_strategy_with_errors_prints_its_diagnostics_and_exits_1(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

@@ -43,6 +43,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip named YAML files whose first key is not `tradeplan:` (for pre-commit)",
     )
     lint.add_argument(
+        "--profile",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="a broker profile saved by `tradeplan instruments --save`: strategies written for "
+        "that broker are checked against its instruments' live rules (repeat for more brokers)",
+    )
+    lint.add_argument(
         "--stdin-filename",
         metavar="NAME",
         default="<stdin>",
@@ -80,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     else:
         backtest_cmd.add_parser(sub)
     importlib.import_module("tradeplan.cli.paper_cmd").add_parser(sub)
+    importlib.import_module("tradeplan.cli.instruments_cmd").add_parser(sub)
     return parser
 
 
@@ -106,12 +115,17 @@ def cmd_lint(args: argparse.Namespace) -> int:
     from tradeplan.reporting.formatters import make_formatter
 
     try:
+        venues = api.read_venue_rules(args.profile) if args.profile else None
+    except api.ProfileFileError as exc:
+        sys.stderr.write(f"tradeplan: error: --profile {exc}\n")
+        return EXIT_USAGE
+    try:
         if args.paths == ["-"]:
             # Editors and pre-commit pipe the buffer in; the name only labels the diagnostics.
             source = sys.stdin.buffer.read(api.MAX_STRATEGY_BYTES + 1).decode("utf-8", "replace")
-            report = api.LintReport((api.lint_source(source, args.stdin_filename),))
+            report = api.LintReport((api.lint_source(source, args.stdin_filename, None, venues),))
         else:
-            report = api.lint(args.paths, args.only_strategies)
+            report = api.lint(args.paths, args.only_strategies, venues)
     except api.StrategyFileError as exc:
         sys.stderr.write(f"tradeplan: error: {exc}\n")
         return EXIT_USAGE

@@ -2,7 +2,8 @@
 
 `run STRATEGY... --feed FILE.csv [--speed N|max]` trades on the in-process paper venue (no account
 needed); `--venue HOST:PORT` on a paper venue of its own process (`tradeplan paper serve`);
-`--broker binance|oanda|futu` will trade live once their adapters exist. State goes to
+`--broker binance|oanda|futu` trades on a real account through its adapter (`live/adapters.py`;
+settings and keys from the environment); `--dry-run` does everything but send. State goes to
 `--state DIR` (default `state/`): a SQLite store `status` and `halt` read and write from another
 terminal while the bot runs. Exit codes: 0 done (the feed ended, or Ctrl-C), 1 a strategy has
 errors, 2 bad usage, a refused start or restart, or a broker that cannot be used.
@@ -22,7 +23,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from tradeplan.live.logs import EventLog
     from tradeplan.live.runner import LiveRunner, StrategySource
     from tradeplan.live.store import StateStore
+    from tradeplan.ports.live import LiveBrokerPort
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -40,11 +42,14 @@ examples:
   tradeplan run strategies/usdjpy-grid.yaml --feed data/usdjpy_1m_2025.csv.gz --speed 600 \\
       --state state/ --out out/live
   tradeplan run strategies/usdjpy-grid.yaml --broker paper --venue 127.0.0.1:7010
+  tradeplan run strategies/btc-breakout.yaml --broker binance --dry-run
   tradeplan status --state state/
   tradeplan halt usdjpy-grid --state state/
 """
 
 _ADAPTERS = {"binance": "Binance", "oanda": "OANDA", "futu": "Futu"}
+LIVE_BAR_SECONDS = 60  # adapters stream closed one-minute bars; a plan's timeframe resamples them
+DRY_RUN_WAIT = 2.5  # bar intervals a dry run waits for its first closed bar
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -67,7 +72,14 @@ def add_parsers(subparsers: Any) -> None:
         "--broker",
         choices=["paper", "binance", "oanda", "futu"],
         default="paper",
-        help="where to trade (default: paper; the others are not available yet)",
+        help="where to trade (default: paper, with --feed or --venue). binance, oanda and futu "
+        "trade for real: keys and endpoints come from the environment (docs/brokers/)",
+    )
+    run.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="connect, load the instrument, reconcile, take the next closed bar and list what "
+        "would be sent, sending nothing (on a copy of --state)",
     )
     run.add_argument("--feed", help="CSV of bars for the in-process paper venue, plain or .gz")
     run.add_argument(
@@ -140,27 +152,30 @@ def cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(
+    args: argparse.Namespace,
+    wrap: Callable[[LiveBrokerPort], LiveBrokerPort] | None = None,
+    until: Callable[[LiveRunner], bool] | None = None,
+) -> int:
+    """`wrap` and `until` are the dry run's: a broker that sends nothing, and when to stop."""
     from tradeplan import api
-    from tradeplan.brokers.paper.live_venue import LivePaperVenue
     from tradeplan.live.logs import EventLog
     from tradeplan.live.runner import LiveRunner, RestartRefused
     from tradeplan.live.status import RunLock, RunLocked
     from tradeplan.live.store import StateStore, StoreError
-    from tradeplan.ports.live import LiveBrokerPort
 
-    if args.broker != "paper":
+    live = args.broker != "paper"
+    if live and (args.feed or args.venue):
         raise _Refused(
-            f"--broker {args.broker} is not available yet: the {_ADAPTERS[args.broker]} "
-            "adapter is not built. Trade on the paper venue: --feed FILE.csv (in this "
-            "process) or --venue HOST:PORT (tradeplan paper serve)"
+            f"--broker {args.broker} trades on {_ADAPTERS[args.broker]}; --feed and --venue "
+            "are the paper venue's: give one or the other"
         )
     if args.feed and args.venue:
         raise _Refused(
             "give --feed or --venue, not both: --feed FILE.csv starts a paper venue in this "
             "process, --venue HOST:PORT trades on one already running (tradeplan paper serve)"
         )
-    if not args.feed and not args.venue:
+    if not live and not args.feed and not args.venue:
         raise _Refused(
             "say where to trade: --feed FILE.csv (a paper venue in this process replays it) "
             "or --venue HOST:PORT (a venue started with `tradeplan paper serve`)"
@@ -171,11 +186,16 @@ def _run(args: argparse.Namespace) -> int:
         return sources
     symbols = {s.plan.instrument.symbol for s in sources}
     if len(symbols) > 1:
+        where = "a run trades one instrument" if live else "the feed is one instrument"
         raise _Refused(
-            f"the feed is one instrument, the strategies trade {', '.join(sorted(symbols))}: "
-            "run them with one feed each"
+            f"{where}, the strategies trade {', '.join(sorted(symbols))}: run them with one "
+            f"{'bot' if live else 'feed'} each (each with its own --state)"
         )
+    if live:
+        _check_broker_names(sources, args.broker)
     state = Path(args.state)
+    if args.dry_run and wrap is None:
+        return _dry_run(args, sources, state)
     if state.exists() and not state.is_dir():
         raise _Refused(f"--state {state}: not a folder")
     lock = RunLock(state)
@@ -191,13 +211,9 @@ def _run(args: argparse.Namespace) -> int:
         try:
             for source in sources:
                 _check_restart(store, source, state, feed=bool(args.feed))
-            broker: LiveBrokerPort
-            local: LivePaperVenue | None = None
-            if args.venue:
-                broker, seconds = _remote(args.venue, symbols)
-            else:
-                local, seconds = _local(sources[0], args, quiet=args.quiet)
-                broker = local
+            broker, local, seconds = _open_broker(args, sources, symbols)
+            if wrap is not None:
+                broker = wrap(broker)
             currencies = {s.name: s.plan.account.currency for s in sources}
             log = EventLog(
                 state / "events.jsonl",
@@ -219,11 +235,11 @@ def _run(args: argparse.Namespace) -> int:
                     )
                 except RestartRefused as exc:
                     raise _Refused(str(exc)) from None
-                code = _trade(runner, local, speed)
+                code = _trade(runner, local, speed, until)
             finally:
                 broker.close()
                 log.close()
-            if not args.quiet:
+            if not args.quiet and wrap is None:
                 sys.stdout.write(_farewell(runner, log, sources, args, state))
             return code
         finally:
@@ -319,6 +335,102 @@ def _check_restart(store: StateStore, source: StrategySource, state: Path, *, fe
     )
 
 
+def _check_broker_names(sources: Sequence[StrategySource], broker: str) -> None:
+    """A strategy linted against one broker's rules does not trade on another unseen."""
+    for source in sources:
+        named = source.plan.broker.name
+        if named != broker:
+            raise _Refused(
+                f"{source.path}: the strategy is written for broker {named} (its `broker:` "
+                f"setting), not {broker}: its rules (order types, tick, sizes) were checked "
+                f"against {named}'s. Write `broker: {broker}` in it, run `tradeplan lint` on "
+                "it, then start it again"
+            )
+
+
+def _open_broker(
+    args: argparse.Namespace, sources: Sequence[StrategySource], symbols: set[str]
+) -> tuple[LiveBrokerPort, Any, int]:
+    """The broker to trade on, the in-process paper venue when it is one, and the interval of
+    the bars it streams."""
+    if args.broker != "paper":
+        return _adapter(args.broker, sources[0]), None, LIVE_BAR_SECONDS
+    if args.venue:
+        remote, seconds = _remote(args.venue, symbols)
+        return remote, None, seconds
+    local, seconds = _local(sources[0], args, quiet=args.quiet)
+    return local, local, seconds
+
+
+def _adapter(name: str, source: StrategySource) -> LiveBrokerPort:
+    from tradeplan.live.adapters import open_live
+    from tradeplan.ports.adapters import AdapterConfigError, AdapterRequest
+    from tradeplan.ports.live import BrokerUnavailable
+
+    request = AdapterRequest(source.plan.instrument, LIVE_BAR_SECONDS, os.environ)
+    try:
+        return open_live(name, request)
+    except AdapterConfigError as exc:
+        raise _Refused(f"{exc} (docs/brokers/{name}.md says how to set it up)") from None
+    except BrokerUnavailable as exc:
+        raise _Refused(f"{_ADAPTERS[name]} cannot be reached: {exc}") from None
+
+
+def _dry_run(
+    args: argparse.Namespace,
+    sources: Sequence[StrategySource],
+    state: Path,
+) -> int:
+    """The whole start on a copy of the state, with a broker that sends nothing; then what it
+    would have sent, and whether the store agrees with the broker."""
+    import shutil
+    import tempfile
+    import time
+
+    from tradeplan.live.dry_run import DryRunBroker
+    from tradeplan.live.status import read_status
+
+    held: list[DryRunBroker] = []
+
+    def wrap(broker: LiveBrokerPort) -> LiveBrokerPort:
+        held.append(DryRunBroker(broker))
+        return held[-1]
+
+    started = time.monotonic()
+
+    def until(runner: LiveRunner) -> bool:
+        # One closed bar taken, or (a market closed, a quiet feed) waited long enough for one.
+        waited = time.monotonic() - started
+        return runner.bars_taken >= 1 or waited > DRY_RUN_WAIT * LIVE_BAR_SECONDS
+
+    with tempfile.TemporaryDirectory(prefix="tradeplan-dry-run-") as scratch:
+        copy = Path(scratch) / "state"
+        if state.is_dir():
+            shutil.copytree(state, copy, ignore=shutil.ignore_patterns("run.lock"))
+        dry = argparse.Namespace(**{**vars(args), "state": str(copy), "out": None})
+        code = _run(dry, wrap, until)
+        if code != EXIT_OK or not held:
+            return code
+        report = read_status(copy)
+    sys.stdout.write(_dry_run_summary(held[0], report, sources))
+    return EXIT_OK
+
+
+def _dry_run_summary(broker: Any, report: dict[str, Any], sources: Sequence[StrategySource]) -> str:
+    lines = ["dry run: nothing was sent"]
+    by_name: dict[str, Any] = report.get("strategies", {})
+    for source in sources:
+        shown = by_name.get(source.name, {})
+        sync = "in sync with the broker" if shown.get("in_sync") else "NOT in sync with the broker"
+        lines.append(f"{source.name}: {sync}")
+    if broker.held:
+        lines.append(f"it would send {len(broker.held)}:")
+        lines.extend(f"  {held.text}" for held in broker.held)
+    else:
+        lines.append("it would send nothing now (no signal on the last closed bar)")
+    return "\n".join(lines) + "\n"
+
+
 def _remote(venue: str, symbols: set[str]) -> tuple[Any, int]:
     from tradeplan.brokers.paper.remote import RemotePaperBroker
     from tradeplan.ports.live import BrokerUnavailable
@@ -380,7 +492,12 @@ def _local(source: StrategySource, args: argparse.Namespace, *, quiet: bool) -> 
     return venue, bar_seconds(data)
 
 
-def _trade(runner: LiveRunner, local: Any, speed: float | None) -> int:
+def _trade(
+    runner: LiveRunner,
+    local: Any,
+    speed: float | None,
+    until: Callable[[LiveRunner], bool] | None = None,
+) -> int:
     """Run until the feed ends or Ctrl-C / SIGTERM (the runner then stops cleanly). The
     handlers are put back afterwards: `main()` may be called from a program of its own."""
     before: dict[signal.Signals, Any] = {}
@@ -392,7 +509,7 @@ def _trade(runner: LiveRunner, local: Any, speed: float | None) -> int:
         venue = local
         ready = lambda: venue.start(speed)  # noqa: E731
     try:
-        return runner.run(ready=ready)
+        return runner.run(ready=ready, until=None if until is None else lambda: until(runner))
     finally:
         if local is not None:
             local.stop()
@@ -494,8 +611,8 @@ def _switch(args: argparse.Namespace, *, halt: bool) -> int:
         if halt:
             store.halt(name, args.reason)
             print(
-                f"{name}: halted ({args.reason}): no new entries are sent; orders already "
-                f"working stay working, exits included{idle}"
+                f"{name}: halted ({args.reason}): no new entries are sent, and working "
+                f"entries are cancelled (placed again on resume); exits stay working{idle}"
             )
         elif store.halted(name) is None:
             print(f"{name}: was not halted; entries are allowed")

@@ -20,6 +20,7 @@ from tradeplan.compiler.lowering import Lowering
 from tradeplan.compiler.quantities import check_quantities
 from tradeplan.compiler.resolve import resolve_fill, resolve_instrument, resolve_session
 from tradeplan.compiler.risk_checks import check_grid_caps, check_sizing, check_stop_present
+from tradeplan.compiler.venue_check import check_venue
 from tradeplan.core.enums import AssetClass, RestartPolicy, Session, TimeInForce
 from tradeplan.core.instrument import Instrument
 from tradeplan.diagnostics.collector import Collector
@@ -49,6 +50,7 @@ from tradeplan.plan.model import (
     Trailing,
 )
 from tradeplan.plan.signals import RuleSignals
+from tradeplan.ports.profile_file import VenueRules
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +79,15 @@ def read_tree(text: str, file: str, form: Form, out: Collector) -> Node | None:
     return tree
 
 
-def compile_source(text: str, file: str, form: Form) -> CompileResult:
+def compile_source(
+    text: str, file: str, form: Form, venues: VenueRules | None = None
+) -> CompileResult:
+    """`venues`: a broker's live instrument rules (`lint --profile FILE`) to check against."""
     out = Collector()
     try:
         tree = read_tree(text, file, form, out)
         spec = build_spec(tree, file, out, form) if tree is not None else None
-        plan = compile_spec(spec, out) if spec is not None else None
+        plan = compile_spec(spec, out, venues) if spec is not None else None
     except Exception as exc:
         where = traceback.extract_tb(exc.__traceback__)[-1]
         out.report(
@@ -141,7 +146,9 @@ def _sizing(spec: SizingSpec | None) -> Sizing | None:
     return Sizing(spec.mode, spec.amount, spec.leverage) if spec else None
 
 
-def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
+def compile_spec(
+    spec: StrategySpec, out: Collector, venues: VenueRules | None = None
+) -> Plan | None:
     words = wording(spec.form)
     inst = resolve_instrument(spec.instrument, out, words)
     check_bare_numbers(spec.bare_numbers, inst, out)
@@ -174,6 +181,8 @@ def compile_spec(spec: StrategySpec, out: Collector) -> Plan | None:
     check_grid_caps(tuple(grids), spans, inst, account, risk, out, words)
     fill = resolve_fill(spec, inst)
     check_broker(spec, inst, session, fill, out, words)
+    if venues is not None:
+        check_venue(spec, inst, venues, out)
     fees = spec.fees
     if out.has_errors:
         return None  # nothing to lower: the caller reports the errors and makes no plan

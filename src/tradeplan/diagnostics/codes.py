@@ -111,6 +111,18 @@ _TABLE: tuple[tuple[str, str, Severity, str], ...] = (
     ),
     ("TP502", "unsupported-by-broker", E, "The broker cannot do what the file asks."),
     ("TP503", "below-broker-minimum", E, "A width or price breaks the broker's price rules."),
+    (
+        "TP504",
+        "not-listed-by-broker",
+        E,
+        "The broker's profile file does not list the instrument.",
+    ),
+    (
+        "TP505",
+        "off-venue-rules",
+        E,
+        "A size, price or leverage breaks the instrument's rules in the broker's profile file.",
+    ),
     # TP9xx: internal
     ("TP901", "internal-error", E, "tradeplan itself failed on this file; please report it."),
 )

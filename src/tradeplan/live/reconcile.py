@@ -96,6 +96,10 @@ class Held:
     engine: Engine
     apply: Callable[[OrderUpdate], None]  # the normal update path (dedupe, store, engine)
     resolve: Callable[[], int]  # SendGate.resolve_unknown
+    # Whether a fill of this trade id is booked already: the fills a live run took as
+    # updates come back in `fills_since` until the cursor passes them, and are skipped here
+    # quietly (a repeat the update path would log as a duplicate).
+    known: Callable[[str], bool] = lambda trade_id: False
 
 
 def reconcile(
@@ -115,7 +119,9 @@ def reconcile(
         for fill in batch.fills:
             parsed = parse_client_id(fill.client_id)
             owner = by_tag.get(parsed[0]) if parsed else None
-            if owner is not None and _apply_fill(owner, fill):
+            if owner is None or (fill.trade_id and owner.known(fill.trade_id)):
+                continue
+            if _apply_fill(owner, fill):
                 report.fills_applied += 1
         cursor = batch.cursor
         open_ids = set()

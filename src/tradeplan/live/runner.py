@@ -63,6 +63,7 @@ from tradeplan.reporting.csv_out import (
     CsvAppender,
     Formats,
 )
+from tradeplan.runtime.engine import Engine
 from tradeplan.runtime.engine_state import EngineState
 from tradeplan.runtime.engine_state import from_json as engine_state_from_json
 from tradeplan.runtime.engine_state import to_json as engine_state_to_json
@@ -103,6 +104,7 @@ class _Strategy:
     next_id: Callable[[], str] | None = None
     persisted: tuple[int, ...] = ()  # the record counts at the last write
     restored: bool = False  # started from a stored state (a restart)
+    halt_seen: bool = False  # the kill switch was on at the last look (its working entries went)
 
 
 class RestartRefused(Exception):
@@ -156,6 +158,7 @@ class LiveRunner:
         self.store = store
         self.log = log
         self._bar_seconds = bar_seconds
+        self.bars_taken = 0  # closed bars handled by this run (a dry run stops after one)
         self._pump = pump
         self._stale_after = stale_after
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -372,7 +375,14 @@ class LiveRunner:
 
     def _reconcile(self) -> ReconcileReport:
         held = [
-            Held(s.source.name, s.tag, s.run.engine, self._on_update, s.gate.resolve_unknown)
+            Held(
+                s.source.name,
+                s.tag,
+                s.run.engine,
+                self._on_update,
+                s.gate.resolve_unknown,
+                self.store.has_fill,
+            )
             for s in self._strategies
         ]
         cursor = self.store.cursor("fills")
@@ -444,6 +454,7 @@ class LiveRunner:
                 if self._ended:
                     break
                 if self._pump is not None:
+                    self._housekeeping(paced=False)
                     if not self._pump():
                         self._ended = True
                 else:
@@ -478,17 +489,28 @@ class LiveRunner:
 
     def _cancel_entries(self) -> None:
         for strategy in self._strategies:
-            engine = strategy.run.engine
-            for working in engine.book.working():
-                tag = working.order.tag
-                if tag is None or tag.opens:
-                    engine.cancel(working.order.id)
-                    self.log.event(
-                        "entry_cancelled_on_stop",
-                        strategy.source.name,
-                        f"stopping: entry {working.order.id} cancelled",
-                        client_id=working.order.id,
-                    )
+            self._stand_down(strategy, "stopping")
+
+    def _stand_down(self, strategy: _Strategy, why: str) -> None:
+        """Cancel the strategy's working entries (exits stay): grid slots place theirs again
+        when trading resumes; a rule enters again on its next signal."""
+        engine = strategy.run.engine
+        working = {w.order.id for w in engine.book.working()}
+        engine.stand_down()  # grid slots cancel their own entries, to place them again
+        again = _cancelled(engine, working)
+        for held in engine.book.working():
+            tag = held.order.tag
+            if tag is None or tag.opens:
+                engine.cancel(held.order.id)  # nothing for one already being cancelled
+        event = "entry_cancelled_on_stop" if why == "stopping" else "entry_cancelled_on_halt"
+        for order_id in sorted(_cancelled(engine, working)):
+            later = "; placed again when trading resumes" if order_id in again else ""
+            self.log.event(
+                event,
+                strategy.source.name,
+                f"{why}: entry {order_id} cancelled{later}",
+                client_id=order_id,
+            )
 
     def _drain(self, seconds: float = 2.0) -> None:
         """Handle what the broker answers for a little while (the cancels' updates)."""
@@ -500,8 +522,8 @@ class LiveRunner:
                 if self._pump is not None:
                     return  # an in-process venue answered inside the calls
                 continue
-            if not isinstance(event, _Stop):
-                self._handle(event)
+            if not isinstance(event, _Stop | LiveBar):
+                self._handle(event)  # a bar is not traded on any more: the bot is stopping
 
     def _unit(self, action: Callable[[], object]) -> None:
         """Run `action` as one unit of work: what it changes (the owners' states, the
@@ -554,6 +576,7 @@ class LiveRunner:
 
     def _on_bar(self, bar: LiveBar) -> None:
         self._last_bar_at = time.monotonic()
+        self.bars_taken += 1
         if self._stale:
             self._stale = False
             self.log.event("feed_live", "", "bars are arriving again: entries resume")
@@ -662,15 +685,25 @@ class LiveRunner:
                 strategy.source.name, "heartbeat", self._clock().isoformat(timespec="seconds")
             )
 
-    def _housekeeping(self) -> None:
+    def _housekeeping(self, *, paced: bool = True) -> None:
+        """Between events. A pumped run (`--speed max`) has no wall clock to time status
+        notes, reconciles and stale feeds against (they would make its result depend on the
+        machine's speed), so it does only the rest: the kill switch, held entries, unknown
+        outcomes, retired owners and reloads."""
         now = self._kept = time.monotonic()
-        if now - self._noted >= 1.0:
+        if paced and now - self._noted >= 1.0:
             self._note_status()
         # Out of sync, look again soon: what disagreed may have been a report in flight.
         every = self._reconcile_every if not self._out_of_sync else min(self._reconcile_every, 2.0)
-        if now - self._reconciled >= every:
+        if paced and now - self._reconciled >= every:
             self.reconcile()
         for strategy in self._strategies:
+            halted = self.store.halted(strategy.source.name) is not None
+            if halted and not strategy.halt_seen:
+                # The kill switch: working entries go now, not only new ones (their slots
+                # place them again, held back by the gate until `tradeplan resume`).
+                self._unit(lambda s=strategy: self._stand_down(s, "halted"))  # type: ignore[misc]
+            strategy.halt_seen = halted
             if strategy.gate.release():
                 self._unit(lambda: None)  # sends what the halt held back
             if strategy.gate.unknown():
@@ -679,6 +712,8 @@ class LiveRunner:
                 self._unit(lambda s=strategy: self._settle_retired(s))  # type: ignore[misc]
             if strategy.pending is not None:
                 self._unit(lambda r=strategy.pending: self._on_reload(r))  # type: ignore[misc]
+        if not paced:
+            return
         quiet = time.monotonic() - self._last_bar_at
         interval = max(self._bar_seconds, 1)
         if not self._stale and not self._ended and quiet > self._stale_after * interval:
@@ -951,6 +986,14 @@ def _payload(fields: dict[str, object]) -> str:
 
 def _sub(out_dir: Path | None, source: StrategySource) -> Path | None:
     return None if out_dir is None else out_dir / source.name
+
+
+def _cancelled(engine: Engine, working: set[str]) -> set[str]:
+    """Which of the orders that were `working` are being cancelled now, or already finished."""
+    still = {
+        w.order.id for w in engine.book.working() if w.status is not OrderStatus.PENDING_CANCEL
+    }
+    return working - still
 
 
 __all__ = ["LiveRunner", "RestartRefused", "StrategySource"]

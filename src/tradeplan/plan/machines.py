@@ -198,6 +198,20 @@ def slot_machine(grid: GridProgram) -> StateMachine:
             "rearming", "bar_close", "stopped", ("record refused signal",), condition=refused
         ),
         Transition("entry_working", "rejected", "stopped", ("record rejection; never re-sent",)),
+        Transition(
+            "entry_working",
+            "stand_down",
+            "flat",
+            ("cancel the entry", "place it again at the next bar close"),
+            condition="the bot stops or is halted before the slot's first exit",
+        ),
+        Transition(
+            "entry_working",
+            "stand_down",
+            "rearming",
+            ("cancel the re-entries", "arm them again at the next bar close"),
+            condition="the bot stops or is halted after an exit",
+        ),
         Transition("entry_working", "cancelled", "stopped", ("no further re-entry",)),
         Transition("entry_working", "expired", "stopped", ("no further re-entry",)),
         Transition("open", "manual_close", "stopped", ("no further re-entry",)),

@@ -388,6 +388,12 @@ class Engine:
             for key in [k for k, o in table.items() if o is owner]:
                 del table[key]
 
+    def stand_down(self) -> None:
+        """Every owner cancels its working entries and stays ready to place them again
+        (`Owner.stand_down`): what a live run does when it stops or is halted."""
+        for owner in self.owners:
+            owner.stand_down()
+
     def holds(self, name: str) -> bool:
         """Whether the owner called `name` has an open position or a working order."""
         return name in self.ledger.open or any(h.owner == name for h in self.book.working())

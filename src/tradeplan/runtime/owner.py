@@ -70,6 +70,11 @@ class Owner(Protocol):
         `tag`, the trade's exit reason: a live run flattening on restart says `manual`)."""
         ...
 
+    def stand_down(self) -> None:
+        """Cancel the working entries and be ready to place them again: the bot is stopping
+        (Ctrl-C) or halted, and trading resumes later. Exits stay working."""
+        ...
+
     def snapshot(self) -> object:
         """Everything about the owner that changed since it was built, as one frozen value
         (`RuleState`, `SlotState`; `state_codec` writes them as JSON). Taken between two

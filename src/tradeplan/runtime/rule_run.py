@@ -141,6 +141,11 @@ class RuleRun:
     def on_touch(self, touch: PriceTouch) -> None:
         self._run(rule_logic.on_touch(self.config, self.state, touch, self.engine))
 
+    def stand_down(self) -> None:
+        """A rule's entry cancelled at the broker returns it to flat, where the next signal
+        enters again (the plan's `entry_working --cancelled--> flat`): the runner's cancel
+        of the order is all it takes."""
+
     def finish(self, row: int, settle: Settle, tag: OrderTag = OrderTag.END_OF_DATA) -> None:
         self._run(rule_logic.finish(self.config, self.state, row, self.engine, tag), settle)
 

@@ -240,6 +240,22 @@ class SlotRun:
         self.state = replace(self.state, closing=order)
         self.engine.settle(self, order, settle, row)
 
+    def stand_down(self) -> None:
+        """Cancel the working entry (or re-entries) and arm again at the next bar close, where
+        trading resumes: a cancel the slot did not ask for stops it for good (the broker
+        dropped its order), but a bot that stops or halts must find its grid whole when it
+        carries on. A part-filled entry's rest is cancelled; the position keeps its exits."""
+        state = self.state
+        if not state.entries or self.retired:
+            return
+        if state.phase != ENTRY_WORKING:
+            self._cancel_entries()  # the rest of a part-filled entry: the position stays
+            return
+        target = REARMING if state.exit_price is not None else FLAT
+        self._cancel_entries()
+        self._move(("stand_down",), target)
+        self.state = replace(self.state, arm_at=0)
+
     # --- what a trader (or a live broker's close-out) may do ------------------------------------
 
     def halt(self, reason: str = "halted") -> None:
