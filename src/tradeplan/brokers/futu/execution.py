@@ -23,7 +23,7 @@ from typing import Any
 
 from tradeplan.brokers.futu.config import FutuConfig
 from tradeplan.brokers.futu.gateway import close_context, open_context
-from tradeplan.brokers.futu.mapping import IN_DOUBT, WORKING, dec, outgoing, terms_of_fields
+from tradeplan.brokers.futu.mapping import IN_DOUBT, WORKING, dec, outgoing, qty, terms_of_fields
 from tradeplan.brokers.futu.market_data import BarFeed
 from tradeplan.brokers.futu.sdk import load_sdk
 from tradeplan.brokers.futu.tracking import STATUS, Tracker, side_of, venue_ms, venue_time
@@ -515,7 +515,7 @@ class FutuBroker:
         if order is None:
             return None
         status = STATUS.get(str(row.get("order_status")), OrderStatus.SUBMITTED)
-        filled = dec(row.get("dealt_qty") or 0)
+        filled = qty(row.get("dealt_qty") or 0)
         average = dec(row["dealt_avg_price"]) if filled else None
         stamp = str(row.get("updated_time", ""))
         return OrderReport(
@@ -563,16 +563,16 @@ class FutuBroker:
         frame = self._call("position list", self.trade.position_list_query)
         out = []
         for row in self._rows(frame):
-            qty = dec(row["qty"])
+            held = qty(row["qty"])
             if str(row.get("position_side")) == "SHORT":
-                qty = -abs(qty)
-            if qty == 0:
+                held = -abs(held)
+            if held == 0:
                 continue
             code = str(row["code"])
             symbol = self.instrument.symbol if code == self.code else code
             cost = row.get("cost_price")
             average = dec(cost) if cost not in (None, "N/A") else None
-            out.append(PositionReport(symbol, qty, average))
+            out.append(PositionReport(symbol, held, average))
         return tuple(out)
 
     def fills_since(self, cursor: str | None) -> FillBatch:
@@ -601,7 +601,7 @@ class FutuBroker:
                     venue_order_id=str(deal.get("order_id", "")),
                     symbol=self.instrument.symbol if code == self.code else code,
                     side=side_of(str(deal.get("trd_side"))),
-                    qty=dec(deal["qty"]),
+                    qty=qty(deal["qty"]),
                     price=dec(deal["price"]),
                     time=venue_time(str(deal.get("create_time", ""))),
                 )
@@ -614,6 +614,9 @@ class FutuBroker:
 
     def subscribe(self, listener: MarketListener) -> None:
         self.feed.listen(listener)
+
+    def unsubscribe(self, listener: MarketListener) -> None:
+        self.feed.unlisten(listener)
 
 
 def _known(row: dict[str, Any]) -> bool:

@@ -58,6 +58,12 @@ def dec(value: object) -> Decimal:
     return Decimal(repr(float(value)))  # type: ignore[arg-type]
 
 
+def qty(value: object) -> Decimal:
+    """A quantity from the SDK (Futu sends 50.0 for 50 shares) as a plain number: 50."""
+    number = dec(value)
+    return number.quantize(Decimal(1)) if number == number.to_integral_value() else number
+
+
 def price_tick(price: Decimal) -> Decimal:
     return CENT if price >= 1 else SUB_PENNY
 
@@ -158,7 +164,7 @@ def terms_of_row(row: dict[str, Any]) -> Terms:
     trail_type = row.get("trail_type")
     trailing = kind in ("TRAILING_STOP", "TRAILING_STOP_LIMIT")
     return Terms(
-        qty=dec(row["qty"]),
+        qty=qty(row["qty"]),
         price=dec(row["price"]) if kind in _PRICED_NAMES else None,
         aux_price=_opt(row, "aux_price") if kind in {FUTU_TYPES[k] for k in _TRIGGERED} else None,
         trail_type=str(trail_type) if trailing and trail_type not in (None, "N/A") else None,
@@ -230,6 +236,7 @@ __all__ = [
     "dec",
     "order_of_row",
     "outgoing",
+    "qty",
     "round_limit",
     "round_places",
     "round_trigger",

@@ -86,6 +86,11 @@ class BarFeed:
         with self._lock:
             self._listeners.append(listener)
 
+    def unlisten(self, listener: MarketListener) -> None:
+        with self._lock:
+            if listener in self._listeners:
+                self._listeners.remove(listener)
+
     def state(self, state: FeedState, detail: str) -> None:
         with self._lock:
             listeners = list(self._listeners)

@@ -29,7 +29,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from tradeplan.brokers.futu.mapping import Terms, dec, order_of_row, status_event, terms_of_row
+from tradeplan.brokers.futu.mapping import (
+    Terms,
+    dec,
+    order_of_row,
+    qty,
+    status_event,
+    terms_of_row,
+)
 from tradeplan.core.enums import Side
 from tradeplan.orders.model import Order, OrderEvent, OrderStatus
 from tradeplan.ports.broker import OrderUpdate
@@ -205,8 +212,8 @@ class Tracker:
                 return []
             fill_id = str(deal["deal_id"])
             stamp = str(deal.get("create_time", ""))
-            qty = dec(deal["qty"])
-            track.fills[fill_id] = (stamp, qty)
+            amount = qty(deal["qty"])
+            track.fills[fill_id] = (stamp, amount)
             if not report:
                 return []
             order = track.order()
@@ -227,7 +234,7 @@ class Tracker:
                     order,
                     venue_time(stamp),
                     fill_price=price,
-                    fill_qty=qty,
+                    fill_qty=amount,
                     seq=seq,
                     trade_id=fill_id,
                 ),
