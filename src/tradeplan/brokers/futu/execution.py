@@ -349,6 +349,7 @@ class FutuBroker:
             if cid in self.tracker.by_client:
                 raise OrderRejected(cid, "client id in use: an order with this remark exists")
         fields = outgoing(order, self.config.default_session)
+        self.tracker.expect(cid, order, terms_of_fields(fields))
         row = self._place(cid, fields)
         order_id = str(row["order_id"])
         self.tracker.sent(cid, order_id, order, terms_of_fields(fields))

@@ -106,8 +106,15 @@ class Tracker:
         self._absorbed: set[tuple[str, ...]] = set()
         self._seqs: dict[tuple[str, ...], int] = {}
         self._used: set[int] = set()
+        self._expected: dict[str, tuple[Order, Terms]] = {}
 
     # --- bookkeeping ---------------------------------------------------------------------
+
+    def expect(self, client_id: str, template: Order, terms: Terms) -> None:
+        """An order about to be sent: its push may come before `place_order` returns, and must
+        carry what Futu does not (the tag, reduce_only, oco) all the same."""
+        with self._lock:
+            self._expected[client_id] = (template, terms)
 
     def sent(self, client_id: str, order_id: str, template: Order, terms: Terms) -> Track:
         with self._lock:
@@ -126,6 +133,9 @@ class Tracker:
             track = self.by_order.get(order_id)
             if track is None:
                 track = Track(order_id, client_id)
+                expected = self._expected.get(client_id)
+                if expected is not None:
+                    track.template, track.sent = expected
                 self.by_order[order_id] = track
                 self.by_client.setdefault(client_id, order_id)
             return track

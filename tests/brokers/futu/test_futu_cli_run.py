@@ -1,0 +1,123 @@
+"""`tradeplan run strategies/nvda-protect.yaml --broker futu` end to end against the fake
+OpenD: the entry in regular hours, its trailing stop limit placed natively (3 %, spread 0.20,
+GTC, all sessions), the bot stopped and started again in the middle on the same state (nothing
+placed twice), and the stop filling in the post-market."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal as D
+from pathlib import Path
+from time import monotonic, sleep
+
+from futu_fake_opend import SDK_HOME, FakeOpenD, regular
+from futu_rig import PASSWORD, PASSWORD_MD5
+
+ROOT = Path(__file__).resolve().parents[3]
+STRATEGY = ROOT / "strategies" / "nvda-protect.yaml"
+
+RUN = (sys.executable, "-m", "tradeplan", "run", str(STRATEGY), "--broker", "futu")
+FLAT = ("150.00", "150.10", "149.90", "150.00")
+DIP = ("149.00", "149.00", "148.00", "148.00")  # close < sma(50) * 0.99: the entry signal
+TOUCH = ("148.00", "148.10", "147.80", "147.95")  # reaches the entry limit at 147.95
+RISE = ("148.00", "152.00", "148.00", "152.00")  # the trailing peak: 152.00
+HOLD = ("152.00", "152.00", "151.00", "151.50")
+FALL = ("150.00", "150.00", "145.00", "145.00")  # through the stop at 152 * 0.97 = 147.44
+
+
+def wait_for(what: str, check: Callable[[], bool], seconds: float = 20) -> None:
+    deadline = monotonic() + seconds
+    while not check():
+        assert monotonic() < deadline, f"timed out waiting for {what}"
+        sleep(0.02)
+
+
+class Bot:
+    """`tradeplan run ... --broker futu` in its own process; what it logs goes to a file."""
+
+    def __init__(self, port: int, state: Path, log: Path) -> None:
+        env = dict(os.environ)
+        env.update(
+            FUTU_HOST="127.0.0.1",
+            FUTU_PORT=str(port),
+            FUTU_TRD_ENV="real",
+            FUTU_TRADE_PASSWORD=PASSWORD,
+            HOME=SDK_HOME,
+            PYTHONPATH=str(ROOT / "src"),
+        )
+        self.log = log
+        self.err = log.open("w")
+        self.process = subprocess.Popen(
+            [*RUN, "--state", str(state), "--no-reload"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=self.err,
+            text=True,
+        )
+        wait_for("the bot's start", lambda: "reconciled:" in self.text() or self.gone())
+        assert not self.gone(), self.text()
+
+    def text(self) -> str:
+        return self.log.read_text()
+
+    def gone(self) -> bool:
+        return self.process.poll() is not None
+
+    def stop(self) -> tuple[str, str]:
+        self.process.send_signal(signal.SIGINT)
+        out, _ = self.process.communicate(timeout=30)
+        self.err.close()
+        assert self.process.returncode == 0, self.text()
+        return out, self.text()
+
+
+def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: Path) -> None:
+    bars = (DIP, TOUCH, RISE, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, FALL, FALL)
+    venue = FakeOpenD(
+        bars,
+        code="US.NVDA",
+        password_md5=PASSWORD_MD5,
+        spread=D(0),
+        start=datetime(2025, 1, 6, 15, 50),  # ten minutes of regular hours, then post-market
+        history=(FLAT,) * 60,
+    )
+    _, port = venue.start()
+    state = tmp_path / "state"
+    try:
+        bot = Bot(port, state, tmp_path / "first.log")
+        venue.step(1)  # DIP closes: the pullback entry goes in
+        wait_for("the entry", lambda: len(venue.orders) == 1)
+        entry = venue.orders[0]
+        assert (entry.type, entry.side, entry.qty, entry.price) == (1, 1, D(50), D("147.95"))
+        venue.step(1)  # TOUCH fills it; the trailing stop limit follows
+        wait_for("the protective stop", lambda: len(venue.orders) == 2)
+        stop = venue.orders[1]
+        assert (stop.type, stop.side, stop.qty) == (15, 2, D(50))  # TrailingStopLimit, sell
+        assert (stop.trail_type, stop.trail_value, stop.trail_spread) == (1, D(3), D("0.2"))
+        assert (stop.tif, stop.session, stop.outside_rth) == (1, 3, True)  # GTC, ALL
+        _, first_err = bot.stop()
+        assert "bought 50 at 147.95" in first_err
+
+        venue.step(3)  # the market moves while the bot is down; the stop trails at the venue
+        bot = Bot(port, state, tmp_path / "second.log")
+        assert "1 working orders" in bot.text()  # the stop, found again by its remark
+        venue.step(5)  # the rest of regular hours: no second entry, no second stop
+        venue.step(2)  # post-market: the stop fills
+        wait_for("the stop's fill", lambda: stop.filled == D(50))
+        wait_for("the exit booked", lambda: "by trailing stop" in bot.text())
+        out, err = bot.stop()
+    finally:
+        venue.close()
+    assert len(venue.orders) == 2, [(o.remark, o.type) for o in venue.orders]
+    (exit_fill,) = [f for f in venue.fills if f.order is stop]
+    assert exit_fill.price == D("147.44")
+    filled_at = datetime.strptime(exit_fill.created[:19], "%Y-%m-%d %H:%M:%S")
+    assert not regular(filled_at)  # in the post-market, as the strategy's session allows
+    assert "positions in sync" in err
+    assert "closed at 147.44 by trailing stop" in err
+    assert "0 open positions" in out
