@@ -82,6 +82,7 @@ SUBMITTED, TIMEOUT_STATUS = 5, 4
 FILLED_PART, FILLED_ALL, CANCELLED_PART, CANCELLED_ALL, FAILED = 10, 11, 14, 15, 21
 DONE = {FILLED_ALL, CANCELLED_PART, CANCELLED_ALL, FAILED}
 RTH, ETH, ALL = 1, 2, 3
+AES_KEY = "0123456789ABCDEF"
 LOCKED_MSG = "Trade is locked: unlock trade first (unlock_trade)"
 RATE_MSG = "Requests too frequent: rate limited, try again later"
 
@@ -93,12 +94,49 @@ def sha1(body: bytes) -> bytes:
     return hashlib.sha1(body).digest()
 
 
-def pack(proto_id: int, serial: int, message: Any) -> bytes:
+def pack(proto_id: int, serial: int, message: Any, cipher: Cipher | None = None) -> bytes:
     body = message.SerializeToString()
+    digest = sha1(body)  # of the plaintext, encrypted or not
+    if cipher is not None:
+        body = cipher.encrypt(proto_id, body)
     return (
-        struct.pack(HEAD, b"F", b"T", proto_id, 0, 0, serial, len(body), sha1(body), b"\0" * 8)
-        + body
+        struct.pack(HEAD, b"F", b"T", proto_id, 0, 0, serial, len(body), digest, b"\0" * 8) + body
     )
+
+
+class Cipher:
+    """OpenD's encryption: InitConnect in RSA PKCS#1 v1.5 (1024-bit key: 100-byte blocks out,
+    128 in), then AES-ECB with the connection's key, zero padding and a 16-byte tail whose
+    last byte is the length of the last real block (futu/common/conn_mng.py)."""
+
+    def __init__(self, private_pem: bytes, aes_key: str) -> None:
+        from Crypto.Cipher import AES, PKCS1_v1_5
+        from Crypto.PublicKey import RSA
+
+        key = RSA.import_key(private_pem)
+        self._rsa_out = PKCS1_v1_5.new(key.publickey())
+        self._rsa_in = PKCS1_v1_5.new(key)
+        self._aes = AES.new(aes_key.encode(), AES.MODE_ECB)
+        self.aes_key = aes_key
+
+    def encrypt(self, proto_id: int, body: bytes) -> bytes:
+        if proto_id == INIT_CONNECT:
+            return b"".join(
+                self._rsa_out.encrypt(body[i : i + 100]) for i in range(0, len(body), 100)
+            )
+        tail = len(body) % 16
+        padded = body + b"\0" * ((16 - tail) % 16)
+        return self._aes.encrypt(padded) + b"\0" * 15 + bytes([tail])
+
+    def decrypt(self, proto_id: int, body: bytes) -> bytes:
+        if proto_id == INIT_CONNECT:
+            return b"".join(
+                self._rsa_in.decrypt(body[i : i + 128], None) or b""
+                for i in range(0, len(body), 128)
+            )
+        tail = body[-1]
+        plain = self._aes.decrypt(body[:-16])
+        return plain[: len(plain) - (16 - tail)] if tail else plain
 
 
 def vstr(when: datetime) -> str:
@@ -183,7 +221,11 @@ class FakeOpenD:
         password_md5: str = "",
         lot_size: int = 1,
         history: tuple[tuple[str, str, str, str], ...] = (),
+        rsa_private_pem: bytes | None = None,
     ) -> None:
+        # With a key, every connection is encrypted as OpenD's `rsa_private_key` makes it.
+        self.cipher = Cipher(rsa_private_pem, AES_KEY) if rsa_private_pem else None
+        self.raw_bodies: list[bytes] = []  # as received, encrypted
         self.bars = bars
         self.code = code
         self.volumes = volumes
@@ -336,6 +378,9 @@ class FakeOpenD:
                     break
                 body = buf[HEAD_LEN : HEAD_LEN + body_len]
                 buf = buf[HEAD_LEN + body_len :]
+                if self.cipher is not None:
+                    self.raw_bodies.append(body)
+                    body = self.cipher.decrypt(head[2], body)
                 assert head[0] == b"F" and head[1] == b"T" and sha1(body) == head[7]
                 self._handle(conn, head[2], head[5], body)
         self._drop(conn)
@@ -353,7 +398,7 @@ class FakeOpenD:
                 conn.pushes += 1
 
     def _reply(self, conn: Conn, proto_id: int, serial: int, message: Any) -> None:
-        self._write(conn, pack(proto_id, serial, message))
+        self._write(conn, pack(proto_id, serial, message, self.cipher))
 
     def _error(self, conn: Conn, proto_id: int, serial: int, response: Any, msg: str) -> None:
         response.retType = -1
@@ -410,7 +455,7 @@ class FakeOpenD:
         rsp.s2c.serverVer = 1011
         rsp.s2c.loginUserID = 12345678
         rsp.s2c.connID = conn.id
-        rsp.s2c.connAESKey = "0123456789ABCDEF"
+        rsp.s2c.connAESKey = AES_KEY
         rsp.s2c.keepAliveInterval = 10
         self._reply(conn, INIT_CONNECT, serial, rsp)
 
@@ -840,14 +885,14 @@ class FakeOpenD:
         self._header(rsp.s2c.header, order.env)
         with self.lock:
             self._fill_order_pb(rsp.s2c.order, order)
-        self._send_push(pack(UPDATE_ORDER, 0, rsp), self._trade_conns(), trade=True)
+        self._send_push(pack(UPDATE_ORDER, 0, rsp, self.cipher), self._trade_conns(), trade=True)
 
     def _push_fill(self, fill: VFill) -> None:
         rsp = Trd_UpdateOrderFill_pb2.Response()
         rsp.retType = 0
         self._header(rsp.s2c.header, fill.order.env)
         self._fill_pb(rsp.s2c.orderFill, fill)
-        self._send_push(pack(UPDATE_FILL, 0, rsp), self._trade_conns(), trade=True)
+        self._send_push(pack(UPDATE_FILL, 0, rsp, self.cipher), self._trade_conns(), trade=True)
 
     # --- quotes ----------------------------------------------------------------------------
 
@@ -935,7 +980,7 @@ class FakeOpenD:
             conns = [
                 c for c in self.conns.values() if c.kl_push and c.alive and not self.kl_dropped
             ]
-        self._send_push(pack(UPDATE_KL, 0, rsp), conns, trade=False)
+        self._send_push(pack(UPDATE_KL, 0, rsp, self.cipher), conns, trade=False)
 
     # --- the book --------------------------------------------------------------------------
 
