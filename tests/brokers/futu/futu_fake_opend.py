@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import ROUND_DOWN, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tradeplan.brokers.futu.sdk import load_sdk
 
@@ -86,6 +87,7 @@ AES_KEY = "0123456789ABCDEF"
 LOCKED_MSG = "Trade is locked: unlock trade first (unlock_trade)"
 RATE_MSG = "Requests too frequent: rate limited, try again later"
 
+NEW_YORK = ZoneInfo("America/New_York")
 REGULAR = (time(9, 30), time(16, 0))
 EXTENDED = (time(4, 0), time(20, 0))
 
@@ -248,6 +250,7 @@ class FakeOpenD:
         self._clock = start
         self.unlocked_conns: set[int] = set()
         self.locked = False  # the gateway forgot the unlock (a 'locked' mid-run)
+        self.locked_msg = LOCKED_MSG
         self.unlock_calls: list[str] = []  # md5 of every unlock seen (tests: never the password)
         self.requests: list[int] = []  # proto id of every request, in order
         self.suspended = False
@@ -473,7 +476,10 @@ class FakeOpenD:
         s = rsp.s2c
         s.marketHK = s.marketUS = s.marketSH = s.marketSZ = s.marketHKFuture = 0
         s.qotLogined = s.trdLogined = True
-        s.serverVer, s.serverBuildNo, s.time = 1011, 1, 1_736_000_000
+        with self.lock:
+            now = self.start_time + timedelta(minutes=self.row)
+        s.serverVer, s.serverBuildNo = 1011, 1
+        s.time = int(now.replace(tzinfo=NEW_YORK).timestamp())  # the venue's clock
         self._reply(conn, GLOBAL_STATE, serial, rsp)
 
     def _acc_list(self, conn: Conn, serial: int, body: bytes) -> None:
@@ -672,7 +678,7 @@ class FakeOpenD:
 
     def _trade_allowed(self, conn: Conn, env: int) -> str | None:
         if env == REAL and (self.locked or conn.id not in self.unlocked_conns):
-            return LOCKED_MSG
+            return self.locked_msg
         return None
 
     def _place(self, conn: Conn, serial: int, body: bytes) -> None:
@@ -952,6 +958,8 @@ class FakeOpenD:
         target.timestamp = 0.0
 
     def _history_kl(self, conn: Conn, serial: int, body: bytes) -> None:
+        """Bars whose end lies in [beginTime, endTime] (exchange-local text), oldest first,
+        `maxAckKLNum` a page, `nextReqKey` while more remain: as Futu pages them."""
         req = Qot_RequestHistoryKL_pb2.Request()
         req.ParseFromString(body)
         rsp = Qot_RequestHistoryKL_pb2.Response()
@@ -961,10 +969,19 @@ class FakeOpenD:
         with self.lock:
             seen = list(self.history_bars) + list(self.bars[: self.row])
             offset = len(self.history_bars)
-        limit = req.c2s.maxAckKLNum if req.c2s.HasField("maxAckKLNum") else len(seen)
-        first = max(0, len(seen) - limit) if limit else 0
-        for i in range(first, len(seen)):
+        begin, end = _when(req.c2s.beginTime, "00:00:00"), _when(req.c2s.endTime, "23:59:59")
+        chosen = [
+            i
+            for i in range(len(seen))
+            if begin <= self.start_time + timedelta(minutes=i - offset + 1) <= end
+        ]
+        first = int(req.c2s.nextReqKey.decode()) if req.c2s.HasField("nextReqKey") else 0
+        size = req.c2s.maxAckKLNum if req.c2s.HasField("maxAckKLNum") else 1000
+        page = chosen[first : first + size]
+        for i in page:
             self._kline(rsp.s2c.klList.add(), i - offset, seen[i], "0")
+        if first + size < len(chosen):
+            rsp.s2c.nextReqKey = str(first + size).encode()
         self._reply(conn, HISTORY_KL, serial, rsp)
 
     def _push_bar(self, index: int) -> None:
@@ -1140,6 +1157,10 @@ def _terms_problem(order: VOrder) -> str | None:
         if places > 2:
             return "A trail ratio takes at most 2 decimals"
     return None
+
+
+def _when(text: str, default_time: str) -> datetime:
+    return datetime.strptime(text if ":" in text else f"{text} {default_time}", "%Y-%m-%d %H:%M:%S")
 
 
 def _in_session(order: VOrder, when: datetime) -> bool:

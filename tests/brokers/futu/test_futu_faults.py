@@ -131,3 +131,20 @@ def test_the_unlock_window_waits_just_long_enough_and_says_when_it_cannot() -> N
     full = RateWindow(1, 30)
     assert full.wait(0)
     assert not full.wait(0.1)
+
+
+def test_a_long_warm_up_reads_every_page_and_keeps_the_latest_bars() -> None:
+    history = tuple(
+        (
+            f"{100 + i / 100:.2f}",
+            f"{100 + i / 100:.2f}",
+            f"{100 + i / 100:.2f}",
+            f"{100 + i / 100:.2f}",
+        )
+        for i in range(1500)
+    )
+    with rig((FLAT,), venue_args={"history": history}) as r:
+        bars = r.broker.history(1200)
+        assert len(bars) == 1200  # Futu pages by 1000: both pages were read
+        assert bars[-1].close == D("114.99") and bars[0].close == D("103.00")
+        assert r.venue.requests.count(3103) == 2

@@ -27,6 +27,7 @@ class FutuConfig:
     password_md5: str = field(default="", repr=False)
     rsa_key: Path | None = None
     default_session: Session | None = None
+    acc_id: int = 0  # 0: the first account of the environment, as the SDK picks
 
     @property
     def real(self) -> bool:
@@ -64,7 +65,14 @@ def config_from_env(environ: Mapping[str, str]) -> FutuConfig:
             session = Session(session_text)
         except ValueError:
             raise AdapterConfigError("FUTU_SESSION must be rth, eth or all") from None
+    acc_text = environ.get("FUTU_ACC_ID", "").strip()
+    if acc_text and not acc_text.isdigit():
+        raise AdapterConfigError(
+            "FUTU_ACC_ID must be the account id OpenD lists (digits), or unset for the first "
+            "account of FUTU_TRD_ENV"
+        )
     return FutuConfig(
+        acc_id=int(acc_text or 0),
         host=host,
         port=int(port_text),
         trd_env="REAL" if env_text == "real" else "SIMULATE",

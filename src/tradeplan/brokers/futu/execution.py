@@ -30,6 +30,7 @@ from tradeplan.brokers.futu.tracking import STATUS, Tracker, side_of, venue_ms, 
 from tradeplan.core.enums import AssetClass, Side
 from tradeplan.core.instrument import Instrument
 from tradeplan.orders.model import Order, OrderStatus
+from tradeplan.ports.adapters import AdapterConfigError
 from tradeplan.ports.broker import AccountSnapshot, BrokerListener, OrderUpdate, PriceTouch, Quote
 from tradeplan.ports.live import (
     BrokerUnavailable,
@@ -48,27 +49,35 @@ from tradeplan.ports.profiles import FUTU, AssetDefaults, BrokerProfile
 log = logging.getLogger(__name__)
 
 # What the SDK says when no answer came (as opposed to a reply from the gateway).
-_TRANSPORT = (
-    "PacketErr.",
-    "Timeout",
-    "Disconnect",
-    "SendFail",
-    "Connect timeout",
-    "Abnormal event timeout",
-    "Context status bad",
-    "Connection closed",
-    "Connection lost",
-    "Not connected",
+# What the SDK itself says when no answer came (futu/common/open_context_base.py,
+# network_manager.py, err.py), as opposed to a reply from the gateway: PacketErr names
+# (Timeout, Invalid, Disconnect, SendFail, alone or as "PacketErr.X") and a few texts.
+_NO_ANSWER = frozenset(
+    {
+        "timeout",
+        "invalid",
+        "disconnect",
+        "sendfail",
+        "connect timeout",
+        "abnormal event timeout",
+        "context status bad",
+        "connection closed",
+        "connection lost",
+        "not connected",
+    }
 )
-_LOCKED = ("unlock", "locked")
-_RATE = ("frequen", "rate limit")
+# Futu's replies, in English or Chinese (OpenD answers in its configured language).
+_LOCKED = ("unlock", "locked", "解锁")
+_RATE = ("frequen", "rate limit", "too many", "频率", "频繁")
 REMARK_BYTES = 64
 
 
 def is_transport(msg: str) -> bool:
-    return any(msg.startswith(word) or word.lower() in msg.lower() for word in _TRANSPORT[:3]) or (
-        any(word.lower() in msg.lower() for word in _TRANSPORT[3:])
-    )
+    """True when the SDK gave up waiting (nobody knows what happened), False for a reply."""
+    text = msg.strip().lower()
+    if text.startswith("packeterr."):
+        return True
+    return text in _NO_ANSWER
 
 
 def _has(msg: str, words: tuple[str, ...]) -> bool:
@@ -156,6 +165,7 @@ class FutuBroker:
             on_link=lambda up: self._link("trade", up),
         )
         try:
+            self._check_account()
             self._set_trade_handlers()
             if self.config.real:
                 self._unlock()
@@ -217,21 +227,42 @@ class FutuBroker:
         class Orders(futu.TradeOrderHandlerBase):  # type: ignore[misc,name-defined]
             def on_recv_rsp(self, rsp_pb: Any) -> tuple[int, Any]:
                 ret, row = futu.trade.trade_query.UpdateOrderPush.unpack_rsp(rsp_pb)
-                broker._counted()
-                if ret == futu.RET_OK:
-                    broker._on_order(row)
+                try:
+                    if ret == futu.RET_OK:
+                        broker._on_order(row)
+                finally:
+                    broker._counted()  # after the listener has it (tests wait on the count)
                 return ret, None
 
         class Fills(futu.TradeDealHandlerBase):  # type: ignore[misc,name-defined]
             def on_recv_rsp(self, rsp_pb: Any) -> tuple[int, Any]:
                 ret, row = futu.trade.trade_query.UpdateDealPush.unpack_rsp(rsp_pb)
-                broker._counted()
-                if ret == futu.RET_OK:
-                    broker._on_fill(row)
+                try:
+                    if ret == futu.RET_OK:
+                        broker._on_fill(row)
+                finally:
+                    broker._counted()
                 return ret, None
 
         self.trade.set_handler(Orders())
         self.trade.set_handler(Fills())
+
+    def _check_account(self) -> None:
+        ret, frame = self.trade.get_acc_list()
+        if ret != self._futu.RET_OK:
+            raise BrokerUnavailable(f"FutuOpenD account list failed: {frame}")
+        ids = [int(r["acc_id"]) for r in self._rows(frame) if str(r["trd_env"]) == self._env()]
+        env = "real" if self.config.real else "simulate"
+        if not ids:
+            raise AdapterConfigError(
+                f"OpenD lists no US securities account for FUTU_TRD_ENV={env}: log OpenD in with "
+                "an account that trades US stocks, or change FUTU_TRD_ENV"
+            )
+        if self.config.acc_id and self.config.acc_id not in ids:
+            raise AdapterConfigError(
+                f"FUTU_ACC_ID is not among OpenD's US accounts for FUTU_TRD_ENV={env} "
+                f"({len(ids)} listed): unset it for the first one, or pick one of them"
+            )
 
     def _counted(self) -> None:
         with self._lock:
@@ -254,7 +285,7 @@ class FutuBroker:
 
     def _call(self, what: str, fn: Any, *args: Any, **kwargs: Any) -> Any:
         """A query; BrokerUnavailable when it gets no good answer (a query proves nothing)."""
-        ret, data = fn(*args, trd_env=self._env(), **kwargs)
+        ret, data = fn(*args, trd_env=self._env(), acc_id=self.config.acc_id, **kwargs)
         if ret != self._futu.RET_OK:
             raise BrokerUnavailable(f"FutuOpenD {what} failed: {data}")
         return data
@@ -370,7 +401,11 @@ class FutuBroker:
         while True:
             try:
                 ret, data = self.trade.place_order(
-                    code=self.code, trd_env=self._env(), remark=cid, **kwargs
+                    code=self.code,
+                    trd_env=self._env(),
+                    acc_id=self.config.acc_id,
+                    remark=cid,
+                    **kwargs,
                 )
             except Exception as exc:  # the SDK raising: nobody knows
                 raise OutcomeUnknown(cid, f"place_order raised {type(exc).__name__}") from None
@@ -426,7 +461,9 @@ class FutuBroker:
         retried: set[str] = set()
         while True:
             try:
-                ret, data = self.trade.modify_order(op, order_id, trd_env=self._env(), **terms)
+                ret, data = self.trade.modify_order(
+                    op, order_id, trd_env=self._env(), acc_id=self.config.acc_id, **terms
+                )
             except Exception as exc:
                 raise OutcomeUnknown(
                     client_id, f"modify_order raised {type(exc).__name__}"
@@ -530,25 +567,27 @@ class FutuBroker:
         )
 
     def lookup(self, client_id: str) -> OrderReport | None:
+        """Today's orders (the one with the known order id, or all of them) matched on the
+        remark, then the order history: None only when both answered without it. After an
+        unknown outcome the gateway's cache is bypassed (`refresh_cache`, rate limited)."""
         order_id = self.tracker.by_client.get(client_id)
         refresh = client_id in self._in_doubt
-        if order_id is not None:
-            frame = self._call(
-                "order list", self.trade.order_list_query, order_id=order_id, refresh_cache=refresh
-            )
-            rows = self._rows(frame)
-        else:
-            frame = self._call("order list", self.trade.order_list_query, refresh_cache=refresh)
-            rows = [r for r in self._rows(frame) if str(r.get("remark")) == client_id]
-            if not rows:
-                frame = self._call("history order list", self.trade.history_order_list_query)
-                rows = [r for r in self._rows(frame) if str(r.get("remark")) == client_id]
-        rows = [r for r in rows if str(r.get("remark")) == client_id and self._ours(r)]
+        chosen = {"order_id": order_id} if order_id else {}
+        frame = self._call(
+            "order list", self.trade.order_list_query, refresh_cache=refresh, **chosen
+        )
+        rows = self._matching(frame, client_id)
+        if not rows:
+            frame = self._call("history order list", self.trade.history_order_list_query)
+            rows = self._matching(frame, client_id)
         if not rows:
             return None
         self._in_doubt.discard(client_id)
         rows.sort(key=lambda r: venue_ms(str(r.get("updated_time", ""))))
         return self._report(rows[-1])
+
+    def _matching(self, frame: Any, client_id: str) -> list[dict[str, Any]]:
+        return [r for r in self._rows(frame) if str(r.get("remark")) == client_id and self._ours(r)]
 
     def open_orders(self) -> tuple[OrderReport, ...]:
         frame = self._call("order list", self.trade.order_list_query)

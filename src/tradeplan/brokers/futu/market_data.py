@@ -60,10 +60,12 @@ class BarFeed:
         class Klines(futu.CurKlineHandlerBase):  # type: ignore[misc,name-defined]
             def on_recv_rsp(self, rsp_pb: Any) -> tuple[int, Any]:
                 ret, _msg, rows = futu.quote.quote_query.CurKlinePush.unpack_rsp(rsp_pb)
-                if ret == futu.RET_OK:
-                    for row in rows:
-                        feed.on_kline(row)
-                feed.broker._counted()
+                try:
+                    if ret == futu.RET_OK:
+                        for row in rows:
+                            feed.on_kline(row)
+                finally:
+                    feed.broker._counted()
                 return ret, None
 
         self.ctx = ctx
@@ -176,15 +178,31 @@ class BarFeed:
         return Quote(last.close_time, last.close, last.close)
 
     def history(self, bars: int) -> tuple[LiveBar, ...]:
+        """The last `bars` closed minutes before the gateway's clock (GetGlobalState's server
+        time): Futu returns a range oldest first from its start, so the range asked for is
+        the days that can hold them (390 regular minutes a day, weekends and holidays
+        between) and the SDK reads every page of it."""
+        if bars <= 0:
+            return ()
         futu = self.broker._futu
+        ret, state = self.ctx.get_global_state()
+        if ret != futu.RET_OK:
+            raise BrokerUnavailable(f"FutuOpenD global state failed: {state}")
+        now = datetime.fromtimestamp(int(state["timestamp"]), NEW_YORK)
+        start = now - timedelta(days=bars // 390 + 5)
         ret, frame, _key = self.ctx.request_history_kline(
-            self.broker.code, ktype=futu.KLType.K_1M, max_count=bars + 1, extended_time=True
+            self.broker.code,
+            start=start.strftime("%Y-%m-%d %H:%M:%S"),
+            end=now.strftime("%Y-%m-%d %H:%M:%S"),
+            ktype=futu.KLType.K_1M,
+            max_count=None,
+            extended_time=True,
         )
         if ret != futu.RET_OK:
             raise BrokerUnavailable(f"FutuOpenD history K-lines failed: {frame}")
         rows = list(frame.to_dict("records")) if len(frame) else []
-        closed = [b for b in (self._bar(r) for r in rows) if _passed(b.close_time)]
-        return tuple(closed[-bars:]) if bars > 0 else ()
+        closed = [b for b in (self._bar(r) for r in rows) if b.close_time <= now]
+        return tuple(closed[-bars:])
 
 
 def _passed(end: datetime) -> bool:
