@@ -1,26 +1,30 @@
 """`tradeplan run strategies/nvda-protect.yaml --broker futu` end to end against the fake
 OpenD: the entry in regular hours, its trailing stop limit placed natively (3 %, spread 0.20,
 GTC, all sessions), the bot stopped and started again in the middle on the same state (nothing
-placed twice), and the stop filling in the post-market."""
+placed twice), the stop filling in the post-market, and the trade equal to the backtest's on
+the same bars."""
 
 from __future__ import annotations
 
+import csv
 import os
 import signal
 import subprocess
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal as D
 from pathlib import Path
 from time import monotonic, sleep
 
-from futu_fake_opend import SDK_HOME, FakeOpenD, regular
+from futu_fake_opend import NEW_YORK, SDK_HOME, FakeOpenD, regular
 from futu_rig import PASSWORD, PASSWORD_MD5
 
 ROOT = Path(__file__).resolve().parents[3]
 STRATEGY = ROOT / "strategies" / "nvda-protect.yaml"
 
+HISTORY_KL = 3103
+BACKTEST = (sys.executable, "-m", "tradeplan", "backtest", str(STRATEGY))
 RUN = (sys.executable, "-m", "tradeplan", "run", str(STRATEGY), "--broker", "futu")
 FLAT = ("150.00", "150.10", "149.90", "150.00")
 DIP = ("149.00", "149.00", "148.00", "148.00")  # close < sma(50) * 0.99: the entry signal
@@ -40,7 +44,9 @@ def wait_for(what: str, check: Callable[[], bool], seconds: float = 20) -> None:
 class Bot:
     """`tradeplan run ... --broker futu` in its own process; what it logs goes to a file."""
 
-    def __init__(self, port: int, state: Path, log: Path) -> None:
+    def __init__(
+        self, venue: FakeOpenD, port: int, state: Path, log: Path, out: Path | None = None
+    ) -> None:
         env = dict(os.environ)
         env.update(
             FUTU_HOST="127.0.0.1",
@@ -53,13 +59,17 @@ class Bot:
         self.log = log
         self.err = log.open("w")
         self.process = subprocess.Popen(
-            [*RUN, "--state", str(state), "--no-reload"],
+            [*RUN, "--state", str(state), "--no-reload", *(["--out", str(out)] if out else [])],
             env=env,
             stdout=subprocess.PIPE,
             stderr=self.err,
             text=True,
         )
-        wait_for("the bot's start", lambda: "reconciled:" in self.text() or self.gone())
+        asked = venue.requests.count(HISTORY_KL)
+        wait_for(  # warmed up (what closes after it reaches the bot once it subscribes)
+            "the bot's start",
+            lambda: venue.requests.count(HISTORY_KL) > asked or self.gone(),
+        )
         assert not self.gone(), self.text()
 
     def text(self) -> str:
@@ -89,7 +99,7 @@ def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: 
     _, port = venue.start()
     state = tmp_path / "state"
     try:
-        bot = Bot(port, state, tmp_path / "first.log")
+        bot = Bot(venue, port, state, tmp_path / "first.log")
         venue.step(1)  # DIP closes: the pullback entry goes in
         wait_for("the entry", lambda: len(venue.orders) == 1)
         entry = venue.orders[0]
@@ -104,8 +114,10 @@ def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: 
         assert "bought 50 at 147.95" in first_err
 
         venue.step(3)  # the market moves while the bot is down; the stop trails at the venue
-        bot = Bot(port, state, tmp_path / "second.log")
-        assert "1 working orders" in bot.text()  # the stop, found again by its remark
+        bot = Bot(venue, port, state, tmp_path / "second.log", out=tmp_path / "live")
+        # the stop, found again by its remark
+        wait_for("the restart's reconcile", lambda: "reconciled:" in bot.text())
+        assert "1 working orders" in bot.text()
         venue.step(5)  # the rest of regular hours: no second entry, no second stop
         venue.step(2)  # post-market: the stop fills
         wait_for("the stop's fill", lambda: stop.filled == D(50))
@@ -121,3 +133,37 @@ def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: 
     assert "positions in sync" in err
     assert "closed at 147.44 by trailing stop" in err
     assert "0 open positions" in out
+    live = _trades(tmp_path / "live" / "trades.csv")
+    assert (
+        live
+        == backtest_trades(venue, tmp_path)
+        == [("buy", "50", "147.95", "147.44", "trailing_stop", "-25.50")]
+    )
+
+
+def _trades(path: Path) -> list[tuple[str, ...]]:
+    rows = list(csv.DictReader(path.open()))
+    keys = ("side", "qty", "entry_price", "exit_price", "exit_reason", "pnl")
+    return [tuple(row[k] for k in keys) for row in rows]
+
+
+def backtest_trades(venue: FakeOpenD, folder: Path) -> list[tuple[str, ...]]:
+    """The same strategy backtested on the same bars (the warm-up history and the live ones,
+    stamped with their opening times in UTC), through the CLI."""
+    bars = list(venue.history_bars) + list(venue.bars)
+    first = venue.start_time - timedelta(minutes=len(venue.history_bars))
+    lines = ["time,open,high,low,close"]
+    for i, bar in enumerate(bars):
+        opened = (first + timedelta(minutes=i)).replace(tzinfo=NEW_YORK).astimezone(UTC)
+        lines.append(",".join([opened.isoformat(), *bar]))
+    data = folder / "bars.csv"
+    data.write_text("\n".join(lines) + "\n")
+    out = folder / "backtest"
+    subprocess.run(
+        [*BACKTEST, "--data", str(data), "--out", str(out), "--spread", "0", "--quiet"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        timeout=120,
+    )
+    return _trades(out / "trades.csv")

@@ -148,3 +148,15 @@ def test_a_long_warm_up_reads_every_page_and_keeps_the_latest_bars() -> None:
         assert len(bars) == 1200  # Futu pages by 1000: both pages were read
         assert bars[-1].close == D("114.99") and bars[0].close == D("103.00")
         assert r.venue.requests.count(3103) == 2
+
+
+def test_bars_closed_between_the_warm_up_and_the_subscription_are_not_lost() -> None:
+    from futu_rig import Consumer
+
+    with rig((FLAT, FLAT, FLAT)) as r:
+        r.step(1)
+        assert len(r.broker.history(5)) == 1  # the warm-up ends at the first bar
+        r.step(1)  # closes before the run subscribes
+        late = Consumer()
+        r.broker.subscribe(late)
+        assert [b.close_time for b in late.bars] == [r.consumer.bars[-1].close_time]

@@ -322,8 +322,8 @@ class FutuBroker:
 
     def _emit(self, updates: list[OrderUpdate]) -> None:
         listener = self._listener
-        if listener is None:
-            return
+        if listener is None or self._closed:
+            return  # a closed client hears nothing more (the SDK may still hand over a push)
         for update in updates:
             listener.on_order_update(update)
 

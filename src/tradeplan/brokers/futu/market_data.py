@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time as _time
+from collections import deque
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -51,6 +52,8 @@ class BarFeed:
         self._last_bar_wall = _time.monotonic()
         self._stale = False
         self._stop = threading.Event()
+        self._recent: deque[LiveBar] = deque(maxlen=240)
+        self._history_end: datetime | None = None
         self.ctx: Any = None
 
     def attach(self, ctx: Any) -> None:
@@ -85,8 +88,14 @@ class BarFeed:
         self._stop.set()
 
     def listen(self, listener: MarketListener) -> None:
+        """Bars that closed after the last `history()` answer and before this call are
+        delivered first: a run warms up, then subscribes, and misses no bar in between."""
         with self._lock:
             self._listeners.append(listener)
+            since = self._history_end
+            missed = [b for b in self._recent if since is not None and b.close_time > since]
+        for bar in missed:
+            listener.on_bar(bar)
 
     def unlisten(self, listener: MarketListener) -> None:
         with self._lock:
@@ -134,9 +143,10 @@ class BarFeed:
         self._deliver(ready)
 
     def _deliver(self, bars: list[LiveBar]) -> None:
-        if not bars:
+        if not bars or self._stop.is_set():
             return
         with self._lock:
+            self._recent.extend(bars)
             listeners = list(self._listeners)
             self._last_bar_wall = _time.monotonic()
             was_stale, self._stale = self._stale, False
@@ -202,7 +212,10 @@ class BarFeed:
             raise BrokerUnavailable(f"FutuOpenD history K-lines failed: {frame}")
         rows = list(frame.to_dict("records")) if len(frame) else []
         closed = [b for b in (self._bar(r) for r in rows) if b.close_time <= now]
-        return tuple(closed[-bars:])
+        chosen = tuple(closed[-bars:])
+        with self._lock:
+            self._history_end = chosen[-1].close_time if chosen else now.astimezone(UTC)
+        return chosen
 
 
 def _passed(end: datetime) -> bool:
