@@ -34,12 +34,13 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 @pytest.mark.parametrize(
     ("env", "names"),
     [
-        ({"FUTU_PORT": "eleven"}, "FUTU_PORT"),
+        ({"FUTU_PORT": "eleven", "FUTU_TRD_ENV": "simulate"}, "FUTU_PORT"),
         ({"FUTU_TRD_ENV": "live"}, "FUTU_TRD_ENV"),
+        ({}, "set FUTU_TRD_ENV"),
         ({"FUTU_TRD_ENV": "real"}, "FUTU_TRADE_PASSWORD_MD5"),
         ({"FUTU_TRD_ENV": "real", "FUTU_TRADE_PASSWORD_MD5": "secret-not-md5"}, "32 hex digits"),
-        ({"FUTU_RSA_KEY": "/nonexistent/key.pem"}, "FUTU_RSA_KEY"),
-        ({"FUTU_SESSION": "overnight"}, "FUTU_SESSION"),
+        ({"FUTU_TRD_ENV": "simulate", "FUTU_RSA_KEY": "/nonexistent/key.pem"}, "FUTU_RSA_KEY"),
+        ({"FUTU_TRD_ENV": "simulate", "FUTU_SESSION": "overnight"}, "FUTU_SESSION"),
     ],
 )
 def test_a_bad_setting_names_the_variable_and_never_its_secret(

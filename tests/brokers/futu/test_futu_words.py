@@ -54,9 +54,14 @@ def test_a_lock_in_chinese_is_a_lock_too() -> None:
 
 
 def test_futu_acc_id_picks_the_account_and_a_bad_one_is_refused() -> None:
-    assert config_from_env({"FUTU_ACC_ID": "281756455983130"}).acc_id == 281756455983130
+    assert (
+        config_from_env(
+            {"FUTU_TRD_ENV": "real", "FUTU_TRADE_PASSWORD": "x", "FUTU_ACC_ID": "281756455983130"}
+        ).acc_id
+        == 281756455983130
+    )
     with pytest.raises(AdapterConfigError, match="FUTU_ACC_ID"):
-        config_from_env({"FUTU_ACC_ID": "main account"})
+        config_from_env({"FUTU_TRD_ENV": "simulate", "FUTU_ACC_ID": "main account"})
     with rig(env={"FUTU_ACC_ID": "281756455983130"}) as r:
         r.broker.submit(Order("acc", Side.BUY, OrderType.LIMIT, D(1), price=D(140)))
         assert r.venue.orders[-1].env == 1 and r.consumer.kinds("acc") == ["accepted"]

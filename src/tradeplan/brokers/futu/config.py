@@ -42,9 +42,13 @@ def config_from_env(environ: Mapping[str, str]) -> FutuConfig:
             "FUTU_PORT must be FutuOpenD's API port, a number from 1 to 65535 (OpenD's default "
             "is 11111)"
         )
-    env_text = environ.get("FUTU_TRD_ENV", "simulate").strip().lower()
+    env_text = environ.get("FUTU_TRD_ENV", "").strip().lower()
     if env_text not in ("simulate", "real"):
-        raise AdapterConfigError("FUTU_TRD_ENV must be 'simulate' or 'real'")
+        # Never a default: which account trades is the user's choice, said out loud.
+        raise AdapterConfigError(
+            "set FUTU_TRD_ENV to 'simulate' (Futu's paper account) or 'real' (with "
+            "FUTU_TRADE_PASSWORD_MD5 or FUTU_TRADE_PASSWORD)"
+        )
     md5 = _password_md5(environ)
     if env_text == "real" and not md5:
         raise AdapterConfigError(
