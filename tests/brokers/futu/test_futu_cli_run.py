@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[3]
 STRATEGY = ROOT / "strategies" / "nvda-protect.yaml"
 
 HISTORY_KL = 3103
+PLACE = 2202
+INSTRUMENTS = (sys.executable, "-m", "tradeplan", "instruments", "--broker", "futu")
 BACKTEST = (sys.executable, "-m", "tradeplan", "backtest", str(STRATEGY))
 RUN = (sys.executable, "-m", "tradeplan", "run", str(STRATEGY), "--broker", "futu")
 FLAT = ("150.00", "150.10", "149.90", "150.00")
@@ -41,31 +43,48 @@ def wait_for(what: str, check: Callable[[], bool], seconds: float = 20) -> None:
         sleep(0.02)
 
 
+def futu_env(port: int) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        FUTU_HOST="127.0.0.1",
+        FUTU_PORT=str(port),
+        FUTU_TRD_ENV="real",
+        FUTU_TRADE_PASSWORD=PASSWORD,
+        HOME=SDK_HOME,
+        PYTHONPATH=str(ROOT / "src"),
+    )
+    return env
+
+
 class Bot:
     """`tradeplan run ... --broker futu` in its own process; what it logs goes to a file."""
 
     def __init__(
-        self, venue: FakeOpenD, port: int, state: Path, log: Path, out: Path | None = None
+        self,
+        venue: FakeOpenD,
+        port: int,
+        state: Path,
+        log: Path,
+        out: Path | None = None,
+        extra: tuple[str, ...] = (),
     ) -> None:
-        env = dict(os.environ)
-        env.update(
-            FUTU_HOST="127.0.0.1",
-            FUTU_PORT=str(port),
-            FUTU_TRD_ENV="real",
-            FUTU_TRADE_PASSWORD=PASSWORD,
-            HOME=SDK_HOME,
-            PYTHONPATH=str(ROOT / "src"),
-        )
         self.log = log
         self.err = log.open("w")
+        asked = venue.requests.count(HISTORY_KL)
         self.process = subprocess.Popen(
-            [*RUN, "--state", str(state), "--no-reload", *(["--out", str(out)] if out else [])],
-            env=env,
+            [
+                *RUN,
+                "--state",
+                str(state),
+                "--no-reload",
+                *(["--out", str(out)] if out else []),
+                *extra,
+            ],
+            env=futu_env(port),
             stdout=subprocess.PIPE,
             stderr=self.err,
             text=True,
         )
-        asked = venue.requests.count(HISTORY_KL)
         wait_for(  # warmed up (what closes after it reaches the bot once it subscribes)
             "the bot's start",
             lambda: venue.requests.count(HISTORY_KL) > asked or self.gone(),
@@ -78,8 +97,9 @@ class Bot:
     def gone(self) -> bool:
         return self.process.poll() is not None
 
-    def stop(self) -> tuple[str, str]:
-        self.process.send_signal(signal.SIGINT)
+    def stop(self, *, by_itself: bool = False) -> tuple[str, str]:
+        if not by_itself:
+            self.process.send_signal(signal.SIGINT)
         out, _ = self.process.communicate(timeout=30)
         self.err.close()
         assert self.process.returncode == 0, self.text()
@@ -167,3 +187,52 @@ def backtest_trades(venue: FakeOpenD, folder: Path) -> list[tuple[str, ...]]:
         timeout=120,
     )
     return _trades(out / "trades.csv")
+
+
+def test_a_dry_run_says_what_it_would_send_and_the_gateway_gets_nothing(tmp_path: Path) -> None:
+    venue = FakeOpenD(
+        (DIP, TOUCH),
+        code="US.NVDA",
+        password_md5=PASSWORD_MD5,
+        spread=D(0),
+        start=datetime(2025, 1, 6, 15, 50),
+        history=(FLAT,) * 60,
+    )
+    _, port = venue.start()
+    try:
+        bot = Bot(venue, port, tmp_path / "state", tmp_path / "dry.log", extra=("--dry-run",))
+        venue.step(1)  # the closed bar the dry run waits for
+        out, _ = bot.stop(by_itself=True)
+    finally:
+        venue.close()
+    assert out.startswith("dry run: nothing was sent\n")
+    assert "nvda-protect: in sync with the broker" in out
+    assert "buy 50 limit at 147.95 (DAY, entry)" in out
+    assert PLACE not in venue.requests and venue.orders == []
+
+
+def test_instruments_saves_a_profile_that_lint_checks_against(tmp_path: Path) -> None:
+    venue = FakeOpenD((FLAT,), code="US.NVDA", password_md5=PASSWORD_MD5)
+    _, port = venue.start()
+    profile = tmp_path / "futu.json"
+    try:
+        shown = subprocess.run(
+            [*INSTRUMENTS, "US.NVDA", "--save", str(profile)],
+            capture_output=True,
+            text=True,
+            env=futu_env(port),
+            timeout=60,
+        )
+    finally:
+        venue.close()
+    assert shown.returncode == 0, shown.stderr
+    assert "US.NVDA" in shown.stdout and profile.is_file()
+    assert PASSWORD not in profile.read_text() and PASSWORD_MD5 not in profile.read_text()
+    linted = subprocess.run(
+        [sys.executable, "-m", "tradeplan", "lint", str(STRATEGY), "--profile", str(profile)],
+        capture_output=True,
+        text=True,
+        env=futu_env(port),
+        timeout=60,
+    )
+    assert linted.returncode == 0, linted.stdout + linted.stderr

@@ -624,13 +624,13 @@ class FutuBroker:
         unique = {str(d["deal_id"]): d for d in deals}
         keyed = sorted(
             ((venue_ms(str(d.get("create_time", ""))), fid, d) for fid, d in unique.items()),
-            key=lambda item: (item[0], item[1]),
+            key=lambda item: (item[0], _id_key(item[1])),
         )
         after = _parse_cursor(cursor)
         fills = []
         last = cursor or "0:"
         for ms, fid, deal in keyed:
-            if after is not None and (ms, fid) <= after:
+            if after is not None and (ms, _id_key(fid)) <= after:
                 continue
             self.tracker.fill(deal, push=False, report=False)
             code = str(deal.get("code", ""))
@@ -664,11 +664,16 @@ def _known(row: dict[str, Any]) -> bool:
     return isinstance(row.get("updated_time"), str) and bool(row.get("updated_time"))
 
 
+def _id_key(fill_id: str) -> str:
+    """Futu's fill ids are numbers: compared as such (a shorter id is a smaller one)."""
+    return fill_id.zfill(24)
+
+
 def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
     if not cursor:
         return None
     ms, _, fid = cursor.partition(":")
-    return (int(ms), fid) if ms.isdigit() else None
+    return (int(ms), _id_key(fid)) if ms.isdigit() else None
 
 
 def now_utc() -> datetime:
