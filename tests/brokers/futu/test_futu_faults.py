@@ -160,3 +160,14 @@ def test_bars_closed_between_the_warm_up_and_the_subscription_are_not_lost() -> 
         late = Consumer()
         r.broker.subscribe(late)
         assert [b.close_time for b in late.bars] == [r.consumer.bars[-1].close_time]
+
+
+def test_a_lock_the_password_no_longer_opens_is_a_refusal_naming_the_setting() -> None:
+    from tradeplan.ports.live import OrderRejected
+
+    with rig() as r:
+        r.venue.locked, r.venue.password_md5 = True, "0" * 32  # changed on the gateway's side
+        with pytest.raises(OrderRejected, match="FUTU_TRADE_PASSWORD") as raised:
+            r.broker.submit(limit("stale-password"))
+        assert PASSWORD not in str(raised.value) and PASSWORD_MD5 not in str(raised.value)
+        assert r.venue.orders == []

@@ -101,7 +101,7 @@ def test_a_wrong_password_is_refused_with_what_to_set() -> None:
         request = AdapterRequest(
             default_instrument(CODE), 60, environ(host, port), connect_timeout=3
         )
-        with pytest.raises(Exception, match="FUTU_TRADE_PASSWORD") as raised:
+        with pytest.raises(AdapterConfigError, match="FUTU_TRADE_PASSWORD") as raised:
             open_live(request)
         assert PASSWORD not in str(raised.value) and PASSWORD_MD5 not in str(raised.value)
     finally:

@@ -85,6 +85,10 @@ def _has(msg: str, words: tuple[str, ...]) -> bool:
     return any(word in low for word in words)
 
 
+class UnlockRefused(Exception):
+    """The gateway refused the trading password (a wrong one: the user's to fix)."""
+
+
 class RateWindow:
     """At most `count` calls per `seconds`; `wait` sleeps just long enough (no polling)."""
 
@@ -168,7 +172,10 @@ class FutuBroker:
             self._check_account()
             self._set_trade_handlers()
             if self.config.real:
-                self._unlock()
+                try:
+                    self._unlock()
+                except UnlockRefused as exc:
+                    raise AdapterConfigError(str(exc)) from None
             self._load()
             self.quote_ctx = open_context(
                 "quote",
@@ -276,9 +283,20 @@ class FutuBroker:
             text = str(msg)
             if is_transport(text):
                 raise BrokerUnavailable(f"FutuOpenD did not answer unlock_trade: {text}")
-            raise OrderRejected(
-                "-", f"unlock_trade refused ({text}): check FUTU_TRADE_PASSWORD(_MD5)"
+            raise UnlockRefused(
+                f"FutuOpenD refused the trading password ({text}): check FUTU_TRADE_PASSWORD_MD5 "
+                "or FUTU_TRADE_PASSWORD"
             )
+
+    def _relock(self, client_id: str) -> None:
+        """Unlock again after a 'locked' reply (which proved the command was not taken)."""
+        try:
+            self._unlock()
+        except UnlockRefused as exc:
+            raise OrderRejected(client_id, str(exc)) from None
+        except BrokerUnavailable as exc:
+            # Not taken, and not final: the runtime's lookup proves it absent before a resend.
+            raise OutcomeUnknown(client_id, f"trade locked, unlock failed: {exc}") from None
 
     def _env(self) -> str:
         return str(self._futu.TrdEnv.REAL if self.config.real else self._futu.TrdEnv.SIMULATE)
@@ -418,12 +436,7 @@ class FutuBroker:
                 raise OutcomeUnknown(cid, f"no answer from FutuOpenD ({msg})")
             if _has(msg, _LOCKED) and self.config.real and "locked" not in retried:
                 retried.add("locked")
-                try:
-                    self._unlock()
-                except BrokerUnavailable as exc:
-                    raise OrderRejected(
-                        cid, f"trade locked and unlock not possible: {exc}"
-                    ) from None
+                self._relock(cid)
                 continue
             if _has(msg, _RATE):
                 if "rate" in retried:
@@ -475,7 +488,7 @@ class FutuBroker:
                 raise OutcomeUnknown(client_id, f"no answer from FutuOpenD ({msg})")
             if _has(msg, _LOCKED) and self.config.real and "locked" not in retried:
                 retried.add("locked")
-                self._unlock()
+                self._relock(client_id)
                 continue
             if _has(msg, _RATE) and "rate" not in retried:
                 retried.add("rate")
