@@ -213,3 +213,11 @@ def test_the_sdk_import_left_sigint_and_home_alone_here() -> None:
     assert sys.path[-1].endswith("futu/common/pb") or not any(
         p.endswith("futu/common/pb") for p in sys.path[:-1]
     )
+
+
+def test_a_bar_length_futu_has_no_k_line_for_is_a_config_error() -> None:
+    request = AdapterRequest(
+        default_instrument(CODE), 120, {"FUTU_TRD_ENV": "simulate", "HOME": SDK_HOME}
+    )
+    with pytest.raises(AdapterConfigError, match="one-minute bars"):
+        open_live(request)

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from tradeplan.brokers.futu.mapping import dec
+from tradeplan.ports.adapters import AdapterConfigError
 from tradeplan.ports.broker import Quote
 from tradeplan.ports.live import BrokerUnavailable, FeedState, LiveBar, MarketListener
 
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     from tradeplan.brokers.futu.execution import FutuBroker
 
 NEW_YORK = ZoneInfo("America/New_York")
+KLINES = {60: "K_1M", 180: "K_3M", 300: "K_5M", 900: "K_15M", 1800: "K_30M", 3600: "K_60M"}
 GRACE = 2.0
 
 
@@ -42,7 +44,13 @@ def kline_end(text: str) -> datetime:
 class BarFeed:
     def __init__(self, broker: FutuBroker, bar_seconds: int, stale_after: float | None) -> None:
         self.broker = broker
+        if bar_seconds not in KLINES:
+            raise AdapterConfigError(
+                f"Futu's K-lines are {', '.join(str(k // 60) for k in KLINES)} minutes long: a "
+                f"{bar_seconds} s bar has none (trade on one-minute bars)"
+            )
         self.seconds = bar_seconds
+        self.kind = KLINES[bar_seconds]  # the SDK's word, the same for KLType and SubType
         self.stale_after = stale_after
         self._listeners: list[MarketListener] = []
         self._lock = threading.RLock()
@@ -79,7 +87,7 @@ class BarFeed:
     def _subscribe(self) -> None:
         futu = self.broker._futu
         ret, msg = self.ctx.subscribe(
-            [self.broker.code], [futu.SubType.K_1M], is_first_push=False, extended_time=True
+            [self.broker.code], [self.kind], is_first_push=False, extended_time=True
         )
         if ret != futu.RET_OK:
             raise BrokerUnavailable(f"FutuOpenD K-line subscription failed: {msg}")
@@ -204,7 +212,7 @@ class BarFeed:
             self.broker.code,
             start=start.strftime("%Y-%m-%d %H:%M:%S"),
             end=now.strftime("%Y-%m-%d %H:%M:%S"),
-            ktype=futu.KLType.K_1M,
+            ktype=self.kind,
             max_count=None,
             extended_time=True,
         )
