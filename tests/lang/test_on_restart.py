@@ -82,7 +82,7 @@ def test_absent_is_resume_and_keeps_the_plan_as_it_was() -> None:
     assert "on_restart" not in json.loads(absent.to_json())
     # The fingerprint `explain` prints for the bundled grid (docs/grid-and-reentry.md shows it).
     grid = api.compile(GRID).plan
-    assert grid is not None and grid.fingerprint == "98797c3a587e3675"
+    assert grid is not None and grid.fingerprint == "0ee4388e3e7c2eec"
 
 
 def test_another_policy_is_another_plan() -> None:

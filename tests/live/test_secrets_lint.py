@@ -107,11 +107,6 @@ def test_json_output_names_the_secret_code(
     assert code == 1 and [d["name"] for d in found if d["code"] == "TP108"] == ["secret-in-file"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diagnostics/secrets.py: mask_line reads one key per line, so the excerpt of a flow "
-    "mapping (`broker: {name: paper, api_key: ...}`) quotes the value (reported)",
-)
 def test_a_secret_in_a_flow_mapping_is_not_quoted_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -121,11 +116,6 @@ def test_a_secret_in_a_flow_mapping_is_not_quoted_back(
     assert VALUE not in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="diagnostics/secrets.py: SECRET_KEY does not know passphrase, credentials or "
-    "access_key, so these are TP101 (unknown key) with the value quoted (reported)",
-)
 @pytest.mark.parametrize("key", ["passphrase", "api_passphrase", "credentials", "access_key"])
 def test_other_secret_words_are_refused_as_secrets(
     key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]

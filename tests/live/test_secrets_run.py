@@ -154,11 +154,6 @@ def test_a_secret_quoted_by_the_broker_is_starred_out_of_the_log_and_console(
     assert leaks(blobs) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runner/send gate: a broker's refusal text goes to the state store and the --out "
-    "files as it came; only the event log and the console are scrubbed (reported to the lead)",
-)
 def test_a_secret_quoted_by_the_broker_stays_out_of_the_store_and_files(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

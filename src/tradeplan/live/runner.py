@@ -43,7 +43,7 @@ from tradeplan.live.reconcile import Held, ReconcileReport, reconcile
 from tradeplan.live.reload import Retired, plan_diff, settle_retired, swap
 from tradeplan.live.send_gate import SendGate
 from tradeplan.live.store import IntentState, StateStore
-from tradeplan.live.strategy_run import StrategyRun
+from tradeplan.live.strategy_run import StrategyRun, warmup_rows
 from tradeplan.orders.model import OrderEvent, OrderStatus, OrderTag
 from tradeplan.plan.codec import fingerprint, plan_from_json, plan_to_json
 from tradeplan.plan.model import Plan
@@ -234,6 +234,7 @@ class LiveRunner:
             halted=lambda: self._halt_reason(name),
             wanted=wanted,
             park=lambda: not self._stopping,
+            scrub=self.log.scrub,
             sent=lambda order: self.log.event(
                 "order_sent",
                 name,
@@ -326,13 +327,9 @@ class LiveRunner:
     def _history(self, plan: Plan) -> GrowingBars | None:
         """The bars before now the plan's indicators warm up on (`Plan.signals.warmup`, in
         the plan's bars, counted in the feed's), from the broker."""
-        warmup = plan.signals.warmup
-        if warmup <= 0:
+        if plan.signals.warmup <= 0:
             return None
-        per_bar = 1
-        if plan.timeframe and self._bar_seconds:
-            per_bar = max(plan.timeframe // self._bar_seconds, 1)
-        bars = self.broker.history(warmup * per_bar + per_bar)
+        bars = self.broker.history(warmup_rows(plan, self._bar_seconds))
         if not bars:
             return None
         history = GrowingBars(plan.instrument)
@@ -405,6 +402,10 @@ class LiveRunner:
     # --- the broker's threads (BrokerListener, MarketListener) ------------------------------------
 
     def on_order_update(self, update: OrderUpdate) -> None:
+        if update.reason:  # a broker's words may quote a secret: starred before kept anywhere
+            reason = self.log.scrub(update.reason)
+            if reason != update.reason:
+                update = replace(update, reason=reason)
         self._arrive(update)
 
     def on_price_touch(self, touch: PriceTouch) -> None:

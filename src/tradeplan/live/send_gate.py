@@ -59,8 +59,12 @@ class SendGate:
         sent: Callable[[Order], None] | None = None,
         wanted: Callable[[str], bool] | None = None,
         park: Callable[[], bool] | None = None,
+        scrub: Callable[[str], str] | None = None,
     ) -> None:
+        """`scrub` stars out secrets a broker's message may quote (a signature, a key) before
+        the message is stored, written or shown (`EventLog.scrub`)."""
         self.strategy = strategy
+        self._scrub = scrub or (lambda text: text)
         self._broker = broker
         self._store = store
         self._clock = clock
@@ -206,14 +210,14 @@ class SendGate:
         except OrderRejected as refused:
             if self._already_there(order):
                 return
-            self._settle(order.id, IntentState.REJECTED, refused.reason)
-            self._refuse(order, refused.reason)
+            self._settle(order.id, IntentState.REJECTED, self._scrub(refused.reason))
+            self._refuse(order, self._scrub(refused.reason))
             return
         except OutcomeUnknown as unknown:
-            self._settle(order.id, IntentState.UNKNOWN, unknown.reason)
+            self._settle(order.id, IntentState.UNKNOWN, self._scrub(unknown.reason))
             self._alert(
                 "order_outcome_unknown",
-                f"order {order.id}: {unknown.reason}; it is looked up by its client id before "
+                f"order {order.id}: {self._scrub(unknown.reason)}; it is looked up by its client id before "
                 "anything is sent again",
                 order.id,
             )
@@ -246,10 +250,14 @@ class SendGate:
         try:
             self._broker.cancel(order_id)
         except OrderRejected as refused:  # already filled or gone: its update says which
-            self._alert("cancel_refused", f"cancel of {order_id}: {refused.reason}", order_id)
+            self._alert(
+                "cancel_refused", f"cancel of {order_id}: {self._scrub(refused.reason)}", order_id
+            )
         except OutcomeUnknown as unknown:
             self._alert(
-                "cancel_outcome_unknown", f"cancel of {order_id}: {unknown.reason}", order_id
+                "cancel_outcome_unknown",
+                f"cancel of {order_id}: {self._scrub(unknown.reason)}",
+                order_id,
             )
 
     def _amend(
@@ -262,10 +270,14 @@ class SendGate:
         try:
             self._broker.amend(order_id, price=price, trigger=trigger, qty=qty)
         except OrderRejected as refused:
-            self._alert("amend_refused", f"amendment of {order_id}: {refused.reason}", order_id)
+            self._alert(
+                "amend_refused", f"amendment of {order_id}: {self._scrub(refused.reason)}", order_id
+            )
         except OutcomeUnknown as unknown:
             self._alert(
-                "amend_outcome_unknown", f"amendment of {order_id}: {unknown.reason}", order_id
+                "amend_outcome_unknown",
+                f"amendment of {order_id}: {self._scrub(unknown.reason)}",
+                order_id,
             )
 
     def watch(self, watch_id: str, side: Side, level: Decimal) -> None:

@@ -44,8 +44,12 @@ class StrategyRun:
         self.name = name
         self.plan = plan
         self.bars = GrowingBars(plan.instrument) if history is None else history.copy()
-        self.feed = SignalFeed(plan, len(self.bars), timeframe_bucketing(plan, bar_seconds))
-        for row in range(self.bars.count):
+        # The signals warm up on the plan's warm-up bars before now, not on every bar seen:
+        # a reload after a month of minutes costs what one after an hour does.
+        start = max(0, self.bars.count - warmup_rows(plan, bar_seconds))
+        bucketing = timeframe_bucketing(plan, bar_seconds)
+        self.feed = SignalFeed(plan, len(self.bars), bucketing, start)
+        for row in range(start, self.bars.count):
             self._push(row)
         terms = paper_terms(plan, BacktestOptions(balance=balance))  # the backtest's account
         config = EngineConfig(
@@ -92,4 +96,13 @@ class StrategyRun:
         self.feed.push_row(row, second, closes_at, open_, high, low, close, volume, spread)
 
 
-__all__ = ["StrategyRun"]
+def warmup_rows(plan: Plan, bar_seconds: int) -> int:
+    """The feed's bars the plan's signals need before a bar to give the backtest's values
+    there (`Plan.signals.warmup` counts the plan's own bars), with one plan bar to spare."""
+    per_bar = 1
+    if plan.timeframe and bar_seconds:
+        per_bar = max(plan.timeframe // bar_seconds, 1)
+    return (plan.signals.warmup + 1) * per_bar
+
+
+__all__ = ["StrategyRun", "warmup_rows"]

@@ -56,7 +56,12 @@ class SignalFeed:
     """See the module docstring. Build it for `rows` fine rows (with the plan's `bucketing`
     when its timeframe is coarser than the data), then give it each row as it closes."""
 
-    def __init__(self, plan: Plan, rows: int, bucketing: Bucketing | None = None) -> None:
+    def __init__(
+        self, plan: Plan, rows: int, bucketing: Bucketing | None = None, start: int = 0
+    ) -> None:
+        """`start`: the first row pushed (a live reload warms up on the plan's warm-up bars
+        only, `Plan.signals.warmup`, which hold the backtest's values to the last digit);
+        rows before it hold no signal."""
         self.plan = plan
         self.rows = rows
         self._resampler = None if bucketing is None else StepResampler(bucketing)
@@ -83,7 +88,7 @@ class SignalFeed:
             self._buffers.append(buffers)
         self._share_inputs()
         self._facts = evaluator.reads_session or evaluator.reads_day or evaluator.reads_minute
-        self._next = 0
+        self._next = start
 
     def _share_inputs(self) -> None:
         instrument = self.plan.instrument
