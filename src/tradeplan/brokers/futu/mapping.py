@@ -191,7 +191,8 @@ def order_of_row(row: dict[str, Any], client_id: str, template: Order | None) ->
         )
     session = {"ETH": Session.ETH, "ALL": Session.ALL}.get(str(row.get("session", "")))
     if session is None:
-        session = Session.ALL if row.get("fill_outside_rth") is True else Session.RTH
+        # The SDK's tables hold numpy booleans: compare by text.
+        session = Session.ALL if str(row.get("fill_outside_rth")) == "True" else Session.RTH
     built = Order(
         id=client_id,
         side=side,
