@@ -285,6 +285,8 @@ class FakeOpenD:
     def close(self) -> None:
         self.closed = True
         if self._listener is not None:
+            with contextlib.suppress(OSError):
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accept thread
             self._listener.close()
         for conn in list(self.conns.values()):
             self._drop(conn)

@@ -221,3 +221,22 @@ def test_a_bar_length_futu_has_no_k_line_for_is_a_config_error() -> None:
     )
     with pytest.raises(AdapterConfigError, match="one-minute bars"):
         open_live(request)
+
+
+def test_opening_and_closing_leaves_no_thread_behind() -> None:
+    from time import sleep
+
+    from futu_rig import rig
+
+    with rig():
+        pass  # the SDK's one network thread exists from here on (a process-wide singleton)
+    sleep(0.5)
+    before = {t.ident for t in threading.enumerate()}
+    for _ in range(5):
+        with rig() as r:
+            r.step(1)
+    deadline = monotonic() + 5
+    while {t.ident for t in threading.enumerate()} - before and monotonic() < deadline:
+        sleep(0.05)
+    left = [t.name for t in threading.enumerate() if t.ident not in before]
+    assert left == []
