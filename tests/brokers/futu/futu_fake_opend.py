@@ -224,7 +224,11 @@ class FakeOpenD:
         lot_size: int = 1,
         history: tuple[tuple[str, str, str, str], ...] = (),
         rsa_private_pem: bytes | None = None,
+        times: tuple[datetime, ...] | None = None,
     ) -> None:
+        # Each live bar's opening time (New York) when the market has gaps (a night); else
+        # one a minute from `start`. History bars are the minutes before the first.
+        self.times = times
         # With a key, every connection is encrypted as OpenD's `rsa_private_key` makes it.
         self.cipher = Cipher(rsa_private_pem, AES_KEY) if rsa_private_pem else None
         self.raw_bodies: list[bytes] = []  # as received, encrypted
@@ -314,6 +318,16 @@ class FakeOpenD:
     def next_conn_id(self) -> int:
         with self.lock:
             return self._peek_conn
+
+    def opening(self, index: int) -> datetime:
+        """When bar `index` opens (negative: the history before the first live bar)."""
+        if not self.times:
+            return self.start_time + timedelta(minutes=index)
+        if index < 0:
+            return self.times[0] + timedelta(minutes=index)
+        if index >= len(self.times):
+            return self.times[-1] + timedelta(minutes=index - len(self.times) + 1)
+        return self.times[index]
 
     # --- faults ----------------------------------------------------------------------------
 
@@ -479,7 +493,7 @@ class FakeOpenD:
         s.marketHK = s.marketUS = s.marketSH = s.marketSZ = s.marketHKFuture = 0
         s.qotLogined = s.trdLogined = True
         with self.lock:
-            now = self.start_time + timedelta(minutes=self.row)
+            now = self.opening(self.row)
         s.serverVer, s.serverBuildNo = 1011, 1
         s.time = int(now.replace(tzinfo=NEW_YORK).timestamp())  # the venue's clock
         self._reply(conn, GLOBAL_STATE, serial, rsp)
@@ -594,7 +608,7 @@ class FakeOpenD:
 
     def _stamp(self) -> str:
         """The venue's clock: the bar in progress, a millisecond further for each change."""
-        base = self.start_time + timedelta(minutes=self.row)
+        base = self.opening(self.row)
         self._clock = max(self._clock + timedelta(milliseconds=1), base)
         return vstr(self._clock)
 
@@ -728,7 +742,7 @@ class FakeOpenD:
         qty = dec(c.qty)
         if qty <= 0 or qty % self.lot_size:
             return None, f"Quantity {qty} is not a multiple of the lot size {self.lot_size}"
-        now = self.start_time + timedelta(minutes=self.row)
+        now = self.opening(self.row)
         session = c.session if c.HasField("session") else 0
         if c.orderType == MARKET and not regular(now):
             return None, "Market orders are not accepted outside regular trading hours"
@@ -950,7 +964,7 @@ class FakeOpenD:
         self._reply(conn, STATIC_INFO, serial, rsp)
 
     def _kline(self, target: Any, index: int, bar: tuple[str, str, str, str], vol: str) -> None:
-        end = self.start_time + timedelta(minutes=index + 1)
+        end = self.opening(index) + timedelta(minutes=1)
         target.time = end.strftime("%Y-%m-%d %H:%M:%S")
         target.isBlank = False
         target.openPrice, target.highPrice, target.lowPrice, target.closePrice = (
@@ -975,7 +989,7 @@ class FakeOpenD:
         chosen = [
             i
             for i in range(len(seen))
-            if begin <= self.start_time + timedelta(minutes=i - offset + 1) <= end
+            if begin <= self.opening(i - offset) + timedelta(minutes=1) <= end
         ]
         first = int(req.c2s.nextReqKey.decode()) if req.c2s.HasField("nextReqKey") else 0
         size = req.c2s.maxAckKLNum if req.c2s.HasField("maxAckKLNum") else 1000
@@ -1010,7 +1024,7 @@ class FakeOpenD:
                     return
                 index = self.row
                 bar = tuple(Decimal(x) for x in self.bars[index])
-                when = self.start_time + timedelta(minutes=index)
+                when = self.opening(index)
                 cap = self._cap(index)
                 events: list[VOrder | VFill] = []
                 for order in list(self.orders):

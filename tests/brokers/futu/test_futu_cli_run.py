@@ -1,8 +1,8 @@
 """`tradeplan run strategies/nvda-protect.yaml --broker futu` end to end against the fake
 OpenD: the entry in regular hours, its trailing stop limit placed natively (3 %, spread 0.20,
 GTC, all sessions), the bot stopped and started again in the middle on the same state (nothing
-placed twice), the stop filling in the post-market, and the trade equal to the backtest's on
-the same bars."""
+placed twice), the stop working overnight and filling in the next day's pre-market, and the
+trade equal to the backtest's on the same bars."""
 
 from __future__ import annotations
 
@@ -106,14 +106,18 @@ class Bot:
         return out, self.text()
 
 
-def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: Path) -> None:
-    bars = (DIP, TOUCH, RISE, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, HOLD, FALL, FALL)
+def test_nvda_protect_runs_live_with_a_restart_and_a_pre_market_stop(tmp_path: Path) -> None:
+    # Ten minutes of Monday's regular hours, then Tuesday's pre-market from 04:00.
+    bars = (DIP, TOUCH, RISE, *(HOLD,) * 7, HOLD, FALL, FALL)
+    monday = [datetime(2025, 1, 6, 15, 50) + timedelta(minutes=i) for i in range(10)]
+    tuesday = [datetime(2025, 1, 7, 4, 0) + timedelta(minutes=i) for i in range(3)]
     venue = FakeOpenD(
         bars,
         code="US.NVDA",
         password_md5=PASSWORD_MD5,
         spread=D(0),
-        start=datetime(2025, 1, 6, 15, 50),  # ten minutes of regular hours, then post-market
+        start=monday[0],
+        times=(*monday, *tuesday),
         history=(FLAT,) * 60,
     )
     _, port = venue.start()
@@ -139,7 +143,7 @@ def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: 
         wait_for("the restart's reconcile", lambda: "reconciled:" in bot.text())
         assert "1 working orders" in bot.text()
         venue.step(5)  # the rest of regular hours: no second entry, no second stop
-        venue.step(2)  # post-market: the stop fills
+        venue.step(3)  # overnight, then Tuesday's pre-market: the stop fills
         wait_for("the stop's fill", lambda: stop.filled == D(50))
         wait_for("the exit booked", lambda: "by trailing stop" in bot.text())
         out, err = bot.stop()
@@ -149,7 +153,8 @@ def test_nvda_protect_runs_live_with_a_restart_and_a_post_market_stop(tmp_path: 
     (exit_fill,) = [f for f in venue.fills if f.order is stop]
     assert exit_fill.price == D("147.44")
     filled_at = datetime.strptime(exit_fill.created[:19], "%Y-%m-%d %H:%M:%S")
-    assert not regular(filled_at)  # in the post-market, as the strategy's session allows
+    assert filled_at.date() == tuesday[0].date() and filled_at.hour < 9  # in the pre-market
+    assert not regular(filled_at)  # as the strategy's session (all) allows
     assert "positions in sync" in err
     assert "closed at 147.44 by trailing stop" in err
     assert "0 open positions" in out
@@ -171,10 +176,10 @@ def backtest_trades(venue: FakeOpenD, folder: Path) -> list[tuple[str, ...]]:
     """The same strategy backtested on the same bars (the warm-up history and the live ones,
     stamped with their opening times in UTC), through the CLI."""
     bars = list(venue.history_bars) + list(venue.bars)
-    first = venue.start_time - timedelta(minutes=len(venue.history_bars))
     lines = ["time,open,high,low,close"]
     for i, bar in enumerate(bars):
-        opened = (first + timedelta(minutes=i)).replace(tzinfo=NEW_YORK).astimezone(UTC)
+        when = venue.opening(i - len(venue.history_bars))
+        opened = when.replace(tzinfo=NEW_YORK).astimezone(UTC)
         lines.append(",".join([opened.isoformat(), *bar]))
     data = folder / "bars.csv"
     data.write_text("\n".join(lines) + "\n")
