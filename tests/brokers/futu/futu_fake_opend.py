@@ -46,6 +46,7 @@ import Qot_RegQotPush_pb2  # type: ignore[import-not-found]  # noqa: E402
 import Qot_RequestHistoryKL_pb2  # type: ignore[import-not-found]  # noqa: E402
 import Qot_Sub_pb2  # type: ignore[import-not-found]  # noqa: E402
 import Qot_UpdateKL_pb2  # type: ignore[import-not-found]  # noqa: E402
+import Qot_UpdateOrderBook_pb2  # type: ignore[import-not-found]  # noqa: E402
 import Trd_GetAccList_pb2  # type: ignore[import-not-found]  # noqa: E402
 import Trd_GetFunds_pb2  # type: ignore[import-not-found]  # noqa: E402
 import Trd_GetHistoryOrderFillList_pb2  # type: ignore[import-not-found]  # noqa: E402
@@ -70,6 +71,7 @@ FUNDS, POSITIONS = 2101, 2102
 ORDER_LIST, PLACE, MODIFY, UPDATE_ORDER = 2201, 2202, 2205, 2208
 FILL_LIST, UPDATE_FILL = 2211, 2218
 HISTORY_ORDERS, HISTORY_FILLS = 2221, 2222
+UPDATE_BOOK = 3013
 QOT_SUB, QOT_REG, UPDATE_KL, HISTORY_KL, STATIC_INFO = 3001, 3002, 3007, 3103, 3202
 
 REAL, SIMULATE = 1, 0
@@ -202,6 +204,7 @@ class Conn:
     lock: threading.Lock = field(default_factory=threading.Lock)
     acc_push: bool = False
     kl_push: bool = False
+    book_push: bool = False
     pushes: int = 0
     alive: bool = True
 
@@ -271,6 +274,7 @@ class FakeOpenD:
         self.lock_after_reconnect = False
         self.kl_dropped = False
         self.silent = False  # stop answering everything (a hung gateway)
+        self.no_book_rights = False  # the account has no order-book quote right
         self._listener: socket.socket | None = None
         self._peek_conn = 1
         self._dead_pushes: dict[int, int] = {}
@@ -926,6 +930,11 @@ class FakeOpenD:
         if codes - {self.code}:
             self._error(conn, QOT_SUB, serial, rsp, f"Unknown security {sorted(codes)}")
             return
+        if req.c2s.isSubOrUnSub and 2 in req.c2s.subTypeList:  # SubType_OrderBook
+            if self.no_book_rights:
+                self._error(conn, QOT_SUB, serial, rsp, "No quote right for the order book")
+                return
+            conn.book_push = True
         if req.c2s.isSubOrUnSub and 11 in req.c2s.subTypeList:
             with self.lock:
                 self.kl_dropped = False
@@ -1014,6 +1023,23 @@ class FakeOpenD:
                 c for c in self.conns.values() if c.kl_push and c.alive and not self.kl_dropped
             ]
         self._send_push(pack(UPDATE_KL, 0, rsp, self.cipher), conns, trade=False)
+        self._push_book(Decimal(self.bars[index][3]))
+
+    def _push_book(self, bid: Decimal) -> None:
+        """Best Bid and Ask (Bid + spread) as the bar closes: Qot_UpdateOrderBook."""
+        rsp = Qot_UpdateOrderBook_pb2.Response()
+        rsp.retType = 0
+        rsp.s2c.security.market = QOT_US
+        rsp.s2c.security.code = self.code.split(".", 1)[1]
+        for side, price in (
+            (rsp.s2c.orderBookBidList, bid),
+            (rsp.s2c.orderBookAskList, bid + self.spread),
+        ):
+            level = side.add()
+            level.price, level.volume, level.orederCount = float(price), 100, 1
+        with self.lock:
+            conns = [c for c in self.conns.values() if c.book_push and c.alive]
+        self._send_push(pack(UPDATE_BOOK, 0, rsp, self.cipher), conns, trade=False)
 
     # --- the book --------------------------------------------------------------------------
 

@@ -171,3 +171,32 @@ def test_a_lock_the_password_no_longer_opens_is_a_refusal_naming_the_setting() -
             r.broker.submit(limit("stale-password"))
         assert PASSWORD not in str(raised.value) and PASSWORD_MD5 not in str(raised.value)
         assert r.venue.orders == []
+
+
+def test_the_quote_is_the_books_best_bid_and_ask() -> None:
+    with rig((FLAT, FLAT), venue_args={"spread": D("0.02")}) as r:
+        assert r.broker.quote() is None  # nothing seen yet
+        r.step(1)
+        quote = r.broker.quote()
+        assert quote is not None and (quote.bid, quote.ask) == (D("150.00"), D("150.02"))
+
+
+def test_without_the_order_book_right_the_quote_is_the_last_close() -> None:
+    from futu_fake_opend import FakeOpenD
+    from futu_rig import CODE, Consumer, make_broker
+
+    venue = FakeOpenD((FLAT, FLAT), code=CODE, password_md5=PASSWORD_MD5)
+    venue.no_book_rights = True
+    host, port = venue.start()
+    broker = make_broker(venue, host, port)
+    try:
+        broker.subscribe(Consumer())
+        venue.step(1)
+        deadline = monotonic() + 5
+        while broker.quote() is None and monotonic() < deadline:
+            sleep(0.01)
+        quote = broker.quote()
+        assert quote is not None and quote.bid == quote.ask == D("150.00")
+    finally:
+        broker.close()
+        venue.close()

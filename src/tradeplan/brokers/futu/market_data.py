@@ -5,7 +5,9 @@ stocks) and pushes the forming bar again on every trade. A bar counts as closed,
 delivered once, when a push for a later minute arrives or when its end has passed by
 `GRACE` seconds on the wall clock (a watchdog checks twice a second), whichever is first. So a
 signal never reads a bar still forming, and a quiet minute still closes. K-lines are trades,
-not quotes: bars carry spread 0, and `quote()` is the last close on both sides.
+not quotes: bars carry spread 0. `quote()` is the best Bid and Ask of the order book
+(Qot_UpdateOrderBook pushes), or the last close on both sides for an account without the
+order-book quote right.
 
 No closed bar for `stale_after` seconds -> STALE, and the subscription is made again (a gateway
 that lost it to a reconnect of its own does not resume it: futuquant #104); the next bar ->
@@ -15,6 +17,7 @@ LIVE. The SDK re-subscribes after its own reconnects.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import time as _time
 from collections import deque
@@ -31,6 +34,7 @@ from tradeplan.ports.live import BrokerUnavailable, FeedState, LiveBar, MarketLi
 if TYPE_CHECKING:
     from tradeplan.brokers.futu.execution import FutuBroker
 
+log = logging.getLogger(__name__)
 NEW_YORK = ZoneInfo("America/New_York")
 KLINES = {60: "K_1M", 180: "K_3M", 300: "K_5M", 900: "K_15M", 1800: "K_30M", 3600: "K_60M"}
 GRACE = 2.0
@@ -62,6 +66,7 @@ class BarFeed:
         self._stop = threading.Event()
         self._recent: deque[LiveBar] = deque(maxlen=240)
         self._history_end: datetime | None = None
+        self._book: Quote | None = None
         self.ctx: Any = None
 
     def attach(self, ctx: Any) -> None:
@@ -79,9 +84,21 @@ class BarFeed:
                     feed.broker._counted()
                 return ret, None
 
+        class Book(futu.OrderBookHandlerBase):  # type: ignore[misc,name-defined]
+            def on_recv_rsp(self, rsp_pb: Any) -> tuple[int, Any]:
+                ret, _msg, book = futu.quote.quote_query.OrderBookQuery.unpack_rsp(rsp_pb)
+                try:
+                    if ret == futu.RET_OK:
+                        feed.on_book(book)
+                finally:
+                    feed.broker._counted()
+                return ret, None
+
         self.ctx = ctx
         ctx.set_handler(Klines())
+        ctx.set_handler(Book())
         self._subscribe()
+        self._subscribe_book()
         threading.Thread(target=self._watchdog, daemon=True, name="futu-bars").start()
 
     def _subscribe(self) -> None:
@@ -91,6 +108,26 @@ class BarFeed:
         )
         if ret != futu.RET_OK:
             raise BrokerUnavailable(f"FutuOpenD K-line subscription failed: {msg}")
+
+    def _subscribe_book(self) -> None:
+        """Best Bid and Ask for `quote()`; without the account's order-book right, quotes
+        fall back to the last K-line's close (said once in the log)."""
+        futu = self.broker._futu
+        ret, msg = self.ctx.subscribe([self.broker.code], [futu.SubType.ORDER_BOOK])
+        if ret != futu.RET_OK:
+            log.warning(
+                "Futu: no order book for %s (%s): quotes are last closes", self.broker.code, msg
+            )
+
+    def on_book(self, book: dict[str, Any]) -> None:
+        if str(book.get("code", self.broker.code)) != self.broker.code:
+            return
+        bids, asks = book.get("Bid") or [], book.get("Ask") or []
+        if not bids or not asks:
+            return
+        quote = Quote(datetime.now(UTC), dec(bids[0][0]), dec(asks[0][0]))
+        with self._lock:
+            self._book = quote
 
     def close(self) -> None:
         self._stop.set()
@@ -190,6 +227,8 @@ class BarFeed:
 
     def quote(self) -> Quote | None:
         with self._lock:
+            if self._book is not None:
+                return self._book
             last = self._forming or self._last
         if last is None:
             return None
