@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck imports unit bench fuzz clean data
+.PHONY: demo test lint typecheck imports unit bench fuzz clean data chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,10 +22,21 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(VENV)/bin/lint-imports
 
-unit: $(STAMP)
+unit: $(STAMP) chromium
 	$(PY) -m pytest
 
-test: lint typecheck imports unit
+test: chromium lint typecheck imports unit
+
+# The report's browser test (tests/reporting/test_report_browser.py) drives Debian's chromium
+# with Playwright; no browser is downloaded. Installed here when missing (root: apt-get); where
+# it cannot be, the test is skipped and says that it did not run.
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing Debian's chromium for the report's browser test"; \
+		(apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium) \
+			|| echo "could not install chromium: the report's browser test will not run"; \
+	fi
 
 demo: $(STAMP)
 	$(VENV)/bin/tradeplan lint strategies

@@ -272,3 +272,42 @@ def test_money_totals_are_exact_sums_of_the_rounded_pnls(
     assert totals.wins + totals.losses + totals.flat == len(pnls)
     assert totals.wins == sum(1 for p in rounded if p > 0)
     assert totals.losses == sum(1 for p in rounded if p < 0)
+
+
+def _undisplay(text: str) -> str:
+    """A shown figure back to summary.json's text: no tags, commas, `+` or true minus."""
+    text = re.sub(r"<[^>]+>", "", text).replace(",", "").replace("\u2212", "-")
+    return text.lstrip("+").split(" ", 1)[0]
+
+
+def test_performance_table_all_column_is_summary_json(run: Run) -> None:
+    page = (run.out / "report.html").read_text(encoding="utf-8")
+    table = page.split('id="performance"', 1)[1].split("</table>", 1)[0]
+    cur = run.currency
+
+    def shown(label: str) -> str:
+        found = re.search(rf"<th>{re.escape(label)}</th><td>(.*?)</td>", table)
+        assert found, label
+        return _undisplay(found.group(1))
+
+    assert shown(f"Net profit {cur}") == str(money(run, "net_pnl"))
+    assert shown(f"Gross profit {cur}") == str(money(run, "gross_profit"))
+    assert shown(f"Gross loss {cur}") == str(money(run, "gross_loss"))
+    assert shown(f"Fees paid {cur}") == str(money(run, "fees"))
+    assert shown("Total closed trades") == str(run.summary["trade_count"])
+    if run.summary["trade_count"]:
+        assert shown(f"Average trade {cur}") == str(money(run, "average_trade"))
+        assert shown(f"Largest winning trade {cur}") in (str(money(run, "best_trade")), "—")
+    if run.summary["profit_factor"] is not None:
+        assert shown("Profit factor") == str(run.summary["profit_factor"])
+
+
+def test_report_trade_rows_are_trades_csv(run: Run) -> None:
+    page = (run.out / "report.html").read_text(encoding="utf-8")
+    found = re.search(r'<script type="application/json" id="report-data">(.*?)</script>', page)
+    assert found
+    rows = json.loads(found.group(1))["trades"]
+    trades = run.csv("trades.csv")
+    assert rows["id"] == [int(t["trade_id"]) for t in trades]
+    assert [_undisplay(p) for p in rows["pnl"]] == [t["pnl"] for t in trades]
+    assert [Decimal(p) for p in rows["ep"]] == [Decimal(t["entry_price"]) for t in trades]

@@ -101,7 +101,13 @@ def test_the_runs_hand_over_every_field_of_the_states() -> None:
             for f in dataclasses.fields(kind)
             if getattr(state, f.name) != getattr(initial, f.name)
         }
-        assert reached == {f.name for f in dataclasses.fields(kind)}, kind.__name__
+        # A backtest's broker confirms a cancel at once, so a close waiting for its exits'
+        # cancels is never seen between two events there; tests/live/
+        # test_close_waits_for_cancels.py runs it against cancels that travel.
+        live_only = (
+            {"cancelling", "pending_close", "pending_reason"} if kind is RuleState else set()
+        )
+        assert reached | live_only == {f.name for f in dataclasses.fields(kind)}, kind.__name__
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -228,6 +234,12 @@ UNSEEN: dict[tuple[type, str], str] = {
     (SlotState, "rejection"): "set and read inside one bar close (a submit rejected at once)",
     (RuleState, "closing_leg"): "resizes a close only for a fill reported after its cancel, "
     "which the paper broker never makes",
+    **{
+        (RuleState, name): "a close waiting for its exits' cancels: the paper broker confirms a "
+        "cancel at once, so no backtest has one between events (tests/live/"
+        "test_close_waits_for_cancels.py runs it with cancels that travel)"
+        for name in ("cancelling", "pending_close", "pending_reason")
+    },
 }
 
 

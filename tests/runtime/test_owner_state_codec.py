@@ -81,7 +81,7 @@ def test_the_runs_reach_both_kinds_of_state() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (lambda d: {**d, "v": 2}, "version"),
+        (lambda d: {**d, "v": 3}, "version"),
         (lambda d: {**d, "kind": "robot"}, "kind"),
         (lambda d: {k: v for k, v in d.items() if k != "phase"}, "missing"),
         (lambda d: {**d, "extra": 1}, "unknown"),
@@ -102,3 +102,29 @@ def test_not_json_at_all_is_refused() -> None:
         state_codec.from_json("{")
     with pytest.raises(state_codec.StateCodecError):
         state_codec.from_json("[]")
+
+
+def test_a_close_waiting_for_its_cancels_comes_back_and_a_version_1_state_still_reads() -> None:
+    """The fields a live close sets while its exits' cancels travel (no backtest shows them
+    between events: tests/live/test_close_waits_for_cancels.py does), and a state stored by
+    a run before they existed (version 1), which reads as waiting for nothing."""
+    from tradeplan.core.enums import OrderType, Side
+    from tradeplan.orders.model import Order, OrderTag
+    from tradeplan.runtime.idmap import IdMap
+    from tradeplan.runtime.legs import Leg
+    from tradeplan.runtime.rule_state import EXIT_WORKING, RuleState
+
+    close = Order("tp9", Side.SELL, OrderType.MARKET, Decimal(10000), reduce_only=True,
+                  tag=OrderTag.TIME_EXIT, slot="once")  # fmt: skip
+    waiting = RuleState(
+        phase=EXIT_WORKING,
+        cancelling=IdMap().put("tp7", Leg(OrderTag.TAKE_PROFIT, Decimal(10000))),
+        pending_close=close,
+        pending_reason="time_exit: held 10m",
+    )
+    assert state_codec.from_json(state_codec.to_json(waiting)) == waiting
+    old = state_codec.to_data(RuleState(phase=EXIT_WORKING))
+    for key in ("cancelling", "pending_close", "pending_reason"):
+        del old[key]
+    old["v"] = 1
+    assert state_codec.from_json(json.dumps(old)) == RuleState(phase=EXIT_WORKING)

@@ -40,8 +40,9 @@ from tradeplan.core.units import format_duration
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.profiles import profile_or_paper
 from tradeplan.reporting.csv_out import Formats, write_run_files
-from tradeplan.reporting.html_report import render_report
+from tradeplan.reporting.html_report import ReportExtras, render_report, time_in_zone
 from tradeplan.reporting.metrics import Summary, summarize
+from tradeplan.reporting.price_series import PriceBars
 from tradeplan.runtime.bars import BarArrays
 from tradeplan.runtime.currency import RateError
 from tradeplan.runtime.currency import quote_rate as currency_rate
@@ -95,6 +96,7 @@ class BacktestRun:
     stats: ReplayStats
     timings: dict[str, float] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
+    options: BacktestOptions = field(default_factory=BacktestOptions)  # for the report
 
 
 def backtest(
@@ -204,7 +206,7 @@ def run_backtest(
         daily_limit_days=sum(1 for a in result.alerts if a.kind == "daily_loss_limit"),
     )
     timings["summary"] = perf_counter() - began
-    return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings))
+    return BacktestRun(plan, data, result, summary, stats, timings, tuple(warnings), options)
 
 
 def rule_inputs(plan: Plan, data: MarketData) -> dict[str, RuleInputs]:
@@ -409,7 +411,7 @@ def write_outputs(
         tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial", dir=folder.parent)
     )
     try:
-        files = _write_files(run, staging)
+        files = _write_files(run, staging, inputs)
         _swap_into_place(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -434,7 +436,9 @@ def _swap_into_place(staging: Path, folder: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _write_files(run: BacktestRun, folder: Path) -> dict[str, Path]:
+def _write_files(
+    run: BacktestRun, folder: Path, inputs: Sequence[str | os.PathLike[str]] = ()
+) -> dict[str, Path]:
     result = run.result
     files = write_run_files(
         folder,
@@ -447,17 +451,77 @@ def _write_files(run: BacktestRun, folder: Path) -> dict[str, Path]:
     )
     data = run.data
     plan = run.plan
+    strategy = next((Path(p) for p in inputs if Path(p).is_file()), None)  # the first: the file
     page = render_report(
         plan.name,
         run.summary,
         result.trades,
         result.equity,
-        prices=(data.time_ns, data.close),
+        prices=PriceBars(data.time_ns, data.open, data.high, data.low, data.close, data.decimals),
+        extras=ReportExtras(
+            orders=result.orders,
+            signals=result.signals,
+            alerts=result.alerts,
+            properties=report_properties(run, strategy),
+            strategy_text=strategy.read_text(encoding="utf-8") if strategy else "",
+            strategy_file=strategy.name if strategy else "",
+            zone=exchange_timezone(plan.instrument.asset_class),
+            periods_per_year=365.0
+            if plan.instrument.asset_class is AssetClass.CRYPTO_PERP
+            else 252.0,
+            first_close=data.price("close", 0) if len(data) else None,
+            last_close=data.price("close", len(data) - 1) if len(data) else None,
+        ),
         subtitle=f"{plan.instrument.symbol} · {Path(data.source).name} · {len(data):,} rows",
         currency=plan.account.currency,
-        price_label=f"{plan.instrument.symbol} (bid close)",
+        price_label=f"{plan.instrument.symbol} (bid)",
     )
     report = folder / "report.html"
     report.write_text(page, encoding="utf-8")
     files["report"] = report
     return files
+
+
+def report_properties(run: BacktestRun, strategy: Path | None) -> list[tuple[str, str]]:
+    """The report's Properties table: what the run was, as the trader set it."""
+    plan, data, options = run.plan, run.data, run.options
+    terms = paper_terms(plan, options)
+    fees = plan.fees
+    zone = exchange_timezone(plan.instrument.asset_class)
+    first = time_in_zone(data.time_at(0), zone) if len(data) else "-"
+    last = time_in_zone(data.time_at(len(data) - 1), zone) if len(data) else "-"
+    sizing = [
+        f"{rule.name}: {rule.sizing.mode} {rule.sizing.amount}" if rule.sizing else rule.name
+        for rule in plan.rules
+    ] + [f"{grid.name}: {grid.units} units a slot, {len(grid.slots)} slots" for grid in plan.grids]
+    spread = (
+        f"{options.spread} (given)"
+        if options.spread is not None
+        else "from the data file"
+        if data.spread_from_file
+        else "none"
+    )
+    currency = plan.account.currency
+    rows = [
+        ("Strategy", f"{plan.name}" + (f" ({strategy.name})" if strategy else "")),
+        ("Fingerprint", plan.fingerprint),
+        ("Instrument", f"{plan.instrument.symbol} ({plan.instrument.asset_class.value})"),
+        ("Data file", Path(data.source).name),
+        ("Data range", f"{first} → {last}, {len(data):,} rows"),
+        ("Timeframe", format_duration(plan.timeframe) if plan.timeframe else "the data's own bars"),
+        ("Balance", f"{terms.balance} {currency}"),
+        ("Leverage", str(plan.account.leverage) if plan.account.leverage else "none"),
+        ("Sizing", "; ".join(sizing) or "-"),
+        (
+            "Fees",
+            f"{fees.per_unit} a unit, {fees.per_notional}% of notional, {fees.per_order} an order",
+        ),
+        ("Spread", spread),
+        ("Slippage", f"{options.slippage_ticks} ticks"),
+        ("Fill profile", terms.config.profile.value),
+        ("Intrabar path", options.path.value),
+        ("Broker", plan.broker.name),
+    ]
+    if options.max_volume_share is not None:
+        rows.append(("Max volume share", str(options.max_volume_share)))
+    return rows

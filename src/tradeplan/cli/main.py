@@ -89,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         backtest_cmd.add_parser(sub)
     importlib.import_module("tradeplan.cli.paper_cmd").add_parser(sub)
     importlib.import_module("tradeplan.cli.instruments_cmd").add_parser(sub)
+    importlib.import_module("tradeplan.cli.report_cmd").add_parser(sub)
     return parser
 
 

@@ -95,7 +95,9 @@ class EventLog:
         self._file: IO[str] | None = None
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = path.open("a", encoding="utf-8")
+            # Line-buffered: a bot killed with SIGKILL leaves every event it wrote, the ones
+            # an operator needs most.
+            self._file = path.open("a", encoding="utf-8", buffering=1)
         self._console = console
 
     def scrub(self, text: str) -> str:

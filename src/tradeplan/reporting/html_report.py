@@ -1,80 +1,100 @@
-"""The backtest report: one self-contained HTML page a trader would rather look at than a table.
+"""The backtest report: one self-contained HTML page a trader would rather open than a table.
 
-Everything is inline (CSS, SVG charts drawn in Python, a few lines of JS to sort the trade
-table), with system fonts only, so the page works offline, can be mailed as one file and never
-calls home. Times are shown in UTC, like the CSV files.
+Charts are plotly (zoom, pan, hover, a crosshair), with plotly.js inlined once per file from the
+`plotly` Python package: the page works offline, can be mailed as one file and never calls home.
+The figures a trader reads are computed here in Decimal and written as text (`performance`,
+`report_payload`); the page's script only draws, pages, sorts and filters them.
+
+Times are shown in the instrument's exchange zone for US stocks (New York) and in UTC otherwise,
+and the zone is written beside every time.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from collections.abc import Sequence
-from contextvars import ContextVar
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
-from enum import Enum
+from datetime import datetime
+from decimal import Decimal
 from html import escape
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from numpy.typing import NDArray
 
-from tradeplan.core.enums import Side
 from tradeplan.core.epoch import ns_from_datetime
-from tradeplan.core.money import fmt_decimal, minor_unit_decimals, to_decimal
-from tradeplan.reporting.metrics import Summary, drawdown_pct
-from tradeplan.reporting.svg_chart import Chart, downsample_minmax, padded_range
-from tradeplan.runtime.records import EquityCurve, TradeRecord
+from tradeplan.core.money import minor_unit_decimals
+from tradeplan.reporting.metrics import Summary, booked
+from tradeplan.reporting.performance import (
+    Figures,
+    Performance,
+    PeriodReturn,
+    bars_held,
+    closing_order,
+    performance,
+    period_returns,
+)
+from tradeplan.reporting.plotly_asset import plotly_js
+from tradeplan.reporting.price_series import (
+    PriceBars,
+    candle_levels,
+    downsample_minmax,
+    drawdown_pct,
+    encode_level,
+    fine_candles,
+    rounded_list,
+    wall_ms,
+)
+from tradeplan.reporting.report_payload import (
+    Money,
+    event_rows,
+    level_segments,
+    refused_reason_code,
+    trade_columns,
+)
+from tradeplan.reporting.report_script import REPORT_CSS, REPORT_JS
+from tradeplan.runtime.records import (
+    AlertRecord,
+    EquityCurve,
+    OrderEventRecord,
+    SignalRecord,
+    TradeRecord,
+)
 
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
+EQUITY_POINTS = 3_000
 
-CHART_WIDTH = 1140
-MAX_POINTS = 2000
-
-
-class MarkerKind(Enum):
-    ENTRY = "entry"
-    EXIT = "exit"
+ZONE_NAMES = {"UTC": "UTC", "America/New_York": "New York"}
 
 
 @dataclass(frozen=True, slots=True)
-class Marker:
-    """A point on the price chart: entries are green triangles, exits green (won) or red."""
+class ReportExtras:
+    """What the page shows beyond the trades and the equity: all optional."""
 
-    time_ns: int
-    price: float
-    kind: MarkerKind
-    side: Side
-    win: bool | None = None
-    label: str = ""
+    orders: Sequence[OrderEventRecord] = ()
+    signals: Sequence[SignalRecord] = ()
+    alerts: Sequence[AlertRecord] = ()
+    properties: Sequence[tuple[str, str]] = ()  # (label, value) rows of the Properties table
+    strategy_text: str = ""  # the strategy file as written
+    strategy_file: str = ""
+    zone: str = "UTC"  # the display zone (`core.instrument.exchange_timezone`)
+    periods_per_year: float = 252.0
+    first_close: Decimal | None = None  # exact, for buy and hold
+    last_close: Decimal | None = None
 
 
-def markers_from_trades(trades: Sequence[TradeRecord]) -> list[Marker]:
-    out: list[Marker] = []
-    for t in trades:
-        out.append(
-            Marker(
-                ns_from_datetime(t.entry_time),
-                float(t.entry_price),
-                MarkerKind.ENTRY,
-                t.side,
-                None,
-                f"#{t.trade_id} {t.side.value} {fmt_decimal(t.qty)} @ "
-                f"{fmt_decimal(t.entry_price)} ({t.slot})",
-            )
-        )
-        out.append(
-            Marker(
-                ns_from_datetime(t.exit_time),
-                float(t.exit_price),
-                MarkerKind.EXIT,
-                t.side,
-                t.pnl > 0,
-                f"#{t.trade_id} exit {t.exit_reason.value} @ {fmt_decimal(t.exit_price)}, "
-                f"P&L {_signed(t.pnl)}",
-            )
-        )
-    return out
+def zone_label(zone: str) -> str:
+    return ZONE_NAMES.get(zone, zone)
+
+
+def time_in_zone(moment: datetime, zone: str) -> str:
+    """`2025-01-02 04:04 New York (UTC-05:00)`: a time for the page, its zone written."""
+    local = moment.astimezone(ZoneInfo(zone))
+    offset = local.strftime("%z")
+    sign_hours = f"{offset[:3]}:{offset[3:]}" if offset else ""
+    suffix = "" if zone == "UTC" else f" (UTC{sign_hours})"
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(zone)}{suffix}"
 
 
 def render_report(
@@ -82,135 +102,487 @@ def render_report(
     summary: Summary,
     trades: Sequence[TradeRecord],
     equity: EquityCurve,
-    prices: tuple[I64, F64] | None = None,
-    markers: Sequence[Marker] | None = None,
+    prices: PriceBars | tuple[I64, F64] | None = None,
+    extras: ReportExtras | None = None,
     *,
     subtitle: str = "",
     currency: str = "",
     price_label: str = "Price",
-    max_table_rows: int = 2000,
 ) -> str:
-    """The whole page as a string. `prices` is (epoch ns, close); markers default to the trades'.
-    Money is shown on `currency`'s minor unit (`core.money.round_money`)."""
-    token = _DECIMALS.set(minor_unit_decimals(currency or summary.currency))
-    try:
-        return _render(
-            title,
-            summary,
+    """The whole page as a string. `prices` are the data's bars (or (epoch ns, close) pairs:
+    the chart then draws flat candles). Money is on `currency`'s minor unit."""
+    extras = extras or ReportExtras()
+    currency = currency or summary.currency
+    if isinstance(prices, tuple):
+        prices = PriceBars.from_close(prices[0], prices[1])
+    booked_trades = [booked(t, currency) for t in trades]
+    page = _Page(title, summary, booked_trades, equity, prices, extras, currency)
+    return page.render(subtitle, price_label)
+
+
+class _Page:
+    def __init__(
+        self,
+        title: str,
+        summary: Summary,
+        trades: list[TradeRecord],
+        equity: EquityCurve,
+        prices: PriceBars | None,
+        extras: ReportExtras,
+        currency: str,
+    ) -> None:
+        self.title = title
+        self.summary = summary
+        self.trades = trades
+        self.equity = equity
+        self.prices = prices if prices is not None and len(prices) else None
+        self.extras = extras
+        self.currency = currency
+        self.unit = f" {currency}" if currency else ""
+        self.money = Money(minor_unit_decimals(currency))
+        self.zone = extras.zone
+        bar_times = self.prices.time_ns if self.prices is not None else None
+        self.bars = bars_held(trades, bar_times) if bar_times is not None else []
+        self.performance = performance(
             trades,
-            equity,
-            prices,
-            markers,
-            subtitle,
             currency,
-            price_label,
-            max_table_rows,
+            summary.initial_equity,
+            bar_times=bar_times,
+            day_times=equity.time_ns if len(equity) else None,
+            first_close=extras.first_close,
+            last_close=extras.last_close,
+            periods_per_year=extras.periods_per_year,
         )
-    finally:
-        _DECIMALS.reset(token)
 
+    # ----------------------------------------------------------------------------------------
 
-def _render(
-    title: str,
-    summary: Summary,
-    trades: Sequence[TradeRecord],
-    equity: EquityCurve,
-    prices: tuple[I64, F64] | None,
-    markers: Sequence[Marker] | None,
-    subtitle: str,
-    currency: str,
-    price_label: str,
-    max_table_rows: int,
-) -> str:
-    if markers is None:
-        markers = markers_from_trades(trades)
-    sections = [
-        _header(title, subtitle, summary),
-        _cards(summary, currency),
-        _section("Equity", _equity_chart(equity, summary), _equity_note(summary, currency)),
-        _section("Drawdown", _drawdown_chart(equity), "Fall from the running peak, in percent."),
-    ]
-    if prices is not None and prices[0].size:
-        sections.append(
-            _section(
-                price_label,
-                _price_chart(prices[0], prices[1], markers, trades),
-                _legend(),
+    def render(self, subtitle: str, price_label: str) -> str:
+        zone = escape(zone_label(self.zone))
+        sections = [
+            self._header(subtitle),
+            self._cards(),
+            _panel(
+                escape(price_label),
+                '<div id="price-chart" class="plot tall"></div>',
+                "Drag to zoom, double-click to see it all. Candles when zoomed in, the close "
+                f"as a line when zoomed out. Times in {zone}.",
+                extra=_legend(),
+                ident="price",
             )
+            if self.prices is not None
+            else "",
+            _panel(
+                "Equity and drawdown",
+                '<div id="equity-chart" class="plot"></div>',
+                self._equity_note(),
+                ident="equity",
+            ),
+            self._performance_table(),
+            self._returns_tables(),
+            _panel(
+                "P&amp;L per trade and excursions",
+                '<div class="two"><div id="pnl-chart" class="plot half"></div>'
+                '<div id="excursion-chart" class="plot half"></div></div>',
+                "Left: each trade's P&amp;L in closing order and the running total. Right: "
+                "how far each trade went for (MFE) and against (MAE) you.",
+                ident="pnl",
+            ),
+            self._trade_table(),
+            self._events(),
+            self._properties(),
+        ]
+        body = "\n".join(s for s in sections if s)
+        data = json.dumps(self._payload(), separators=(",", ":"), ensure_ascii=False)
+        data = data.replace("</", "<\\/")
+        return _PAGE.format(
+            title=escape(self.title),
+            css=REPORT_CSS,
+            body=body,
+            zone=zone,
+            data=data,
+            plotly=plotly_js(),
+            script=REPORT_JS,
         )
-    sections.append(_trade_table(trades, max_table_rows))
-    body = "\n".join(sections)
-    return _PAGE.format(title=escape(title), css=_CSS, body=body, script=_SCRIPT)
+
+    # --- header and cards ------------------------------------------------------------------
+
+    def _header(self, subtitle: str) -> str:
+        s = self.summary
+        period = ""
+        if s.start and s.end:
+            walls = wall_ms(
+                np.array([ns_from_datetime(s.start), ns_from_datetime(s.end)], np.int64),
+                self.zone,
+            )
+            first, last = (str(np.datetime64(int(w), "ms").astype("datetime64[m]")) for w in walls)
+            period = f"{first.replace('T', ' ')} → {last.replace('T', ' ')} {zone_label(self.zone)}"
+        lines = [f"<h1>{escape(self.title)}</h1>"]
+        meta = " · ".join(escape(p) for p in (subtitle, period) if p)
+        if meta:
+            lines.append(f'<p class="meta">{meta}</p>')
+        return '<header class="top">' + "".join(lines) + "</header>"
+
+    def _cards(self) -> str:
+        """Every figure is summary.json's (`Summary.shown`), only grouped by thousands."""
+        s, unit = self.summary, self.unit
+        has_dd = s.max_drawdown > 0 or s.shown("max_drawdown_pct") not in ("0.00", "n/a")
+        cards = [
+            _card(
+                "Net P&amp;L",
+                _shown(s, "net_pnl", signed=True) + unit,
+                f"{_shown(s, 'return_pct', signed=True)}% return"
+                if s.return_pct is not None
+                else "",
+                _tone(s.net_pnl),
+                big=True,
+            ),
+            _card("Trades", f"{s.trade_count:,}", f"{s.wins:,} won · {s.losses:,} lost"),
+            _card(
+                "Win rate",
+                _shown_pct(s, "win_rate_pct"),
+                f"{s.wins:,} of {s.trade_count:,} trades" if s.trade_count else "",
+            ),
+            _card(
+                "Profit factor",
+                _shown(s, "profit_factor"),
+                f"won {_shown(s, 'gross_profit')} · lost {_shown(s, 'gross_loss', size=True)}",
+            ),
+            _card(
+                "Max drawdown",
+                ("−" if has_dd else "") + _shown_pct(s, "max_drawdown_pct"),
+                ("−" if s.max_drawdown > 0 else "") + _shown(s, "max_drawdown") + unit,
+                "neg" if has_dd else "",
+            ),
+            _card("Sharpe", _shown(s, "sharpe"), "annualised, daily returns"),
+            _card("Exposure", _shown_pct(s, "exposure_pct"), "time in the market"),
+            _card(
+                "Average trade",
+                _shown(s, "average_trade", signed=True),
+                f"best {_shown(s, 'best_trade', signed=True)} · "
+                f"worst {_shown(s, 'worst_trade', signed=True)}"
+                if s.best_trade is not None
+                else "",
+                _tone(s.average_trade),
+            ),
+            _card(
+                "Avg MFE / MAE",
+                f"{_shown(s, 'average_mfe')} / {_shown(s, 'average_mae')}",
+                "average excursion for / against",
+            ),
+            _card("Fees", _shown(s, "fees") + unit, "included in P&amp;L"),
+        ]
+        return '<section class="cards">' + "".join(cards) + "</section>"
+
+    def _equity_note(self) -> str:
+        s = self.summary
+        if s.initial_equity is None or s.final_equity is None:
+            return "Fall from the running peak below, in percent."
+        unit = escape(self.unit)
+        return (
+            f"{_shown(s, 'initial_equity')}{unit} → {_shown(s, 'final_equity')}{unit}; "
+            "dashed line: starting equity. Below: fall from the running peak, in percent."
+        )
+
+    # --- performance -----------------------------------------------------------------------
+
+    def _performance_table(self) -> str:
+        p: Performance = self.performance
+        m = self.money
+        unit = self.unit
+
+        def money(name: str, signed: bool = False) -> list[str]:
+            return [
+                _tone_span(getattr(f, name), m.text(getattr(f, name), signed=signed))
+                for f in (p.all, p.long, p.short)
+            ]
+
+        def plain(name: str, suffix: str = "") -> list[str]:
+            out = []
+            for f in (p.all, p.long, p.short):
+                value = getattr(f, name)
+                out.append("—" if value is None else f"{_group(value)}{suffix}")
+            return out
+
+        def ratio(name: str) -> list[str]:
+            out = []
+            for f in (p.all, p.long, p.short):
+                value = getattr(f, name)
+                out.append("—" if value is None else f"{value:.2f}".replace("-", "−"))
+            return out
+
+        def with_pct(name: str, pct: str) -> list[str]:
+            out = []
+            for f in (p.all, p.long, p.short):
+                amount, share = getattr(f, name), getattr(f, pct)
+                text = m.text(amount)
+                if share is not None:
+                    text += f' <span class="sub">{share}%</span>'
+                out.append(text)
+            return out
+
+        rows: list[tuple[str, list[str]]] = [
+            ("Net profit" + unit, money("net_profit", True)),
+            ("Return on start balance", plain("return_pct", "%")),
+            ("Gross profit" + unit, money("gross_profit")),
+            ("Gross loss" + unit, money("gross_loss")),
+            ("Fees paid" + unit, money("fees")),
+            ("Max drawdown (closed trades)" + unit, with_pct("max_drawdown", "max_drawdown_pct")),
+            ("Max run-up (closed trades)" + unit, with_pct("max_run_up", "max_run_up_pct")),
+            ("Sharpe (closed trades, daily)", ratio("sharpe")),
+            ("Sortino (closed trades, daily)", ratio("sortino")),
+            ("Profit factor", plain("profit_factor")),
+            ("Total closed trades", plain("trades")),
+            ("Winning trades", plain("wins")),
+            ("Losing trades", plain("losses")),
+            ("Percent profitable", plain("percent_profitable", "%")),
+            ("Average trade" + unit, money("average_trade", True)),
+            ("Average winning trade" + unit, money("average_win", True)),
+            ("Average losing trade" + unit, money("average_loss", True)),
+            ("Ratio average win / average loss", plain("win_loss_ratio")),
+            ("Largest winning trade" + unit, money("largest_win", True)),
+            ("Largest losing trade" + unit, money("largest_loss", True)),
+            ("Max consecutive wins", plain("max_consecutive_wins")),
+            ("Max consecutive losses", plain("max_consecutive_losses")),
+            ("Average bars in trades", plain("average_bars")),
+            ("Average bars in winning trades", plain("average_bars_win")),
+            ("Average bars in losing trades", plain("average_bars_loss")),
+        ]
+        body = "".join(
+            f"<tr><th>{label}</th>" + "".join(f"<td>{v}</td>" for v in values) + "</tr>"
+            for label, values in rows
+        )
+        hold = ""
+        if p.buy_hold_pct is not None:
+            money_part = f"{m.text(p.buy_hold, signed=True)}{unit} · " if p.buy_hold else ""
+            hold = (
+                f'<p class="hold">Buy and hold over the same period: {money_part}'
+                f"{_tone_span(p.buy_hold_pct, _signed_pct(p.buy_hold_pct))} "
+                "(the close, first bar to last)</p>"
+            )
+        table = (
+            '<table class="perf" id="performance"><thead><tr><th></th><th>All</th>'
+            "<th>Long</th><th>Short</th></tr></thead><tbody>" + body + "</tbody></table>" + hold
+        )
+        return _panel(
+            "Performance summary",
+            table,
+            "Exact sums of the trades' booked P&amp;L; drawdown, run-up, Sharpe and Sortino "
+            "here are on the closed-trade equity (the cards above: every bar's).",
+            ident="performance",
+        )
+
+    def _returns_tables(self) -> str:
+        curve = self.equity
+        initial = self.summary.initial_equity
+        if len(curve) == 0 or initial is None:
+            return ""
+        exact = curve.exact or (lambda i: Decimal(repr(float(curve.equity[i]))))
+        monthly, yearly = period_returns(wall_ms(curve.time_ns, self.zone), exact, initial)
+        by_year: dict[int, dict[int, PeriodReturn]] = {}
+        for item in monthly:
+            by_year.setdefault(item.year, {})[item.month] = item
+        totals = {item.year: item for item in yearly}
+        head = (
+            "<tr><th>Year</th>"
+            + "".join(f"<th>{name}</th>" for name in _MONTHS)
+            + "<th>Year</th></tr>"
+        )
+        body = []
+        for year in sorted(by_year):
+            cells = [f"<th>{year}</th>"]
+            for month in range(1, 13):
+                month_return = by_year[year].get(month)
+                cells.append(
+                    _return_cell(
+                        month_return.pct if month_return else None, month_return is not None
+                    )
+                )
+            total = totals.get(year)
+            cells.append(_return_cell(total.pct if total else None, total is not None, True))
+            body.append("<tr>" + "".join(cells) + "</tr>")
+        table = (
+            '<table class="returns" id="returns"><thead>'
+            + head
+            + "</thead><tbody>"
+            + "".join(body)
+            + "</tbody></table>"
+        )
+        return _panel(
+            "Monthly and yearly returns",
+            table,
+            f"Change of equity over each month, in percent; months in {zone_label(self.zone)}.",
+            ident="returns",
+        )
+
+    # --- trades, events, properties -------------------------------------------------------
+
+    def _trade_table(self) -> str:
+        if not self.trades:
+            return _panel(
+                "Trades", '<p class="empty-table">No trades were closed.</p>', ident="trades"
+            )
+        slots = sorted({t.slot for t in self.trades})
+        reasons = sorted({t.exit_reason.value for t in self.trades})
+        controls = (
+            '<div class="filters" id="trade-filters">'
+            + _select("f-side", "Side", ["buy", "sell"])
+            + _select("f-reason", "Exit reason", reasons)
+            + _select("f-slot", "Slot", slots)
+            + '<span class="count" id="trade-count"></span>'
+            + '<span class="pager" id="trade-pager"></span></div>'
+        )
+        table = (
+            controls + '<div class="table-wrap"><table class="trades" id="trades"><thead></thead>'
+            "<tbody></tbody></table></div>"
+        )
+        zone = escape(zone_label(self.zone))
+        return _panel(
+            "Trades",
+            table,
+            f"All {len(self.trades):,} trades. Click a column to sort, a row to see the trade "
+            f"on the chart. Times in {zone}.",
+            ident="trades",
+        )
+
+    def _events(self) -> str:
+        s = self.summary
+        parts = []
+        if s.refused_signals:
+            items = "".join(
+                f"<li><b>{count:,}</b> {escape(code)}</li>"
+                for code, count in s.refused_signals.items()
+            )
+            parts.append(
+                f'<div class="refused"><h3>Refused signals by reason</h3><ul>{items}</ul></div>'
+            )
+        facts = []
+        if s.halted_at is not None:
+            facts.append(f"Halted: {escape(s.halt_reason)}")
+        if s.daily_limit_days:
+            facts.append(f"Daily loss limit reached on {s.daily_limit_days:,} days")
+        if s.stopped_slots:
+            facts.append(f"{len(s.stopped_slots):,} slots stopped")
+        if s.paused_slots:
+            facts.append(f"{len(s.paused_slots):,} slots paused for a day at least once")
+        if facts:
+            parts.append('<ul class="facts">' + "".join(f"<li>{f}</li>" for f in facts) + "</ul>")
+        table = (
+            '<div class="filters"><span class="count" id="event-count"></span>'
+            + _select(
+                "f-kind", "Kind", ["refused", "halt", "daily_loss_limit", "stopped", "paused"]
+            )
+            + '<span class="pager" id="event-pager"></span></div>'
+            '<div class="table-wrap short"><table class="events" id="events"><thead><tr>'
+            f"<th>Time ({escape(zone_label(self.zone))})</th><th>Kind</th><th>Rule / slot</th>"
+            "<th>What happened</th></tr></thead><tbody></tbody></table></div>"
+        )
+        if not parts:
+            parts.append('<p class="empty-table quiet">Nothing was refused, halted or paused.</p>')
+        return _panel(
+            "Beyond trades",
+            "".join(parts) + table,
+            "Refused signals, halts, paused and stopped slots and alerts; on the price chart "
+            "as marks along the bottom.",
+            ident="events",
+        )
+
+    def _properties(self) -> str:
+        e = self.extras
+        rows = list(e.properties)
+        if not rows and not e.strategy_text:
+            return ""
+        table = (
+            '<table class="props" id="properties"><tbody>'
+            + "".join(
+                f"<tr><th>{escape(label)}</th><td>{escape(value)}</td></tr>"
+                for label, value in rows
+            )
+            + "</tbody></table>"
+        )
+        source = ""
+        if e.strategy_text:
+            name = escape(e.strategy_file or "strategy")
+            source = (
+                f'<details class="source" open><summary>{name}, as written</summary>'
+                f"<pre>{escape(e.strategy_text)}</pre></details>"
+            )
+        return _panel("Properties", table + source, ident="properties")
+
+    # --- the chart data --------------------------------------------------------------------
+
+    def _payload(self) -> dict[str, object]:
+        zone = self.zone
+        trades = self.trades
+        data: dict[str, object] = {"zone": zone_label(zone), "currency": self.currency}
+        if self.prices is not None:
+            bars = self.prices
+            wall = wall_ms(bars.time_ns, zone)
+            decimals = bars.decimals
+            lx, ly = downsample_minmax(wall, bars.close)
+            data["line"] = {"x": lx.tolist(), "y": rounded_list(ly, decimals)}
+            levels = candle_levels(bars, wall)
+            data["levels"] = [encode_level(level, decimals) for level in levels]
+            spans = [
+                (ns_from_datetime(t.entry_time), ns_from_datetime(t.exit_time)) for t in trades
+            ]
+            fine = fine_candles(bars, wall, spans, levels)
+            if fine is not None:
+                data["fine"] = dict(encode_level(fine.level, decimals), seg=fine.segments)
+            data["span"] = [int(wall[0]), int(wall[-1])]
+            data["step"] = (
+                int(np.median(np.diff(wall[: min(wall.size, 2_000)]))) if wall.size > 1 else 60_000
+            )
+        data["trades"] = trade_columns(trades, self.bars, zone, self.money)
+        data["levels_open"] = level_segments(trades, self.extras.orders, zone)
+        if len(self.equity):
+            curve = self.equity
+            ex, ey = downsample_minmax(curve.time_ns, curve.equity, EQUITY_POINTS)
+            dx, dy = downsample_minmax(curve.time_ns, drawdown_pct(curve.equity), EQUITY_POINTS)
+            data["equity"] = {
+                "x": wall_ms(ex, zone).tolist(),
+                "y": rounded_list(ey, self.money.decimals),
+                "dx": wall_ms(dx, zone).tolist(),
+                "dy": rounded_list(dy, 3),
+                "initial": float(self.summary.initial_equity)
+                if self.summary.initial_equity is not None
+                else None,
+            }
+        ordered = closing_order(trades)
+        running = Decimal(0)
+        cumulative = []
+        for t in ordered:
+            running += t.pnl
+            cumulative.append(float(running))
+        data["closing"] = {
+            "id": [t.trade_id for t in ordered],
+            "pnl": [float(t.pnl) for t in ordered],
+            "cum": cumulative,
+        }
+        s = self.summary
+        events = event_rows(
+            self.extras.signals, self.extras.alerts, s.stopped_slots, s.paused_slots, zone
+        )
+        data["events"] = events
+        data["refused_codes"] = [
+            refused_reason_code(str(text)) if kind == "refused" else ""
+            for kind, text in zip(events["kind"], events["text"], strict=True)
+        ]
+        return data
 
 
 # --------------------------------------------------------------------------------------------
-# Header and cards
+# Small HTML pieces
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def _header(title: str, subtitle: str, summary: Summary) -> str:
-    period = ""
-    if summary.start and summary.end:
-        period = f"{summary.start:%Y-%m-%d %H:%M} → {summary.end:%Y-%m-%d %H:%M} UTC"
-    lines = [f"<h1>{escape(title)}</h1>"]
-    meta = " · ".join(escape(p) for p in (subtitle, period) if p)
-    if meta:
-        lines.append(f'<p class="meta">{meta}</p>')
-    return '<header class="top">' + "".join(lines) + "</header>"
-
-
-def _cards(s: Summary, currency: str) -> str:
-    """Every figure is summary.json's (`Summary.shown`), only grouped by thousands."""
-    unit = f" {currency}" if currency else ""
-    net_class = _tone(s.net_pnl)
-    has_dd = s.max_drawdown > 0 or s.shown("max_drawdown_pct") not in ("0.00", "n/a")
-    cards = [
-        _card(
-            "Net P&amp;L",
-            _shown(s, "net_pnl", signed=True) + unit,
-            f"{_shown(s, 'return_pct', signed=True)}% return" if s.return_pct is not None else "",
-            net_class,
-            big=True,
-        ),
-        _card(
-            "Trades",
-            f"{s.trade_count:,}",
-            f"{s.wins:,} won · {s.losses:,} lost",
-        ),
-        _card(
-            "Win rate",
-            _shown_pct(s, "win_rate_pct"),
-            f"{s.wins:,} of {s.trade_count:,} trades" if s.trade_count else "",
-        ),
-        _card(
-            "Profit factor",
-            _shown(s, "profit_factor"),
-            f"won {_shown(s, 'gross_profit')} · lost {_shown(s, 'gross_loss', size=True)}",
-        ),
-        _card(
-            "Max drawdown",
-            ("−" if has_dd else "") + _shown_pct(s, "max_drawdown_pct"),
-            ("−" if s.max_drawdown > 0 else "") + _shown(s, "max_drawdown") + unit,
-            "neg" if has_dd else "",
-        ),
-        _card("Sharpe", _shown(s, "sharpe"), "annualised, daily returns"),
-        _card("Exposure", _shown_pct(s, "exposure_pct"), "time in the market"),
-        _card(
-            "Average trade",
-            _shown(s, "average_trade", signed=True),
-            f"best {_shown(s, 'best_trade', signed=True)} · "
-            f"worst {_shown(s, 'worst_trade', signed=True)}"
-            if s.best_trade is not None
-            else "",
-            _tone(s.average_trade),
-        ),
-        _card(
-            "Avg MFE / MAE",
-            f"{_shown(s, 'average_mfe')} / {_shown(s, 'average_mae')}",
-            "average excursion for / against",
-        ),
-        _card("Fees", _shown(s, "fees") + unit, "included in P&amp;L"),
-    ]
-    return '<section class="cards">' + "".join(cards) + "</section>"
+def _panel(title: str, content: str, note: str = "", *, extra: str = "", ident: str = "") -> str:
+    note_html = f'<span class="note">{note}</span>' if note else ""
+    name = f' id="panel-{ident}"' if ident else ""
+    return (
+        f'<section class="panel"{name}><div class="panel-head"><h2>{title}</h2>{note_html}{extra}'
+        f"</div>{content}</section>"
+    )
 
 
 def _card(label: str, value: str, note: str, tone: str = "", *, big: bool = False) -> str:
@@ -222,245 +594,47 @@ def _card(label: str, value: str, note: str, tone: str = "", *, big: bool = Fals
     )
 
 
-def _section(title: str, content: str, note: str = "") -> str:
-    note_html = f'<span class="note">{note}</span>' if note else ""
-    return (
-        f'<section class="panel"><div class="panel-head"><h2>{escape(title)}</h2>{note_html}'
-        f"</div>{content}</section>"
-    )
-
-
-def _equity_note(s: Summary, currency: str) -> str:
-    if s.initial_equity is None or s.final_equity is None:
-        return ""
-    unit = f" {escape(currency)}" if currency else ""
-    return (
-        f"{_shown(s, 'initial_equity')}{unit} → {_shown(s, 'final_equity')}{unit}; "
-        "dashed line: starting equity."
-    )
-
-
 def _legend() -> str:
     return (
-        '<span class="legend"><svg width="12" height="12" viewBox="0 0 12 12">'
-        '<path d="M6 1 L11 10 L1 10 Z" class="m-entry"/></svg> entry '
-        '<svg width="12" height="12" viewBox="0 0 12 12"><circle cx="6" cy="6" r="4.5" '
-        'class="m-win"/></svg> exit in profit '
-        '<svg width="12" height="12" viewBox="0 0 12 12"><circle cx="6" cy="6" r="4.5" '
-        'class="m-loss"/></svg> exit at a loss</span>'
+        '<span class="legend"><i class="k entry"></i>entry <i class="k win"></i>exit in profit '
+        '<i class="k loss"></i>exit at a loss <i class="k stop"></i>stop '
+        '<i class="k tp"></i>take profit <i class="k event"></i>refused / alert</span>'
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Charts
-
-
-def _empty_chart(message: str, height: int = 120) -> str:
-    return (
-        f'<svg viewBox="0 0 {CHART_WIDTH} {height}" class="chart" role="img" '
-        f'aria-label="{escape(message)}"><text x="{CHART_WIDTH / 2}" y="{height / 2}" '
-        f'class="empty" text-anchor="middle">{escape(message)}</text></svg>'
+def _select(ident: str, label: str, options: Sequence[str]) -> str:
+    items = '<option value="">all</option>' + "".join(
+        f'<option value="{escape(o)}">{escape(o.replace("_", " "))}</option>' for o in options
     )
+    return f'<label>{escape(label)} <select id="{ident}">{items}</select></label>'
 
 
-def _equity_chart(equity: EquityCurve, summary: Summary) -> str:
-    if len(equity) == 0:
-        return _empty_chart("No equity recorded")
-    t, v = downsample_minmax(equity.time_ns, equity.equity, MAX_POINTS)
-    low, high = padded_range(float(v.min()), float(v.max()))
-    chart = Chart(CHART_WIDTH, 300, (int(t[0]), int(t[-1])), (low, high), left=84)
-    chart.defs.append(
-        '<linearGradient id="eq-fill" x1="0" y1="0" x2="0" y2="1">'
-        '<stop offset="0%" stop-color="#2563eb" stop-opacity="0.22"/>'
-        '<stop offset="100%" stop-color="#2563eb" stop-opacity="0.02"/></linearGradient>'
-    )
-    chart.axes("Equity")
-    chart.area(t, v, low, "eq-area")
-    if summary.initial_equity is not None:
-        chart.hline(float(summary.initial_equity), "baseline")
-    chart.line(t, v, "eq-line")
-    return chart.render("Equity curve")
+def _return_cell(pct: Decimal | None, present: bool, total: bool = False) -> str:
+    css = "total" if total else ""
+    if not present:
+        return f'<td class="{css} none"></td>'
+    if pct is None:
+        return f'<td class="{css}">—</td>'
+    # Colour grows with the size of the move, full at 5% a month (15% a year).
+    full = Decimal(15 if total else 5)
+    alpha = min(abs(pct) / full, Decimal(1)) * Decimal("0.55") + Decimal("0.08")
+    rgb = "22,163,74" if pct > 0 else "220,38,38" if pct < 0 else "148,163,184"
+    style = f"background:rgba({rgb},{alpha:.2f})"
+    return f'<td class="{css}" style="{style}">{_signed_pct(pct)}</td>'
 
 
-def _drawdown_chart(equity: EquityCurve) -> str:
-    if len(equity) == 0:
-        return _empty_chart("No equity recorded", 80)
-    dd = -drawdown_pct(equity.equity)
-    t, v = downsample_minmax(equity.time_ns, dd, MAX_POINTS)
-    worst = float(v.min())
-    low = worst * 1.08 if worst < 0 else -1.0
-    chart = Chart(CHART_WIDTH, 170, (int(t[0]), int(t[-1])), (low, 0.0), left=84, top=10)
-    chart.axes("Drawdown", "%")
-    chart.area(t, v, 0.0, "dd-area")
-    chart.line(t, v, "dd-line")
-    return chart.render("Drawdown")
+def _signed_pct(pct: Decimal) -> str:
+    text = f"{abs(pct)}%"
+    return ("−" if pct < 0 else "+" if pct > 0 else "") + text
 
 
-def _price_chart(
-    time_ns: I64, close: F64, markers: Sequence[Marker], trades: Sequence[TradeRecord]
-) -> str:
-    t, v = downsample_minmax(time_ns, close, MAX_POINTS)
-    x_range = (int(t[0]), int(t[-1]))
-    visible = [m for m in markers if x_range[0] <= m.time_ns <= x_range[1]]
-    values = [float(v.min()), float(v.max()), *(m.price for m in visible)]
-    low, high = padded_range(min(values), max(values))
-    chart = Chart(CHART_WIDTH, 380, x_range, (low, high), left=84)
-    chart.axes("Price")
-    chart.line(t, v, "px-line")
-    if len(trades) <= 400:
-        chart.parts.append(_trade_links(chart, trades, x_range))
-    size = 6.0 if len(visible) <= 300 else 4.5 if len(visible) <= 1500 else 3.2
-    chart.parts.append(_marker_shapes(chart, visible, size))
-    return chart.render("Price with entries and exits")
-
-
-def _trade_links(chart: Chart, trades: Sequence[TradeRecord], x_range: tuple[int, int]) -> str:
-    """A thin line from each entry to its exit, coloured by the outcome."""
-    out = []
-    for trade in trades:
-        a, b = ns_from_datetime(trade.entry_time), ns_from_datetime(trade.exit_time)
-        if b < x_range[0] or a > x_range[1]:
-            continue
-        xs = chart.xs([a, b])
-        ys = chart.ys([float(trade.entry_price), float(trade.exit_price)])
-        css = "link-win" if trade.pnl > 0 else "link-loss"
-        out.append(
-            f'<line x1="{xs[0]:.1f}" y1="{ys[0]:.1f}" x2="{xs[1]:.1f}" y2="{ys[1]:.1f}" '
-            f'class="{css}"/>'
-        )
-    return "".join(out)
-
-
-def _marker_shapes(chart: Chart, markers: Sequence[Marker], size: float) -> str:
-    if not markers:
-        return ""
-    xs = chart.xs([m.time_ns for m in markers]).tolist()
-    ys = chart.ys([m.price for m in markers]).tolist()
-    exits, entries = [], []
-    for m, x, y in zip(markers, xs, ys, strict=True):
-        tip = f"<title>{escape(m.label)}</title>" if m.label else ""
-        if m.kind is MarkerKind.ENTRY:
-            # Long entries point up from below the price, short entries down from above.
-            h = size * 1.7
-            if m.side is Side.BUY:
-                d = f"M{x:.1f},{y:.1f} L{x + size:.1f},{y + h:.1f} L{x - size:.1f},{y + h:.1f} Z"
-            else:
-                d = f"M{x:.1f},{y:.1f} L{x + size:.1f},{y - h:.1f} L{x - size:.1f},{y - h:.1f} Z"
-            entries.append(f'<path d="{d}" class="m-entry">{tip}</path>')
-        else:
-            css = "m-win" if m.win else "m-loss"
-            exits.append(
-                f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{size * 0.8:.1f}" class="{css}">'
-                f"{tip}</circle>"
-            )
-    return "<g>" + "".join(entries) + "".join(exits) + "</g>"
-
-
-# --------------------------------------------------------------------------------------------
-# Trade table
-
-_TABLE_HEAD = (
-    ("#", "num"),
-    ("Slot", "text"),
-    ("Side", "text"),
-    ("Qty", "num"),
-    ("Entry time", "text"),
-    ("Entry", "num"),
-    ("Exit time", "text"),
-    ("Exit", "num"),
-    ("Reason", "text"),
-    ("P&amp;L", "num"),
-    ("Fees", "num"),
-    ("MFE", "num"),
-    ("MAE", "num"),
-    ("Held", "num"),
-)
-
-
-def _trade_table(trades: Sequence[TradeRecord], max_rows: int) -> str:
-    if not trades:
-        return _section("Trades", '<p class="empty-table">No trades were closed.</p>')
-    head = "".join(
-        f'<th data-type="{kind}" class="{kind}">{label}</th>' for label, kind in _TABLE_HEAD
-    )
-    rows = []
-    places = _price_places(trades)
-    for t in trades[:max_rows]:
-        held = (t.exit_time - t.entry_time).total_seconds()
-        cells = [
-            _td(str(t.trade_id), t.trade_id),
-            _td(escape(t.slot), None, "text"),
-            _td(f'<span class="side {t.side.value}">{t.side.value}</span>', None, "text"),
-            _td(fmt_decimal(t.qty), t.qty),
-            _td(f"{t.entry_time:%Y-%m-%d %H:%M}", None, "text"),
-            _td(_fixed(t.entry_price, places), t.entry_price),
-            _td(f"{t.exit_time:%Y-%m-%d %H:%M}", None, "text"),
-            _td(_fixed(t.exit_price, places), t.exit_price),
-            _td(
-                f'<span class="reason r-{t.exit_reason.value}">'
-                f"{t.exit_reason.value.replace('_', ' ')}</span>",
-                None,
-                "text",
-            ),
-            _td(_signed(t.pnl), t.pnl, "num " + _tone(t.pnl)),
-            _td(_money(t.fees), t.fees),
-            _td(_money(t.mfe), t.mfe),
-            _td(_money(t.mae), t.mae),
-            _td(_held(held), held),
-        ]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    shown = min(len(trades), max_rows)
-    note = f"{len(trades):,} trades; click a column to sort."
-    if shown < len(trades):
-        note = f"The first {shown:,} of {len(trades):,} trades; all are in trades.csv."
-    table = (
-        '<div class="table-wrap"><table class="trades sortable"><thead><tr>'
-        + head
-        + "</tr></thead><tbody>"
-        + "".join(rows)
-        + "</tbody></table></div>"
-    )
-    return _section("Trades", table, note)
-
-
-def _price_places(trades: Sequence[TradeRecord]) -> int:
-    """Decimals the trades' prices need, so a price column lines up (109.590 over 109.425)."""
-    places = 0
-    for t in trades:
-        for price in (t.entry_price, t.exit_price):
-            exponent = price.normalize().as_tuple().exponent
-            if isinstance(exponent, int):
-                places = max(places, -exponent)
-    return min(places, 8)
-
-
-def _fixed(value: Decimal, places: int) -> str:
-    """Display only: exact prices padded with zeros to `places` decimals, never rounded."""
-    text = fmt_decimal(value)
-    if places == 0:
-        return text
-    whole, _, frac = text.partition(".")
-    return f"{whole}.{frac.ljust(places, '0')}" if len(frac) <= places else text
-
-
-def _td(text: str, sort_value: object, css: str = "num") -> str:
-    data = "" if sort_value is None else f' data-v="{escape(str(sort_value))}"'
-    return f'<td class="{css}"{data}>{text}</td>'
-
-
-def _held(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f"{days}d {hours}h"
-    if hours:
-        return f"{hours}h {mins:02d}m"
-    return f"{mins}m"
-
-
-# --------------------------------------------------------------------------------------------
-# Number formatting
+def _group(value: object) -> str:
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, Decimal):
+        whole, dot, frac = format(abs(value), "f").partition(".")
+        return ("−" if value < 0 else "") + f"{int(whole):,}{dot}{frac}"
+    return str(value)
 
 
 def _tone(value: Decimal | float | None) -> str:
@@ -469,31 +643,9 @@ def _tone(value: Decimal | float | None) -> str:
     return "pos" if value > 0 else "neg"
 
 
-_DECIMALS: ContextVar[int] = ContextVar("money_decimals", default=2)
-
-
-def _rounded(value: Decimal | float) -> Decimal:
-    """On the report currency's minor unit, half-even: the rule of summary.json."""
-    return to_decimal(value).quantize(Decimal(1).scaleb(-_DECIMALS.get()), ROUND_HALF_EVEN)
-
-
-def _money(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    return _money_float(value)
-
-
-def _money_float(value: Decimal | float) -> str:
-    exact = _rounded(value)
-    text = f"{abs(exact):,f}"
-    return ("−" if exact < 0 else "") + text
-
-
-def _signed(value: Decimal | None) -> str:
-    if value is None:
-        return "—"
-    text = _money(value)
-    return text if value <= 0 else "+" + text
+def _tone_span(value: Decimal | None, text: str) -> str:
+    tone = _tone(value)
+    return f'<span class="{tone}">{text}</span>' if tone else text
 
 
 def _shown(s: Summary, name: str, *, signed: bool = False, size: bool = False) -> str:
@@ -517,119 +669,10 @@ def _shown_pct(s: Summary, name: str) -> str:
     return text if text == "—" else text + "%"
 
 
-def _pct(value: float | None, *, signed: bool = False) -> str:
-    """Percent with the decimals small numbers need: 12.3%, 0.42%, 0.005%."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    size = abs(value)
-    digits = 1 if size >= 1 or size == 0 else 2 if size >= 0.1 else 3
-    text = f"{size:.{digits}f}%"
-    if float(text[:-1]) == 0:
-        return "0%"
-    sign = "−" if value < 0 else "+" if signed else ""
-    return sign + text
+def figures_table_labels() -> tuple[str, ...]:
+    """Row labels of the performance table (tests and docs name them)."""
+    return tuple(f.name for f in Figures.__dataclass_fields__.values())
 
-
-def _num(value: float | None, digits: int) -> str:
-    if value is None or not math.isfinite(value):
-        return "—"
-    return f"{value:,.{digits}f}".replace("-", "−")
-
-
-# --------------------------------------------------------------------------------------------
-# Page template
-
-_CSS = """
-:root{--ink:#0f172a;--muted:#64748b;--line:#e2e8f0;--bg:#f5f7fa;--card:#fff;
---pos:#15803d;--neg:#b91c1c;--blue:#2563eb}
-*{box-sizing:border-box}
-body{margin:0;background:var(--bg);color:var(--ink);
-font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;
-font-variant-numeric:tabular-nums}
-main{max-width:1200px;margin:0 auto;padding:28px 24px 48px}
-header.top h1{font-size:24px;font-weight:650;margin:0 0 4px;letter-spacing:-.01em}
-header.top .meta{margin:0 0 20px;color:var(--muted)}
-.cards{display:grid;grid-template-columns:repeat(5,1fr);gap:12px;margin-bottom:18px}
-.card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:12px 14px;
-box-shadow:0 1px 2px rgba(15,23,42,.04)}
-.card .label{font-size:11.5px;text-transform:uppercase;letter-spacing:.06em;color:var(--muted);
-font-weight:600}
-.card .value{font-size:22px;font-weight:650;margin-top:4px;white-space:nowrap;overflow:hidden;
-text-overflow:ellipsis}
-.card.big .value{font-size:24px}
-.card .note{font-size:12px;color:var(--muted);margin-top:2px;min-height:17px;white-space:nowrap;
-overflow:hidden;text-overflow:ellipsis}
-.pos{color:var(--pos)}.neg{color:var(--neg)}
-.panel{background:var(--card);border:1px solid var(--line);border-radius:10px;
-padding:14px 16px 10px;margin-bottom:18px;box-shadow:0 1px 2px rgba(15,23,42,.04)}
-.panel-head{display:flex;align-items:baseline;gap:14px;margin-bottom:6px}
-.panel-head h2{font-size:15px;font-weight:650;margin:0}
-.panel-head .note{color:var(--muted);font-size:12.5px}
-.legend svg{vertical-align:-1px;margin-left:8px}
-svg.chart{width:100%;height:auto;display:block}
-.chart .grid{stroke:#eef2f6;stroke-width:1}
-.chart .axis{stroke:#cbd5e1;stroke-width:1}
-.chart .tick{fill:#64748b;font-size:11.5px}
-.chart .axis-title{fill:#475569;font-size:12px;font-weight:600}
-.chart .empty{fill:#94a3b8;font-size:14px}
-.eq-line{fill:none;stroke:var(--blue);stroke-width:1.6;stroke-linejoin:round}
-.eq-area{fill:url(#eq-fill);stroke:none}
-.baseline{stroke:#94a3b8;stroke-width:1;stroke-dasharray:4 4}
-.dd-area{fill:rgba(220,38,38,.16);stroke:none}
-.dd-line{fill:none;stroke:#dc2626;stroke-width:1.2}
-.px-line{fill:none;stroke:#334155;stroke-width:1.1;stroke-linejoin:round}
-.m-entry{fill:#16a34a;stroke:#fff;stroke-width:.8}
-.m-win{fill:#16a34a;stroke:#fff;stroke-width:1.2}
-.m-loss{fill:#dc2626;stroke:#fff;stroke-width:1.2}
-.link-win{stroke:#16a34a;stroke-opacity:.45;stroke-width:1;stroke-dasharray:3 2}
-.link-loss{stroke:#dc2626;stroke-opacity:.45;stroke-width:1;stroke-dasharray:3 2}
-.table-wrap{max-height:560px;overflow:auto;border-top:1px solid var(--line)}
-table.trades{border-collapse:collapse;width:100%;font-size:12.5px}
-table.trades th{position:sticky;top:0;background:#f8fafc;text-align:left;font-weight:600;
-color:#334155;padding:7px 8px;border-bottom:1px solid var(--line);cursor:pointer;
-user-select:none;white-space:nowrap}
-table.trades th.num,table.trades td.num{text-align:right}
-table.trades th:hover{background:#eef2f7}
-table.trades th.asc::after{content:" ▲";font-size:9px}
-table.trades th.desc::after{content:" ▼";font-size:9px}
-table.trades td{padding:5px 8px;border-bottom:1px solid #f1f5f9;white-space:nowrap}
-table.trades tbody tr:hover{background:#f8fafc}
-.side{font-weight:600;font-size:11.5px;text-transform:uppercase}
-.side.buy{color:var(--pos)}.side.sell{color:var(--neg)}
-.reason{display:inline-block;padding:1px 7px;border-radius:9px;font-size:11.5px;
-background:#f1f5f9;color:#334155}
-.r-take_profit{background:#dcfce7;color:#166534}.r-stop_loss{background:#fee2e2;color:#991b1b}
-.r-trailing_stop{background:#fef3c7;color:#92400e}.r-break_even{background:#e0e7ff;color:#3730a3}
-.r-break_even_timeout{background:#e0e7ff;color:#3730a3}
-.r-time_exit{background:#f3e8ff;color:#6b21a8}
-.empty-table{color:var(--muted)}
-footer{color:var(--muted);font-size:12px;text-align:center;margin-top:8px}
-@media (max-width:900px){.cards{grid-template-columns:repeat(2,1fr)}}
-"""
-
-_SCRIPT = """
-document.querySelectorAll("table.sortable").forEach(function (table) {
-  var heads = table.querySelectorAll("th");
-  heads.forEach(function (th, col) {
-    th.addEventListener("click", function () {
-      var asc = !th.classList.contains("asc");
-      heads.forEach(function (h) { h.classList.remove("asc", "desc"); });
-      th.classList.add(asc ? "asc" : "desc");
-      var numeric = th.dataset.type === "num";
-      var body = table.tBodies[0];
-      var rows = Array.prototype.slice.call(body.rows);
-      rows.sort(function (a, b) {
-        var x = a.cells[col], y = b.cells[col];
-        var p = x.dataset.v !== undefined ? x.dataset.v : x.textContent;
-        var q = y.dataset.v !== undefined ? y.dataset.v : y.textContent;
-        var r = numeric ? parseFloat(p) - parseFloat(q) : p.localeCompare(q);
-        return asc ? r : -r;
-      });
-      rows.forEach(function (row) { body.appendChild(row); });
-    });
-  });
-});
-"""
 
 _PAGE = """<!DOCTYPE html>
 <html lang="en">
@@ -642,8 +685,11 @@ _PAGE = """<!DOCTYPE html>
 <body>
 <main>
 {body}
-<footer>tradeplan backtest report · self-contained page, works offline · times in UTC</footer>
+<footer>tradeplan report · one self-contained page (plotly.js inside), works offline ·
+times in {zone}</footer>
 </main>
+<script type="application/json" id="report-data">{data}</script>
+<script>{plotly}</script>
 <script>{script}</script>
 </body>
 </html>

@@ -41,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from tradeplan.core.epoch import datetime_from_ns, ns_from_datetime
-from tradeplan.core.money import round_display, round_money, to_decimal
+from tradeplan.core.money import minor_unit_decimals, round_display, round_money, to_decimal
 from tradeplan.runtime.records import EquityCurve, SignalRecord, TradeRecord
 
 F64 = NDArray[np.float64]
@@ -180,6 +180,10 @@ def booked(trade: TradeRecord, currency: str) -> TradeRecord:
     def on_unit(value: Decimal) -> Decimal:
         return round_money(value, currency)
 
+    places = -minor_unit_decimals(currency)
+    money = (trade.pnl, trade.fees, trade.mfe, trade.mae)
+    if all(v.as_tuple().exponent == places and not (v == 0 and v.is_signed()) for v in money):
+        return trade  # already booked (the engine's trades): no copy
     return replace(
         trade,
         pnl=on_unit(trade.pnl),

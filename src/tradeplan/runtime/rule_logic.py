@@ -159,6 +159,9 @@ def on_update(cfg: RuleConfig, state: RuleState, update: OrderUpdate, ctx: Owner
             if kind is OrderEvent.EXPIRED and update.order.time_in_force is TimeInForce.GTC:
                 return _replace_expired(cfg, state, update.order, tag, ctx)
         return state, NONE
+    cancelled_leg = state.cancelling.get(order_id)
+    if cancelled_leg is not None:
+        return _cancelling_update(cfg, state, update, cancelled_leg, ctx)
     closing = state.closing
     if closing is not None and order_id == closing.id:
         if kind in _FILLS:
@@ -231,6 +234,8 @@ def _finish_rest(
 ) -> Step:
     state, cancels = _cancel_exits(state)
     commands: list[Command] = list(cancels)
+    # A close that waited for its exits' cancels is replaced by the settlement below.
+    state = replace(state, pending_close=None, pending_reason="")
     closing = state.closing
     if closing is not None:
         state = replace(state, closing=None)
@@ -561,6 +566,7 @@ def _close_at_market(
     if after_hours and cfg.session is Session.RTH:
         state = replace(_clear_clocks(state), deferred=Deferred(tag, event, reason))
         return state, tuple(commands)
+    exits = state.exits
     state, cancels = _cancel_exits(state)
     commands.extend(cancels)
     phase = _to(cfg, state.phase, (event,), EXIT_WORKING)
@@ -571,15 +577,76 @@ def _close_at_market(
         price = ctx.marketable_limit(order.side, row)
         order = replace(order, type=OrderType.LIMIT, price=price)
         reason = f"{reason}; a limit 1% through the market: market orders are refused now"
+    # The close goes out once the broker has confirmed every exit's cancel (at once on the
+    # paper broker, a round trip live): until then one of them may still fill.
     state = replace(
         _clear_clocks(state),
         phase=phase,
         deferred=None,
-        closing=order,
-        closing_leg=Leg(tag, order.qty),
+        cancelling=_merged(state.cancelling, exits),
+        pending_close=order,
+        pending_reason=reason,
     )
-    commands.append(Submit(order, reason=reason))
+    if not state.cancelling:
+        return _send_pending(cfg, state, ctx, tuple(commands))
     return state, tuple(commands)
+
+
+def _merged(held: IdMap[Leg], more: IdMap[Leg]) -> IdMap[Leg]:
+    for order_id, leg in more.pairs:
+        held = held.put(order_id, leg)
+    return held
+
+
+def _send_pending(
+    cfg: RuleConfig, state: RuleState, ctx: OwnerContext, before: tuple[Command, ...] = NONE
+) -> Step:
+    """Send the close that waited for the exits' cancels, at the position's size now (an exit
+    may have filled in part meanwhile); nothing when the position has closed."""
+    order, reason = state.pending_close, state.pending_reason
+    state = replace(state, pending_close=None, pending_reason="")
+    position = ctx.ledger.open.get(cfg.name)
+    if order is None or position is None:
+        return state, before
+    if order.qty != position.qty:
+        order = replace(order, qty=position.qty)
+    tag = order.tag or OrderTag.MANUAL
+    state = replace(state, closing=order, closing_leg=Leg(tag, order.qty))
+    return state, (*before, Submit(order, reason=reason))
+
+
+def _cancelling_update(
+    cfg: RuleConfig, state: RuleState, update: OrderUpdate, leg: Leg, ctx: OwnerContext
+) -> Step:
+    """An exit cancelled for a close at market: its cancel confirmed (the close may go), or
+    a fill that beat the cancel (booked: the position is smaller, or closed by it)."""
+    order_id = update.order.id
+    kind = update.kind
+    if kind in _FILLS:
+        if _closes(cfg, update, ctx):
+            state = replace(
+                state,
+                cancelling=state.cancelling.drop(order_id),
+                pending_close=None,
+                pending_reason="",
+            )
+            return _close_trade(cfg, state, update, leg.tag, ("filled",))
+        filled = leg.fill(update.fill_qty)
+        cancelling = (
+            state.cancelling.drop(order_id)
+            if kind is OrderEvent.FILLED
+            else state.cancelling.put(order_id, filled)
+        )
+        state = replace(state, cancelling=cancelling)
+        booked: tuple[Command, ...] = (BookClose(update, ExitReason(leg.tag.value)),)
+        if not cancelling and state.pending_close is not None:
+            return state, (booked[0], _then(lambda s, c: _send_pending(cfg, s, c)))
+        return state, booked
+    if kind in (OrderEvent.CANCELLED, OrderEvent.EXPIRED, OrderEvent.REJECTED):
+        state = replace(state, cancelling=state.cancelling.drop(order_id))
+        if not state.cancelling and state.pending_close is not None:
+            return _send_pending(cfg, state, ctx)
+    return state, NONE
 
 
 def _time_exit_text(cfg: RuleConfig) -> str:

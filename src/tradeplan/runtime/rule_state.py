@@ -50,7 +50,10 @@ class RuleState:
     close at market being worked, `closing_leg` its size and fills. `watch_id` is the break-even
     watch, `break_even_stop` where the stop goes when it is touched, `break_even_at` and
     `time_exit_at` the clocks, `oco` the open position's exit group, `deferred` a close waiting
-    for regular hours.
+    for regular hours. `cancelling` holds the exits cancelled for a close at market whose
+    cancels the broker has not confirmed yet, and `pending_close` (with `pending_reason`) that
+    close, sent once they all are: a live broker may fill the take profit while its cancel
+    travels, and a close sent beside it would sell the position twice.
     """
 
     phase: str = FLAT
@@ -66,6 +69,9 @@ class RuleState:
     time_exit_at: int | None = None
     oco: str = ""
     deferred: Deferred | None = None
+    cancelling: IdMap[Leg] = IdMap()
+    pending_close: Order | None = None
+    pending_reason: str = ""
 
 
 __all__ = ["ENTRY_WORKING", "EXIT_WORKING", "FLAT", "OPEN", "STOPPED", "Deferred", "RuleState"]

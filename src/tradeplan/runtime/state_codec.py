@@ -37,7 +37,7 @@ from tradeplan.runtime.legs import Leg
 from tradeplan.runtime.rule_state import Deferred, RuleState
 from tradeplan.runtime.slot_state import SlotState
 
-VERSION: Final = 1
+VERSION: Final = 2  # 2: a rule's cancelling, pending_close, pending_reason
 OwnerState = RuleState | SlotState
 V = TypeVar("V")
 
@@ -80,6 +80,9 @@ def to_data(state: object) -> dict[str, Any]:
             "time_exit_at": state.time_exit_at,
             "oco": state.oco,
             "deferred": _opt(_deferred_to_data, state.deferred),
+            "cancelling": _map_to_data(state.cancelling, _leg_to_data),
+            "pending_close": _opt(order_to_data, state.pending_close),
+            "pending_reason": state.pending_reason,
         }
     if isinstance(state, SlotState):
         return {
@@ -102,9 +105,11 @@ def from_data(data: Any) -> OwnerState:
     """The state `to_data` gave."""
     if not isinstance(data, dict):
         raise StateCodecError("an owner state is a JSON object")
-    if data.get("v") != VERSION:
-        raise StateCodecError(f"owner state version {data.get('v')!r}; this reads {VERSION}")
+    if data.get("v") not in (1, VERSION):
+        raise StateCodecError(f"owner state version {data.get('v')!r}; this reads 1 and {VERSION}")
     kind = data.get("kind")
+    if kind == "rule" and data["v"] == 1:  # stored before a close waited for its cancels
+        data = {**data, "cancelling": [], "pending_close": None, "pending_reason": ""}
     if kind == "rule":
         _exact_keys(data, RuleState.__dataclass_fields__, "rule state", "kind", "v")
         return RuleState(
@@ -121,6 +126,9 @@ def from_data(data: Any) -> OwnerState:
             time_exit_at=_opt(_int, data["time_exit_at"]),
             oco=_str(data["oco"]),
             deferred=_opt(_deferred_from_data, data["deferred"]),
+            cancelling=_map_from_data(data["cancelling"], _leg_from_data),
+            pending_close=_opt(order_from_data, data["pending_close"]),
+            pending_reason=_str(data["pending_reason"]),
         )
     if kind == "slot":
         _exact_keys(data, SlotState.__dataclass_fields__, "slot state", "kind", "v")

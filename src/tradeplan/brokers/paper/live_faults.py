@@ -9,6 +9,10 @@ tests before any adapter exists (../shared/LIVE.md section 6). All off by defaul
   stream replayed after a reconnect or a duplicated frame is (ccxt #18028).
 * `reorder_updates`: one update is held back and delivered after the next one (and at the
   latest at the end of the row, before the bar): late and out of order.
+* `command_delay_rows`: a submit or a cancel reaches the venue only after that many more rows
+  are processed, as one sent over a slow network (or by a bot busy elsewhere) does: the order
+  a cancel is for can still fill meanwhile (a take profit filled while the bot's cancel of it,
+  for a close at market, was on its way, and the close after it).
 
 Disconnects are the venue's own (`LivePaperVenue.disconnect` / `reconnect`), because they
 change what the venue delivers, not what it does.
@@ -19,6 +23,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+from tradeplan.orders.model import Order
 from tradeplan.ports.broker import OrderUpdate
 
 
@@ -38,6 +43,9 @@ class Faults:
     def __init__(self) -> None:
         self.duplicate_updates = False
         self.reorder_updates = False
+        self.command_delay_rows = 0
+        # (rows still to wait, the command: an Order to submit or an order id to cancel)
+        self.in_flight: list[tuple[int, Order | str]] = []
         self._submits: deque[SubmitFault] = deque()
         self._held: OrderUpdate | None = None
 
@@ -53,9 +61,16 @@ class Faults:
         """Everything off again (a held update is released by the venue's next delivery)."""
         self.duplicate_updates = False
         self.reorder_updates = False
+        self.command_delay_rows = 0
         self._submits.clear()
 
     # --- what the venue asks ------------------------------------------------------------------
+
+    def arriving(self) -> list[Order | str]:
+        """A row has been processed: the commands whose wait is over, in the order sent."""
+        due = [command for wait, command in self.in_flight if wait <= 1]
+        self.in_flight = [(w - 1, c) for w, c in self.in_flight if w > 1]
+        return due
 
     def next_submit(self) -> SubmitFault | None:
         return self._submits.popleft() if self._submits else None

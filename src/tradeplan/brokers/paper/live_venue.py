@@ -193,6 +193,13 @@ class LivePaperVenue:
         with self._lock:
             if order.id in self._records:
                 raise OrderRejected(order.id, "the client id is already in use")
+            if self._faults.command_delay_rows and not self._in_row:
+                self._faults.in_flight.append((self._faults.command_delay_rows, order))
+                return
+            self._submit(order)
+
+    def _submit(self, order: Order) -> None:
+        with self._lock:
             fault = self._faults.next_submit()
             if fault is not None and fault.timeout and not fault.placed:
                 raise OutcomeUnknown(order.id, "injected timeout: the request was lost")
@@ -210,6 +217,13 @@ class LivePaperVenue:
         with self._lock:
             if not self._is_working(order_id):
                 return
+            if self._faults.command_delay_rows and not self._in_row:
+                self._faults.in_flight.append((self._faults.command_delay_rows, order_id))
+                return
+            self._apply_cancel(order_id)
+
+    def _apply_cancel(self, order_id: str) -> None:
+        if self._is_working(order_id):
             self._journal("cancel", {"id": order_id})
             self._records.note(order_id, OrderEvent.CANCEL_REQUESTED)
             self._paper.cancel(order_id)
@@ -335,6 +349,11 @@ class LivePaperVenue:
             finally:
                 self._in_row = False
                 self._cursor = row + 1
+            for command in self._faults.arriving():  # command_delay_rows
+                if isinstance(command, str):
+                    self._apply_cancel(command)
+                elif command.id not in self._records:
+                    self._submit(command)
             self._deliver(self._faults.release())
             if self._connected and self._markets:
                 bar = self.bar(row)
