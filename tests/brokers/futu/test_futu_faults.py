@@ -10,7 +10,7 @@ from time import monotonic, sleep
 import pytest
 from futu_rig import FLAT, PASSWORD, PASSWORD_MD5, rig
 
-from tradeplan.brokers.futu.execution import RateWindow
+from tradeplan.brokers.futu.replies import RateWindow
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order, OrderStatus
 from tradeplan.ports.live import BrokerUnavailable, FeedState, OutcomeUnknown

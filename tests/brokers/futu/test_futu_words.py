@@ -9,7 +9,7 @@ import pytest
 from futu_rig import rig
 
 from tradeplan.brokers.futu.config import config_from_env
-from tradeplan.brokers.futu.execution import is_transport
+from tradeplan.brokers.futu.replies import is_transport
 from tradeplan.core.enums import OrderType, Side
 from tradeplan.orders.model import Order
 from tradeplan.ports.adapters import AdapterConfigError

@@ -14,10 +14,8 @@ from __future__ import annotations
 import logging
 import threading
 import time as _time
-from collections import deque
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +23,14 @@ from tradeplan.brokers.futu.config import FutuConfig
 from tradeplan.brokers.futu.gateway import close_context, open_context
 from tradeplan.brokers.futu.mapping import IN_DOUBT, WORKING, dec, outgoing, qty, terms_of_fields
 from tradeplan.brokers.futu.market_data import BarFeed
+from tradeplan.brokers.futu.replies import (
+    LOCKED,
+    RATE,
+    RateWindow,
+    UnlockRefused,
+    is_transport,
+    says,
+)
 from tradeplan.brokers.futu.sdk import load_sdk
 from tradeplan.brokers.futu.tracking import STATUS, Tracker, side_of, venue_ms, venue_time
 from tradeplan.core.enums import AssetClass, Side
@@ -48,68 +54,7 @@ from tradeplan.ports.profiles import FUTU, AssetDefaults, BrokerProfile
 
 log = logging.getLogger(__name__)
 
-# What the SDK says when no answer came (as opposed to a reply from the gateway).
-# What the SDK itself says when no answer came (futu/common/open_context_base.py,
-# network_manager.py, err.py), as opposed to a reply from the gateway: PacketErr names
-# (Timeout, Invalid, Disconnect, SendFail, alone or as "PacketErr.X") and a few texts.
-_NO_ANSWER = frozenset(
-    {
-        "timeout",
-        "invalid",
-        "disconnect",
-        "sendfail",
-        "connect timeout",
-        "abnormal event timeout",
-        "context status bad",
-        "connection closed",
-        "connection lost",
-        "not connected",
-    }
-)
-# Futu's replies, in English or Chinese (OpenD answers in its configured language).
-_LOCKED = ("unlock", "locked", "解锁")
-_RATE = ("frequen", "rate limit", "too many", "频率", "频繁")
 REMARK_BYTES = 64
-
-
-def is_transport(msg: str) -> bool:
-    """True when the SDK gave up waiting (nobody knows what happened), False for a reply."""
-    text = msg.strip().lower()
-    if text.startswith("packeterr."):
-        return True
-    return text in _NO_ANSWER
-
-
-def _has(msg: str, words: tuple[str, ...]) -> bool:
-    low = msg.lower()
-    return any(word in low for word in words)
-
-
-class UnlockRefused(Exception):
-    """The gateway refused the trading password (a wrong one: the user's to fix)."""
-
-
-class RateWindow:
-    """At most `count` calls per `seconds`; `wait` sleeps just long enough (no polling)."""
-
-    def __init__(self, count: int, seconds: float) -> None:
-        self.count, self.seconds = count, seconds
-        self._calls: deque[float] = deque()
-        self._lock = threading.Lock()
-
-    def wait(self, longest: float) -> bool:
-        with self._lock:
-            now = _time.monotonic()
-            while self._calls and now - self._calls[0] >= self.seconds:
-                self._calls.popleft()
-            if len(self._calls) >= self.count:
-                pause = self.seconds - (now - self._calls[0])
-                if pause > longest:
-                    return False
-                _time.sleep(pause)
-                self._calls.popleft()
-            self._calls.append(_time.monotonic())
-            return True
 
 
 class FutuBroker:
@@ -434,11 +379,11 @@ class FutuBroker:
             if is_transport(msg):
                 self._in_doubt.add(cid)
                 raise OutcomeUnknown(cid, f"no answer from FutuOpenD ({msg})")
-            if _has(msg, _LOCKED) and self.config.real and "locked" not in retried:
+            if says(msg, LOCKED) and self.config.real and "locked" not in retried:
                 retried.add("locked")
                 self._relock(cid)
                 continue
-            if _has(msg, _RATE):
+            if says(msg, RATE):
                 if "rate" in retried:
                     # Refused twice for the pace, not on its merits: not final. The runtime
                     # looks it up (absent) before it sends again.
@@ -486,11 +431,11 @@ class FutuBroker:
             msg = str(data)
             if is_transport(msg):
                 raise OutcomeUnknown(client_id, f"no answer from FutuOpenD ({msg})")
-            if _has(msg, _LOCKED) and self.config.real and "locked" not in retried:
+            if says(msg, LOCKED) and self.config.real and "locked" not in retried:
                 retried.add("locked")
                 self._relock(client_id)
                 continue
-            if _has(msg, _RATE) and "rate" not in retried:
+            if says(msg, RATE) and "rate" not in retried:
                 retried.add("rate")
                 _time.sleep(self._retry_pause)
                 continue
@@ -689,8 +634,4 @@ def _parse_cursor(cursor: str | None) -> tuple[int, str] | None:
     return (int(ms), _id_key(fid)) if ms.isdigit() else None
 
 
-def now_utc() -> datetime:
-    return datetime.now(UTC)
-
-
-__all__ = ["FutuBroker", "RateWindow", "is_transport"]
+__all__ = ["FutuBroker"]
