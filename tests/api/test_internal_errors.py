@@ -21,10 +21,10 @@ def test_a_crash_in_one_file_is_tp901_and_the_next_file_is_still_linted(
     (tmp_path / "b-fine.yaml").write_text(good)
     real = pipeline.compile_spec
 
-    def flaky(spec, out):  # type: ignore[no-untyped-def]
+    def flaky(spec, out, venues=None):  # type: ignore[no-untyped-def]
         if spec.name == "boom":
             raise ZeroDivisionError("simulated bug")
-        return real(spec, out)
+        return real(spec, out, venues)
 
     monkeypatch.setattr(pipeline, "compile_spec", flaky)
     report = api.lint([tmp_path])

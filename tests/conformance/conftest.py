@@ -6,13 +6,13 @@ from collections.abc import Iterator
 
 import pytest
 from conformance_harness import Feed, Harness, VenueFactory
-from futu_harness import FutuHarness
 from paper_harnesses import InProcessHarness, RemoteHarness
 
 FACTORIES: dict[str, VenueFactory] = {
     "paper": InProcessHarness,
     "paper-remote": RemoteHarness,
-    "futu": FutuHarness,
+    "oanda": __import__("oanda_harness").OandaHarness,
+    "futu": __import__("futu_harness").FutuHarness,
 }
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from decimal import Decimal, localcontext
 from typing import Any
@@ -23,6 +24,9 @@ examples:
   tradeplan size --balance 500000 --risk 2% --stop 20 --symbol EUR/JPY --rate 1/128 --currency EUR
   tradeplan size --balance 98891.66 --risk 2% --stop 10 --pip 0.01 --rate 0.009226795 \\
       --leverage 20 --json
+  tradeplan size --broker oanda --instrument EUR_GBP --risk 2% --stop 10
+      (balance, pip, conversion factor and margin cap read from the live account:
+       OANDA_TOKEN and OANDA_ACCOUNT_ID in the environment)
 """
 
 
@@ -44,7 +48,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         epilog=EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--balance", required=True, help="account balance, account currency")
+    parser.add_argument(
+        "--balance", help="account balance, account currency (not with --broker: read live)"
+    )
     parser.add_argument("--risk", required=True, help="share of the balance to risk: 2%% or 0.02")
     parser.add_argument("--stop", required=True, help="stop distance in pips")
     parser.add_argument("--pip", help="pip size (0.01 for JPY pairs, 0.0001 for most others)")
@@ -65,6 +71,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--units-available", help="the broker's units-available figure, a cap")
     parser.add_argument("--step", default="1", help="quantity step; units round down to it")
     parser.add_argument("--currency", help="account currency, used only to label the output")
+    parser.add_argument(
+        "--broker", help="read every figure from this broker's live account (oanda)"
+    )
+    parser.add_argument("--instrument", help="with --broker: the instrument, e.g. EUR_GBP")
+    parser.add_argument(
+        "--timeout", default="10", help="with --broker: seconds to wait for it (default 10)"
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON object")
     parser.set_defaults(func=run)
     return parser
@@ -76,6 +89,15 @@ MIN_EXPONENT, MAX_EXPONENT = -12, 15
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.broker is not None:
+        return run_live(args)
+    if args.balance is None:
+        print(
+            "tradeplan size: error: give --balance, or --broker oanda --instrument PAIR to read "
+            "it from the live account",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     try:
         result = size_by_risk(
             _positive(args.balance, "--balance"),
@@ -99,6 +121,51 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(result_json(result), indent=2))
     else:
+        print(result.explain())
+    return 0
+
+
+LIVE_SIZING = ("oanda",)  # brokers whose adapter reads the 2% rule's figures (live_sizing)
+
+
+def run_live(args: argparse.Namespace) -> int:
+    """The 2% rule on the figures of the live account, each printed with where it came from."""
+    from tradeplan.live.adapters import adapter_module
+    from tradeplan.ports.adapters import AdapterConfigError
+    from tradeplan.ports.live import BrokerUnavailable
+
+    try:
+        broker = args.broker.strip().lower()
+        if broker not in LIVE_SIZING:
+            raise UsageError(
+                f"--broker {args.broker}: live sizing reads OANDA's conversion factors, so only "
+                "--broker oanda; for another broker give --balance, --pip and --rate"
+            )
+        for flag, value in (
+            ("--balance", args.balance),
+            ("--pip", args.pip),
+            ("--symbol", args.symbol),
+        ):
+            if value is not None:
+                raise UsageError(f"{flag} is read from the account with --broker; leave it out")
+        if args.rate != "1" or args.leverage is not None or args.units_available is not None:
+            raise UsageError("--rate, --leverage and --units-available are read from the account")
+        if not args.instrument:
+            raise UsageError("--broker needs --instrument, e.g. --instrument EUR_GBP")
+        risk = parse_risk(args.risk)
+        stop = _positive(args.stop, "--stop")
+        timeout = float(_positive(args.timeout, "--timeout"))
+        figures = adapter_module(broker).live_sizing(args.instrument, os.environ, timeout)
+        result = figures.size(risk, stop)
+    except (UsageError, SizingError, AdapterConfigError, BrokerUnavailable) as exc:
+        print(f"tradeplan size: error: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps({**result_json(result), "figures": figures.as_json()}, indent=2))
+    else:
+        print(f"{figures.symbol} on the live {broker} account:")
+        for line in figures.lines():
+            print(f"  {line}")
         print(result.explain())
     return 0
 
