@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from binance_harness import BinanceHarness
 from conformance_harness import Feed, Harness, VenueFactory
+from futu_harness import FutuHarness
 from oanda_harness import OandaHarness
 from paper_harnesses import InProcessHarness, RemoteHarness
 
@@ -14,6 +15,7 @@ FACTORIES: dict[str, VenueFactory] = {
     "binance": BinanceHarness,
     "paper": InProcessHarness,
     "paper-remote": RemoteHarness,
+    "futu": FutuHarness,
     "oanda": OandaHarness,
 }
 
