@@ -163,6 +163,7 @@ def _run(
     from tradeplan.live.runner import LiveRunner, RestartRefused
     from tradeplan.live.status import RunLock, RunLocked
     from tradeplan.live.store import StateStore, StoreError
+    from tradeplan.ports.live import BrokerUnavailable
 
     live = args.broker != "paper"
     if live and (args.feed or args.venue):
@@ -235,6 +236,11 @@ def _run(
                     )
                 except RestartRefused as exc:
                     raise _Refused(str(exc)) from None
+                except BrokerUnavailable as exc:
+                    raise _Refused(
+                        f"the broker did not answer while the bot started ({exc}): nothing was "
+                        "sent; start it again"
+                    ) from None
                 code = _trade(runner, local, speed, until)
             finally:
                 broker.close()
@@ -549,7 +555,12 @@ def _farewell(
             f"order{'' if orders == 1 else 's'}"
         )
     if open_anything:
-        if args.venue:
+        if args.broker != "paper":
+            lines.append(
+                f"{_ADAPTERS[args.broker]} keeps them working: start the bot again with "
+                f"--state {state} to carry on"
+            )
+        elif args.venue:
             lines.append(
                 f"the venue at {args.venue} keeps them working: start the bot again with "
                 f"--state {state} to carry on"

@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Final
 
@@ -185,6 +186,11 @@ class LiveRunner:
         self._watcher: threading.Thread | None = None
         self._watch_stop = threading.Event()
         self.reload_latencies: list[float] = []  # seconds from save noticed to plan active
+        # On a real account the money sized by the 2% rule is the account's, not the balance a
+        # strategy file names for its backtests (the paper venue's account is that one).
+        self._balance = (
+            None if broker.profile.adapter == "paper" else _account_balance(broker, sources)
+        )
         for source in sources:
             strategy = self._build(source, out_dir if len(sources) == 1 else _sub(out_dir, source))
             self._strategies.append(strategy)
@@ -253,6 +259,7 @@ class LiveRunner:
             order_ids=next_id,
             history=self._history(source.plan),
             excursion=self._excursion,
+            balance=self._balance,
         )
         holder["run"] = run
         strategy = _Strategy(source, run, gate, tag, version)
@@ -987,6 +994,20 @@ def _payload(fields: dict[str, object]) -> str:
 
 def _sub(out_dir: Path | None, source: StrategySource) -> Path | None:
     return None if out_dir is None else out_dir / source.name
+
+
+def _account_balance(broker: LiveBrokerPort, sources: Sequence[StrategySource]) -> Decimal:
+    """The real account's balance, once its currency is the one the strategies size in."""
+    account = broker.account()
+    for source in sources:
+        currency = source.plan.account.currency
+        if currency != account.currency:
+            raise RestartRefused(
+                f"{source.path}: the strategy's account is in {currency}, the broker's in "
+                f"{account.currency}: its sizes and limits would be read in the wrong money. "
+                f"Write `account: {{currency: {account.currency}}}` in it"
+            )
+    return account.balance
 
 
 def _cancelled(engine: Engine, working: set[str]) -> set[str]:

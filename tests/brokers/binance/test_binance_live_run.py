@@ -152,3 +152,48 @@ def _events(path: Path, end: str = "") -> list[tuple[str, ...]]:
         for row in rows[1:]
         if row[0].replace("Z", "+00:00") != end
     )
+
+
+def test_a_live_run_sizes_by_the_accounts_balance_not_the_files(tmp_path: Path) -> None:
+    """btc-breakout says `balance: 10000` for its backtests; the Binance account holds 20,000
+    USDT, and the 1% rule risks 1% of that: the live trades are the backtest's run with a
+    balance of 20,000."""
+    from tradeplan.api_backtest import BacktestOptions, run_backtest
+
+    bars = _bars(tmp_path)
+    loaded = api.load(STRATEGY)
+    assert loaded.plan is not None
+    plan = loaded.plan
+    data = load_feed(plan, bars)
+    rich = BacktestOptions(balance=D(20000))
+    backtest = run_backtest(plan, data, rich)
+    venue = paper_venue(plan, data, rich)
+    fake = FakeBinance(venue, BTCUSDT)
+    source = StrategySource("btc-breakout", STRATEGY, plan, STRATEGY.read_text("utf-8"))
+    broker = BinanceBroker(config_from_env(fake.environ()), plan.instrument, tuning=FAST)
+    store = StateStore.open(tmp_path / "state")
+    log = EventLog(tmp_path / "state" / "events.jsonl", io.StringIO())
+
+    def pump() -> bool:
+        if venue.cursor >= len(data) // 3:
+            return False
+        venue.step()
+        for kind in ("user", "market"):
+            while (sent := fake.sent(kind)) is not None and broker.frames_handled(kind) < sent:
+                time.sleep(0.0002)
+        return True
+
+    try:
+        runner = LiveRunner(broker, store, [source], bar_seconds=60, log=log, pump=pump)
+        runner.run()
+        engine = runner.strategies[0].engine
+        assert engine.ledger.initial_balance == D(20000)
+        live = [(t.side, t.qty) for t in engine.records[0]]
+    finally:
+        broker.close()
+        log.close()
+        store.close()
+        fake.close()
+        venue.close()
+    batch = [(t.side, t.qty) for t in backtest.result.trades][: len(live)]
+    assert live and live == batch, "each entry sized from 20,000 USDT, as that backtest sizes"
