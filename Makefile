@@ -54,6 +54,11 @@ bench: $(STAMP)
 	$(PY) bench/backtest_bench.py
 	$(PY) bench/stream_bench.py
 	$(PY) bench/live_bench.py
+	$(PY) bench/crash_bench.py
+	$(PY) bench/binance_fake_bench.py
+	$(PY) bench/oanda_fake_bench.py
+	$(PY) bench/futu_bench.py
+	$(PY) bench/report_bench.py
 	$(PY) bench/lint_scaling.py
 
 clean:
