@@ -17,6 +17,7 @@ import time
 from decimal import Decimal as D
 from pathlib import Path
 
+import pytest
 from binance_rig import FAST
 from fake_binance import FakeBinance, SymbolSpec
 
@@ -68,17 +69,33 @@ def _rows(path: Path, drop: tuple[str, ...] = ()) -> list[list[str]]:
     return out
 
 
+# The bundled file, and the same with a time exit and a break-even that act inside the 12 hours
+# (the bundled 6 h exit never comes first: its 30-minute break-even clock closes the trades).
+VARIANTS = {
+    "bundled": lambda text: text,
+    "short-clocks": lambda text: text.replace("time_exit: 6h", "time_exit: 40m").replace(
+        "break_even: {at: 0.4%, within: 30m", "break_even: {at: 0.2%, within: 3h"
+    ),
+}
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
 def test_btc_breakout_live_on_the_fake_with_a_restart_equals_the_backtest(
-    tmp_path: Path,
+    variant: str, tmp_path: Path
 ) -> None:
     bars = _bars(tmp_path)
-    backtest = api.backtest(STRATEGY, bars)
+    strategy = tmp_path / "btc-breakout.yaml"
+    strategy.write_text(VARIANTS[variant](STRATEGY.read_text("utf-8")), encoding="utf-8")
+    backtest = api.backtest(strategy, bars)
     write_outputs(backtest, tmp_path / "backtest")  # type: ignore[arg-type]
     assert len(backtest.result.trades) >= 4
-    loaded = api.load(STRATEGY)
+    reasons = {t.exit_reason.value for t in backtest.result.trades}
+    if variant == "short-clocks":  # the trades it exists for: closed by the clock, and by
+        assert {"time_exit", "break_even"} <= reasons, reasons  # a stop moved to break-even
+    loaded = api.load(strategy)
     assert loaded.plan is not None
     plan = loaded.plan
-    source = StrategySource("btc-breakout", STRATEGY, plan, STRATEGY.read_text("utf-8"))
+    source = StrategySource("btc-breakout", strategy, plan, strategy.read_text("utf-8"))
     data = load_feed(plan, bars)
     venue = paper_venue(plan, data)
     fake = FakeBinance(venue, BTCUSDT)
