@@ -27,7 +27,7 @@ class _Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="tradeplan",
-        description="Describe a trading strategy in a file; lint it, explain it, backtest it.",
+        description="Describe a trading strategy in a file; lint it, explain it, backtest it, run it.",
     )
     parser.add_argument("--version", action="version", version=f"tradeplan {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)

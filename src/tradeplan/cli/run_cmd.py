@@ -55,7 +55,7 @@ DRY_RUN_WAIT = 2.5  # bar intervals a dry run waits for its first closed bar
 def add_parsers(subparsers: Any) -> None:
     run: argparse.ArgumentParser = subparsers.add_parser(
         "run",
-        help="run strategies live (on the paper venue with --feed)",
+        help="run strategies live: on a paper venue, or on Binance, OANDA or Futu",
         description=(
             "Run one or more strategy files live, each with its own state, on one broker "
             "connection. With --feed, a paper venue in this process replays the recorded data "
