@@ -65,6 +65,7 @@ class DryRunBroker:
 
     def __init__(self, inner: LiveBrokerPort) -> None:
         self._inner = inner
+        self.inner = inner  # what it wraps (the runtime asks it for its conversion rate)
         self._lock = threading.Lock()
         self.held: list[WouldSend] = []
 

@@ -88,6 +88,8 @@ def swap(
         order_ids=order_ids,
         history=old.bars,
         excursion=excursion,
+        quote_rate=old.quote_rate,
+        broker_margin=old.broker_margin,
     )
     new.last_bar = old.last_bar
     result = Swap(new, diff)

@@ -50,6 +50,7 @@ from tradeplan.plan.codec import fingerprint, plan_from_json, plan_to_json
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import OrderUpdate, PriceTouch
 from tradeplan.ports.live import (
+    ConvertsToAccount,
     FeedState,
     FillReport,
     LiveBar,
@@ -191,6 +192,8 @@ class LiveRunner:
         self._balance = (
             None if broker.profile.adapter == "paper" else _account_balance(broker, sources)
         )
+        converts = getattr(broker, "inner", broker)  # a dry run's broker wraps the real one
+        self._quote_rate = converts.home_rate if isinstance(converts, ConvertsToAccount) else None
         for source in sources:
             strategy = self._build(source, out_dir if len(sources) == 1 else _sub(out_dir, source))
             self._strategies.append(strategy)
@@ -260,6 +263,8 @@ class LiveRunner:
             history=self._history(source.plan),
             excursion=self._excursion,
             balance=self._balance,
+            quote_rate=self._quote_rate,
+            broker_margin=self._balance is not None,  # a real account: its margin caps sizes
         )
         holder["run"] = run
         strategy = _Strategy(source, run, gate, tag, version)

@@ -20,6 +20,7 @@ from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import BrokerPort
 from tradeplan.ports.live import LiveBar
 from tradeplan.runtime.engine import Engine, EngineConfig, Excursion
+from tradeplan.runtime.ledger import QuoteRate
 from tradeplan.runtime.signal_feed import SignalFeed
 
 
@@ -38,10 +39,16 @@ class StrategyRun:
         order_ids: Callable[[], str] | None = None,
         excursion: Excursion | None = None,
         history: GrowingBars | None = None,
+        quote_rate: QuoteRate | None = None,
+        broker_margin: bool = False,
     ) -> None:
         """`history`: bars already seen (a reload): the new signals are warmed up on them,
-        and the engine goes on from the bar after the last."""
+        and the engine goes on from the bar after the last. `quote_rate`: the broker's own
+        conversion of the quote currency into the account's (`ConvertsToAccount`), instead
+        of the plan's."""
         self.name = name
+        self.quote_rate = quote_rate
+        self.broker_margin = broker_margin  # sizing also capped by the broker's free margin
         self.plan = plan
         self.bars = GrowingBars(plan.instrument) if history is None else history.copy()
         # The signals warm up on the plan's warm-up bars before now, not on every bar seen:
@@ -51,9 +58,21 @@ class StrategyRun:
         self.feed = SignalFeed(plan, len(self.bars), bucketing, start)
         for row in range(start, self.bars.count):
             self._push(row)
-        terms = paper_terms(plan, BacktestOptions(balance=balance))  # the backtest's account
+        # The backtest's account terms. Where the account's currency is neither of the pair's
+        # (a JPY account trading EUR/USD) the rate is the broker's own conversion when it has
+        # one; otherwise it is exact from the price (1, or 1 / price) and stays the plan's.
+        account = plan.account.currency
+        inst = plan.instrument
+        cross = inst.quote_currency not in (None, account) and inst.base_currency != account
+        quote_rate = quote_rate if cross else None
+        rate_now = None if quote_rate is None else quote_rate(Decimal(0))
+        terms = paper_terms(plan, BacktestOptions(balance=balance, quote_rate=rate_now))
         config = EngineConfig(
-            terms.balance, plan.account.currency, plan.account.leverage, terms.rate
+            terms.balance,
+            plan.account.currency,
+            plan.account.leverage,
+            quote_rate or terms.rate,
+            broker_margin=broker_margin,
         )
         self.engine = Engine(
             plan,

@@ -154,6 +154,15 @@ class MeasuresExcursions(Protocol):
     def excursion(self, side: Side, start: FillMark, end: FillMark) -> tuple[Decimal, Decimal]: ...
 
 
+@runtime_checkable
+class ConvertsToAccount(Protocol):
+    """A broker that says what one unit of the instrument's quote currency is worth in the
+    account's currency now (OANDA's `quoteHomeConversionFactors`, their mid): the 2% rule sizes
+    with the broker's own rate, and P&L is booked at it, as the broker books it."""
+
+    def home_rate(self, price: Decimal) -> Decimal: ...
+
+
 class LiveBrokerPort(BrokerPort, Protocol):
     """A `BrokerPort` a live runtime can trust with money; see the module docstring.
 
@@ -190,6 +199,7 @@ class LiveBrokerPort(BrokerPort, Protocol):
 
 __all__ = [
     "BrokerUnavailable",
+    "ConvertsToAccount",
     "FeedState",
     "FillBatch",
     "FillReport",

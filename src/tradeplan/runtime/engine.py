@@ -60,6 +60,7 @@ from tradeplan.orders.model import Order, OrderEvent, OrderStatus, OrderTag
 from tradeplan.orders.triggers import placed_state, shown_levels
 from tradeplan.plan.model import EntryRule, Plan
 from tradeplan.ports.broker import BarSeries, BrokerPort, FillMark, OrderUpdate, PriceTouch
+from tradeplan.ports.live import BrokerUnavailable
 from tradeplan.risk import (
     AccountState,
     DayBoundary,
@@ -119,6 +120,9 @@ class EngineConfig:
     leverage: Decimal | None = None
     quote_rate: QuoteRate = same_currency
     day_boundary: DayBoundary | None = None
+    # A real account: sizing is capped by the margin the broker says is available now, as
+    # well as by the engine's own reckoning (a backtest's paper broker has no other money).
+    broker_margin: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -774,12 +778,16 @@ class Engine:
 
     def _size(self, rule: EntryRule, price: Decimal, row: int, state: AccountState) -> EntrySize:
         busy = state.slots_taken > 0 and self.config.leverage is not None
+        free = state.free_margin if busy else None
+        reported = self._broker_margin() if self.config.broker_margin else None
+        if reported is not None and self.config.leverage is not None:
+            free = reported if free is None else min(free, reported)
         account = SizingAccount(
             self.config.currency,
             self.ledger.balance,
             self.config.quote_rate,
             self.config.leverage,
-            state.free_margin if busy else None,
+            free,
         )
         return size_entry(
             rule,
@@ -790,6 +798,15 @@ class Engine:
             account=account,
             fees=self.plan.fees,
         )
+
+    def _broker_margin(self) -> Decimal | None:
+        """The margin the broker says is free (OANDA's `marginAvailable`; None: it does not
+        say, and the engine's own reckoning caps alone). An entry that cannot ask is not
+        sized on a guess."""
+        try:
+            return self.broker.account().margin_available
+        except BrokerUnavailable as exc:
+            raise SizingError(f"the broker did not say what margin is free ({exc})") from None
 
     def _judged_state(self, row: int, marks: Callable[[Side], Decimal]) -> AccountState:
         """The account at `row`'s close, with the daily-loss and drawdown trackers read."""

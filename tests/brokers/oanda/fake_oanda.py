@@ -131,6 +131,9 @@ class FakeOanda:
         self.prices = dict(prices or {})
         self.heartbeat = heartbeat
         self.margin_available = margin_available
+        # The venue instrument's quoteHomeConversionFactors (positiveUnits, negativeUnits),
+        # sent with its prices on PricingInfo and the pricing stream, as OANDA sends them.
+        self.home_factors = ("1.0", "1.0")
         self.book = Book(account_id, currency, balance, self.venue_name)
         self.faults = Faults()
         self.lock = threading.RLock()
@@ -569,7 +572,7 @@ class FakeOanda:
             if quote is None:
                 return None
             body = _price_line(name, quote.time, quote.bid, quote.ask)
-            body["quoteHomeConversionFactors"] = {"positiveUnits": "1.0", "negativeUnits": "1.0"}
+            body["quoteHomeConversionFactors"] = self._factors()
             return body
         fixed = self.prices.get(name)
         if fixed is None:
@@ -658,8 +661,13 @@ class FakeOanda:
                 if self.faults.duplicate:
                     stream.lines.put(line)
 
+    def _factors(self) -> Json:
+        positive, negative = self.home_factors
+        return {"positiveUnits": positive, "negativeUnits": negative}
+
     def _price(self, moment: datetime, bid: Decimal, ask: Decimal) -> None:
         self._last_price = _price_line(self.venue_name, moment, bid, ask)
+        self._last_price["quoteHomeConversionFactors"] = self._factors()
         line = _line(self._last_price)
         for stream in self._streams:
             if stream.kind == "pricing":

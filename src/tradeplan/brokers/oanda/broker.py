@@ -57,6 +57,7 @@ from tradeplan.ports.live import (
     PositionReport,
 )
 from tradeplan.ports.profiles import BrokerProfile
+from tradeplan.sizing import mid_conversion_factor
 
 if TYPE_CHECKING:
     from tradeplan.brokers.oanda.sizing import LiveFigures
@@ -112,6 +113,9 @@ class OandaBroker:
         self._held: Json | None = None
         self._held_copies = 0
         self._refused: set[str] = set()
+        # The mid of the last quoteHomeConversionFactors OANDA sent for the instrument
+        # (`home_rate`): read at the first ask, then from every price on the stream.
+        self._home: Decimal | None = None
         self._watches: dict[str, tuple[Side, Decimal]] = {}
         self._bars = BarBuilder(self._symbol, bar_seconds)
         self._quote: Quote | None = None
@@ -365,6 +369,18 @@ class OandaBroker:
                     decimal(price["asks"][0]["price"], "ask"),
                 )
         return None
+
+    def home_rate(self, price: Decimal) -> Decimal:
+        """Account currency per unit of the quote currency, as OANDA converts now: the mid of
+        its `quoteHomeConversionFactors` (`ConvertsToAccount`). The price is not needed: OANDA
+        says the rate itself. Read once from PricingInfo, then kept current by the stream."""
+        with self._lock:
+            rate = self._home
+        if rate is None:
+            rate = self.live_figures().quote_home_rate
+            with self._lock:
+                self._home = self._home or rate
+        return rate
 
     def live_figures(self) -> LiveFigures:
         """The 2% rule's figures from the account now (sizing.py): what a runtime sizing by
@@ -717,6 +733,12 @@ class OandaBroker:
                 bid = decimal(bids[0]["price"], "bid")
                 ask = decimal(asks[0]["price"], "ask")
                 self._quote = Quote(moment, bid, ask)
+                factors = message.get("quoteHomeConversionFactors")
+                if factors:
+                    self._home = mid_conversion_factor(
+                        decimal(factors["positiveUnits"], "positiveUnits"),
+                        decimal(factors["negativeUnits"], "negativeUnits"),
+                    )
                 bars = self._bars.price(moment, bid, ask)
                 touches = self._touched(moment, bid, ask)
             else:
