@@ -27,23 +27,9 @@ ROOT = Path(__file__).resolve().parents[2]
 CLI = [sys.executable, "-m", "tradeplan"]
 
 # Buy slots every 5 pips from 109.50 to 110.20, each taking 5 pips and buying back at its own
-# price: the first bars of 2025 (109.7-110.1) fill and close some every few minutes.
-SCALP_GRID = """\
-tradeplan: 1
-name: scalp-grid-109
-instrument: {symbol: USD/JPY, pip: 0.01}
-account: {currency: JPY, balance: 3000000, leverage: 25}
-broker: paper
-grid:
-  side: buy
-  from: 109.50
-  to: 110.20
-  step: 5 pips
-  units: 1000
-  take_profit: 5 pips
-  stop_loss: none             # tradeplan: ignore[TP402] -- a test grid
-  counter: -5 pips
-"""
+# price: the first bars of 2025 (109.7-110.1) fill and close some every few minutes. The file
+# is shared with the other tests that trade it (tests/fixtures/live/).
+SCALP_GRID = (ROOT / "tests" / "fixtures" / "live" / "scalp-grid-109.yaml").read_text("utf-8")
 
 
 def short_feed(folder: Path, rows: int = 800, name: str = "usdjpy.csv") -> Path:

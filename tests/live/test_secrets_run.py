@@ -33,22 +33,10 @@ SECRETS = {
     "BROKER_CREDENTIALS": 'pa"ss\\word-77',  # a quote and a backslash, which JSON escapes
 }
 
-SCALP_GRID = """\
-tradeplan: 1
-name: scalp-grid-109
-instrument: {symbol: USD/JPY, pip: 0.01}
-account: {currency: JPY, balance: 3000000, leverage: 25}
-broker: paper
-grid:
-  side: buy
-  from: 109.50
-  to: 110.20
-  step: 5 pips
-  units: 1000
-  take_profit: 5 pips
-  stop_loss: none             # tradeplan: ignore[TP402] -- a test grid
-  counter: -5 pips
-"""
+# Buy slots every 5 pips from 109.50 to 110.20, one shared test grid (tests/fixtures/live/).
+SCALP_GRID = (
+    Path(__file__).resolve().parents[2] / "tests" / "fixtures" / "live" / "scalp-grid-109.yaml"
+).read_text("utf-8")
 
 
 def forms(secret: str) -> list[bytes]:

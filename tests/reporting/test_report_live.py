@@ -21,22 +21,8 @@ import pytest
 from tradeplan.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
-GRID = """\
-tradeplan: 1
-name: scalp-grid-109
-instrument: {symbol: USD/JPY, pip: 0.01}
-account: {currency: JPY, balance: 3000000, leverage: 25}
-broker: paper
-grid:
-  side: buy
-  from: 109.50
-  to: 110.20
-  step: 5 pips
-  units: 1000
-  take_profit: 5 pips
-  stop_loss: none             # tradeplan: ignore[TP402] -- a test grid
-  counter: -5 pips
-"""
+# Buy slots every 5 pips from 109.50 to 110.20, one shared test grid (tests/fixtures/live/).
+GRID = (ROOT / "tests" / "fixtures" / "live" / "scalp-grid-109.yaml").read_text("utf-8")
 
 
 def quiet(*argv: object) -> tuple[int, str, str]:

@@ -58,7 +58,7 @@ def _fail(message: str) -> int:
 
 def cmd_instruments(args: argparse.Namespace) -> int:
     from tradeplan.live.adapters import venue_instruments
-    from tradeplan.live.logs import secret_values
+    from tradeplan.live.logs import scrub
     from tradeplan.ports.adapters import AdapterConfigError
     from tradeplan.ports.live import BrokerUnavailable
     from tradeplan.ports.profile_file import profile_to_text
@@ -68,10 +68,7 @@ def cmd_instruments(args: argparse.Namespace) -> int:
     except AdapterConfigError as exc:
         return _fail(f"{exc} (docs/brokers/{args.broker}.md says how to set it up)")
     except BrokerUnavailable as exc:
-        text = str(exc)
-        for secret in secret_values():
-            text = text.replace(secret, "***")
-        return _fail(f"{args.broker} cannot be reached: {text}")
+        return _fail(f"{args.broker} cannot be reached: {scrub(str(exc))}")
     text = profile_to_text(args.broker, found, datetime.now(UTC).replace(microsecond=0))
     if args.save:
         path = Path(args.save)

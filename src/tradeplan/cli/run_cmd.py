@@ -129,7 +129,7 @@ class _Refused(Exception):
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tradeplan.live.logs import secret_values
+    from tradeplan.live.logs import scrub
 
     try:
         return _run(args)
@@ -142,9 +142,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         # event log is: an adapter's exception may quote a request that carried a key.
         if os.environ.get("TRADEPLAN_DEBUG"):
             raise
-        text = f"{type(exc).__name__}: {exc}"
-        for secret in secret_values():
-            text = text.replace(secret, "***")
+        text = scrub(f"{type(exc).__name__}: {exc}")
         sys.stderr.write(
             f"tradeplan: internal error (TP901): {text}\n"
             "Please report it at the project's issue tracker with the command you ran.\n"

@@ -64,7 +64,6 @@ class DryRunBroker:
     """A `LiveBrokerPort` that passes queries and market data through and keeps commands."""
 
     def __init__(self, inner: LiveBrokerPort) -> None:
-        self._inner = inner
         self.inner = inner  # what it wraps (the runtime asks it for its conversion rate)
         self._lock = threading.Lock()
         self.held: list[WouldSend] = []
@@ -75,16 +74,16 @@ class DryRunBroker:
 
     @property
     def profile(self) -> BrokerProfile:
-        return self._inner.profile
+        return self.inner.profile
 
     def connect(self, listener: BrokerListener) -> None:
-        self._inner.connect(listener)
+        self.inner.connect(listener)
 
     def subscribe(self, listener: MarketListener) -> None:
-        self._inner.subscribe(listener)
+        self.inner.subscribe(listener)
 
     def unsubscribe(self, listener: MarketListener) -> None:
-        unsubscribe = getattr(self._inner, "unsubscribe", None)
+        unsubscribe = getattr(self.inner, "unsubscribe", None)
         if unsubscribe is not None:
             unsubscribe(listener)
 
@@ -110,34 +109,34 @@ class DryRunBroker:
         self._hold("amend", order_id, f"amend {order_id}: {', '.join(changes) or 'no change'}")
 
     def watch(self, watch_id: str, side: Side, level: Decimal) -> None:
-        self._inner.watch(watch_id, side, level)  # a watch trades nothing
+        self.inner.watch(watch_id, side, level)  # a watch trades nothing
 
     def unwatch(self, watch_id: str) -> None:
-        self._inner.unwatch(watch_id)
+        self.inner.unwatch(watch_id)
 
     def account(self) -> AccountSnapshot:
-        return self._inner.account()
+        return self.inner.account()
 
     def quote(self) -> Quote | None:
-        return self._inner.quote()
+        return self.inner.quote()
 
     def lookup(self, client_id: str) -> OrderReport | None:
-        return self._inner.lookup(client_id)
+        return self.inner.lookup(client_id)
 
     def open_orders(self) -> tuple[OrderReport, ...]:
-        return self._inner.open_orders()
+        return self.inner.open_orders()
 
     def positions(self) -> tuple[PositionReport, ...]:
-        return self._inner.positions()
+        return self.inner.positions()
 
     def fills_since(self, cursor: str | None) -> FillBatch:
-        return self._inner.fills_since(cursor)
+        return self.inner.fills_since(cursor)
 
     def history(self, bars: int) -> tuple[LiveBar, ...]:
-        return self._inner.history(bars)
+        return self.inner.history(bars)
 
     def close(self) -> None:
-        self._inner.close()
+        self.inner.close()
 
 
 __all__ = ["DryRunBroker", "WouldSend", "describe_order"]

@@ -49,6 +49,13 @@ def secret_values(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
     return tuple(sorted(found, key=len, reverse=True))
 
 
+def scrub(text: str, secrets: tuple[str, ...] | None = None) -> str:
+    """`text` with every secret value (`secret_values()` unless given) starred out."""
+    for secret in secret_values() if secrets is None else secrets:
+        text = text.replace(secret, "***")
+    return text
+
+
 def _plain(value: object) -> Any:
     if isinstance(value, Decimal):
         return format(value, "f")
@@ -101,9 +108,7 @@ class EventLog:
         self._console = console
 
     def scrub(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        return scrub(text, self._secrets)
 
     def _scrubbed(self, value: Any) -> Any:
         if isinstance(value, str):
@@ -197,4 +202,4 @@ class EventLog:
                 self._file = None
 
 
-__all__ = ["EventLog", "secret_values"]
+__all__ = ["EventLog", "scrub", "secret_values"]

@@ -89,7 +89,7 @@ def swap(
         history=old.bars,
         excursion=excursion,
         quote_rate=old.quote_rate,
-        broker_margin=old.broker_margin,
+        broker_margin=old.engine.config.broker_margin,
     )
     new.last_bar = old.last_bar
     result = Swap(new, diff)

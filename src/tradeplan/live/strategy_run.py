@@ -19,6 +19,7 @@ from tradeplan.live.bars import GrowingBars
 from tradeplan.plan.model import Plan
 from tradeplan.ports.broker import BrokerPort
 from tradeplan.ports.live import LiveBar
+from tradeplan.runtime.currency import needs_rate
 from tradeplan.runtime.engine import Engine, EngineConfig, Excursion
 from tradeplan.runtime.ledger import QuoteRate
 from tradeplan.runtime.signal_feed import SignalFeed
@@ -47,8 +48,7 @@ class StrategyRun:
         conversion of the quote currency into the account's (`ConvertsToAccount`), instead
         of the plan's."""
         self.name = name
-        self.quote_rate = quote_rate
-        self.broker_margin = broker_margin  # sizing also capped by the broker's free margin
+        self.quote_rate = quote_rate  # as given: a reload's plan may need it where this one did not
         self.plan = plan
         self.bars = GrowingBars(plan.instrument) if history is None else history.copy()
         # The signals warm up on the plan's warm-up bars before now, not on every bar seen:
@@ -61,10 +61,8 @@ class StrategyRun:
         # The backtest's account terms. Where the account's currency is neither of the pair's
         # (a JPY account trading EUR/USD) the rate is the broker's own conversion when it has
         # one; otherwise it is exact from the price (1, or 1 / price) and stays the plan's.
-        account = plan.account.currency
-        inst = plan.instrument
-        cross = inst.quote_currency not in (None, account) and inst.base_currency != account
-        quote_rate = quote_rate if cross else None
+        if not needs_rate(plan.instrument, plan.account.currency):
+            quote_rate = None
         rate_now = None if quote_rate is None else quote_rate(Decimal(0))
         terms = paper_terms(plan, BacktestOptions(balance=balance, quote_rate=rate_now))
         config = EngineConfig(

@@ -23,10 +23,17 @@ class RateError(ValueError):
     """The rate cannot be settled as asked: one is missing, or one was given that is not needed."""
 
 
+def needs_rate(instrument: Instrument, account: str) -> bool:
+    """Whether the account's currency is neither of the pair's (a JPY account trading
+    EUR/USD): the price alone does not say what a quote unit is worth in it."""
+    quote, base = instrument.quote_currency, instrument.base_currency
+    return not (quote in (None, account) or base == account)
+
+
 def quote_rate(instrument: Instrument, account: str, given: Decimal | None) -> QuoteRate:
     """The rate for `instrument` in an `account`-currency account; `given` is a fixed rate."""
-    quote, base = instrument.quote_currency, instrument.base_currency
-    if quote in (None, account) or base == account:
+    quote = instrument.quote_currency
+    if not needs_rate(instrument, account):
         if given is not None and not (quote in (None, account) and given == ONE):
             rule = "is 1" if quote in (None, account) else "is 1 / price at each fill"
             raise RateError(
